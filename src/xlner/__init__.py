@@ -1,0 +1,8 @@
+"""xlner: cross-lingual named entity recognition for low-resource languages."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("xlner")
+except PackageNotFoundError:  # running from a source tree without installation
+    __version__ = "0.0.0+unknown"
