@@ -1,0 +1,32 @@
+"""The ``xlner`` command line: a thin layer over the library API, one module per command group."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from xlner.cli import benchmark, data, demo, evaluate, project
+from xlner.cli.common import console
+from xlner.errors import InputError
+
+app = typer.Typer(
+    help="Cross-lingual NER for low-resource languages: annotation projection and model transfer.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("demo")(demo.demo)
+app.command("project")(project.project)
+app.command("evaluate")(evaluate.evaluate)
+app.add_typer(data.app, name="data")
+app.add_typer(benchmark.app, name="benchmark")
+
+
+def run() -> None:
+    """Console entry point: bad input ends with its file, line and problem, not a traceback."""
+    try:
+        app()
+    except InputError as error:
+        console.print(f"[red]error:[/red] {error}", highlight=False)
+        sys.exit(2)

@@ -1,0 +1,26 @@
+"""Pieces shared by the CLI commands: consoles, common options, error exits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+console = Console(stderr=True)  # progress and messages
+out = Console(soft_wrap=True)  # results, so they can be piped
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Corpus directory (default: $XLNER_DATA, then the cache)."),
+]
+
+
+def fail(message: str) -> NoReturn:
+    console.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(2)
+
+
+def say(message: str) -> None:
+    console.print(f"[dim]{message}[/dim]", highlight=False)

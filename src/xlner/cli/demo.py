@@ -1,0 +1,62 @@
+"""``xlner demo``: the main job on the built-in sample, plus Europarl when it is present."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from xlner.align.eflomal import EflomalAligner
+from xlner.bench import europarl as europarl_bench
+from xlner.cli.common import DataDir, out, say
+from xlner.corpora.registry import find
+from xlner.evaluate import evaluate_spans
+from xlner.pipeline.sample import load_sample
+from xlner.pipeline.transfer import project_corpus
+from xlner.project.heuristic import HeuristicProjector
+from xlner.signature import make_signature
+from xlner.types import Span, Tokens
+
+
+def demo(data_dir: DataDir = None, show: int = 5) -> None:
+    """Project the built-in English entities onto Spanish, score them, then run Europarl."""
+    english, spanish = load_sample()
+    aligner, projector = EflomalAligner(), HeuristicProjector()
+    say(f"aligning the built-in sample: {len(english)} English-Spanish sentence pairs")
+    links = aligner.align([(e.tokens, s.tokens) for e, s in zip(english, spanish, strict=True)])
+    projected = project_corpus(english, [s.tokens for s in spanish], links, projector)
+    for src, sentence in list(zip(english, projected, strict=True))[:show]:
+        out.print(f"en  {bracketed(src.tokens, src.spans)}", highlight=False)
+        out.print(
+            f"es  {bracketed(sentence.tokens, [p.span for p in sentence.projected])}\n",
+            highlight=False,
+        )
+    scores = evaluate_spans(
+        [s.spans for s in spanish],
+        [[p.span for p in s.projected] for s in projected],
+        [len(s.tokens) for s in spanish],
+    )
+    signature = make_signature(
+        {"corpus": "xlner-sample/en-es"},
+        {f"align.{k}": v for k, v in aligner.signature().items()},
+        {f"project.{k}": v for k, v in projector.signature().items()},
+    )
+    out.print(f"sample projection F1 = {scores.f1:.1f}\n{signature}\n", highlight=False)
+    _europarl(data_dir)
+
+
+def _europarl(data_dir: Path | None) -> None:
+    root = find("europarl-ner", data_dir)
+    if root is None:
+        say("Europarl-NER is not present: `xlner data fetch europarl-ner` adds its benchmark")
+        return
+    say("Europarl-NER found: projecting gold English entities onto de, es, it")
+    result = europarl_bench.run_europarl(root, progress=say)
+    out.print(europarl_bench.format_table(result), highlight=False)
+
+
+def bracketed(tokens: Tokens, spans: list[Span]) -> str:
+    """``[PER María López] visitó [LOC Madrid]``: entities inline, for reading."""
+    words = list(tokens)
+    for span in sorted(spans, reverse=True):
+        words[span.start] = f"[{span.label} {words[span.start]}"
+        words[span.end - 1] = f"{words[span.end - 1]}]"
+    return " ".join(words)

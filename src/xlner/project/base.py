@@ -1,0 +1,37 @@
+"""The projection interface: source entities + word alignment -> target entities."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any
+
+from xlner.types import Link, ProjectedSpan, Span, Tokens
+
+
+class Projector(ABC):
+    """Projects the entity spans of a source sentence onto its aligned target sentence."""
+
+    name: str = "projector"
+
+    @abstractmethod
+    def project(
+        self,
+        source_tokens: Tokens,
+        source_spans: Sequence[Span],
+        target_tokens: Tokens,
+        links: Sequence[Link],
+    ) -> list[ProjectedSpan]:
+        """Return non-overlapping target spans, each with the source entity it came from."""
+
+    def signature(self) -> dict[str, Any]:
+        """Settings that determine this projector's output, for result signatures."""
+        return {"method": self.name}
+
+
+def links_by_source(links: Sequence[Link]) -> dict[int, set[int]]:
+    """Map each source word to the set of target words it is aligned to."""
+    table: dict[int, set[int]] = {}
+    for link in links:
+        table.setdefault(link.src, set()).add(link.tgt)
+    return table

@@ -1,0 +1,219 @@
+"""Projection as matching (Politov et al., NoDaLiDa 2025).
+
+Source entities are matched to target candidates (word n-grams) by maximising the total of a
+matching score under constraints: no two projections overlap, and each entity is projected a
+limited number of times. The pieces are exchangeable: a :class:`CandidateExtractor`, a
+:class:`Score` (alignment, string, tagger, translation or a weighted fusion of them) and a
+:class:`Solver` (greedy, ILP or DP).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from xlner.project.base import Projector
+from xlner.project.match.candidates import CandidateExtractor, PunctuationRule
+from xlner.project.match.scores import (
+    CachedTagger,
+    FusionScore,
+    MatchContext,
+    Score,
+    ScoringTranslator,
+    TokenProbabilityTagger,
+    make_score,
+    parse_weights,
+)
+from xlner.project.match.solvers import Limit, Solver, make_solver
+from xlner.project.match.solvers.ilp import OverlapForm
+from xlner.types import Link, ProjectedSpan, Span, Tokens
+
+
+class MatchProjector(Projector):
+    """Chooses target spans for the source entities by solving a matching problem.
+
+    Each projected span takes its label from its source entity and its ``score`` from the
+    score matrix. ``stats`` counts the solver statuses seen, so a run can report how often a
+    lower bound (``exactly`` / ``at_least``) could not be met.
+    """
+
+    name = "match"
+
+    def __init__(
+        self,
+        score: Score,
+        solver: Solver,
+        candidates: CandidateExtractor | None = None,
+        tagger: CachedTagger | None = None,
+        tagger_candidates: bool = False,
+    ) -> None:
+        if tagger_candidates and tagger is None:
+            raise ValueError("tagger candidates need a tagger")
+        self.score = score
+        self.solver = solver
+        self.candidates = candidates or CandidateExtractor()
+        self.tagger = tagger
+        self.tagger_candidates = tagger_candidates
+        self.stats: Counter[str] = Counter()
+
+    def prefetch(self, target_sentences: Iterable[Tokens]) -> None:
+        """Run the tagger (if any) over all target sentences at once, in batches."""
+        if self.tagger is not None:
+            self.tagger.prefetch(target_sentences)
+
+    def context(
+        self,
+        source_tokens: Tokens,
+        source_spans: Sequence[Span],
+        target_tokens: Tokens,
+        links: Sequence[Link],
+    ) -> MatchContext:
+        """The candidates and everything the scores need for one sentence pair."""
+        extra = self.tagger.spans(target_tokens) if self.tagger_candidates and self.tagger else []
+        candidates = self.candidates.extract(target_tokens, source_spans, links, extra)
+        probs = self.tagger.proba(target_tokens) if self.tagger is not None else None
+        labels = self.tagger.labels if self.tagger is not None else None
+        return MatchContext(
+            source_tokens, source_spans, target_tokens, links, candidates, probs, labels
+        )
+
+    def project(
+        self,
+        source_tokens: Tokens,
+        source_spans: Sequence[Span],
+        target_tokens: Tokens,
+        links: Sequence[Link],
+    ) -> list[ProjectedSpan]:
+        if not source_spans or not target_tokens:
+            return []
+        ctx = self.context(source_tokens, list(source_spans), target_tokens, links)
+        if not ctx.candidates:
+            return []
+        scores = self.score.score(ctx)
+        matching = self.solver.solve(scores, ctx.starts, ctx.ends)
+        self.stats[matching.status] += 1
+        projected = [
+            ProjectedSpan(
+                span=ctx.candidates[c].label(ctx.source_spans[e].label),
+                source=ctx.source_spans[e],
+                score=float(scores[e, c]),
+            )
+            for e, c in matching.pairs
+        ]
+        return sorted(projected, key=lambda p: p.span)
+
+    def signature(self) -> dict[str, Any]:
+        return {
+            "method": self.name,
+            "score": self.score.signature(),
+            **self.solver.signature(),
+            "candidates": self.candidates.signature(),
+            "tagger": None if self.tagger is None else type(self.tagger.tagger).__name__,
+            "tagger_candidates": self.tagger_candidates,
+        }
+
+
+def _as_weights(value: str | Mapping[str, float] | None) -> dict[str, float]:
+    if value is None:
+        return {}
+    return parse_weights(value) if isinstance(value, str) else dict(value)
+
+
+def build_score(
+    score: str | Mapping[str, float],
+    thresholds: str | Mapping[str, float] | None = None,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Score:
+    """One named score, or a :class:`FusionScore` for weights and/or thresholds.
+
+    ``options`` holds constructor arguments per score name (e.g. the translator).
+    """
+    if isinstance(score, str) and "=" not in score and "," not in score:
+        weights = {score.strip(): 1.0}
+    else:
+        weights = _as_weights(score)
+    bounds = _as_weights(thresholds)
+    names = list(dict.fromkeys([*weights, *bounds]))
+    if not names:
+        raise ValueError("no score given")
+    parts = [make_score(name, (options or {}).get(name)) for name in names]
+    if len(parts) == 1 and not bounds and weights.get(names[0]) == 1.0:
+        return parts[0]
+    return FusionScore(parts, weights, bounds)
+
+
+def _rule(punctuation: PunctuationRule | bool) -> PunctuationRule | None:
+    if isinstance(punctuation, PunctuationRule):
+        return punctuation
+    return PunctuationRule() if punctuation else None
+
+
+def make_match_projector(
+    score: str | Mapping[str, float] = "alignment",
+    solver: str = "greedy",
+    *,
+    limit: Limit | None = None,
+    n: int = 1,
+    threshold: float = 0.0,
+    thresholds: str | Mapping[str, float] | None = None,
+    max_len: int = 10,
+    window: bool = False,
+    margin: int = 0,
+    punctuation: PunctuationRule | bool = True,
+    tagger: TokenProbabilityTagger | CachedTagger | None = None,
+    tagger_candidates: bool = False,
+    alpha: float = 1.15,
+    per_class: bool = True,
+    translator: ScoringTranslator | None = None,
+    source_lang: str | None = None,
+    target_lang: str | None = None,
+    overlap: OverlapForm = "pairwise",
+) -> MatchProjector:
+    """Build a :class:`MatchProjector` from plain settings, as the command line gives them.
+
+    * ``score``: one score name (``"alignment"``, ``"string"``, ``"tagger"``,
+      ``"translation"``) or fusion weights (``"alignment=1,string=0.5"`` or a mapping).
+    * ``thresholds``: per-score minimums for the fusion (``"alignment=0.1"``); a pair below one
+      is never chosen.
+    * ``solver``: ``"greedy"``, ``"ilp"`` or ``"dp"``; ``limit`` (``at_most`` / ``exactly`` /
+      ``at_least`` / ``none``) and ``n`` bound the projections per entity; ``limit`` defaults
+      to ``"at_most"``, or ``"none"`` for ``dp``, which has no per-entity limits.
+      ``overlap`` picks the ILP's non-overlap rows (``"pairwise"`` or ``"clique"``).
+    * ``threshold``: the lowest matching score a chosen pair may have.
+    * ``max_len``, ``window``, ``margin``, ``punctuation``: candidate extraction.
+    * ``tagger`` (with ``alpha``, ``per_class``): for the tagger score and, with
+      ``tagger_candidates``, for extra candidates; ``translator`` with ``source_lang`` /
+      ``target_lang``: for the translation score.
+    """
+    if tagger is not None and not isinstance(tagger, CachedTagger):
+        tagger = CachedTagger(tagger)
+    options: dict[str, dict[str, Any]] = {"tagger": {"alpha": alpha, "per_class": per_class}}
+    if translator is not None:
+        options["translation"] = {
+            "translator": translator,
+            "source_lang": source_lang,
+            "target_lang": target_lang,
+        }
+    built = build_score(score, thresholds, options)
+    if _uses(built, "tagger") and tagger is None:
+        raise ValueError("the tagger score needs a tagger")
+    solver_options: dict[str, Any] = {
+        "limit": limit or ("none" if solver == "dp" else "at_most"),
+        "n": n,
+        "threshold": threshold,
+    }
+    if solver == "ilp":
+        solver_options["overlap"] = overlap
+    return MatchProjector(
+        score=built,
+        solver=make_solver(solver, **solver_options),
+        candidates=CandidateExtractor(max_len, window, margin, _rule(punctuation)),
+        tagger=tagger,
+        tagger_candidates=tagger_candidates,
+    )
+
+
+def _uses(score: Score, name: str) -> bool:
+    parts = score.scores if isinstance(score, FusionScore) else [score]
+    return any(part.name == name for part in parts)

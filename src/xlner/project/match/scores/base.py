@@ -1,0 +1,78 @@
+"""What every matching score sees (:class:`MatchContext`) and returns.
+
+A score fills a matrix of shape ``(n_entities, n_candidates)``: how well source entity ``e``
+matches target candidate ``c``. Higher is better; ``-inf`` marks a pair that must not be
+chosen. Scores are computed for the whole matrix at once with numpy, because per-pair Python
+loops would dominate the projection time.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from xlner.project.match.candidates import Candidate
+from xlner.types import Link, Span, Tokens
+
+
+@dataclass
+class MatchContext:
+    """One sentence pair with its entities, alignment and candidates.
+
+    ``target_probs`` (n_target_tokens x n_labels) and ``labels`` are the optional output of a
+    target-side tagger (see :mod:`xlner.project.match.scores.tagger`).
+    """
+
+    source_tokens: Tokens
+    source_spans: Sequence[Span]
+    target_tokens: Tokens
+    links: Sequence[Link]
+    candidates: Sequence[Candidate]
+    target_probs: np.ndarray | None = None
+    labels: Sequence[str] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.source_spans), len(self.candidates)
+
+    @cached_property
+    def starts(self) -> np.ndarray:
+        return np.array([c.start for c in self.candidates], dtype=np.int64)
+
+    @cached_property
+    def ends(self) -> np.ndarray:
+        return np.array([c.end for c in self.candidates], dtype=np.int64)
+
+    @cached_property
+    def candidate_lengths(self) -> np.ndarray:
+        return self.ends - self.starts
+
+    @cached_property
+    def entity_lengths(self) -> np.ndarray:
+        return np.array([len(s) for s in self.source_spans], dtype=np.int64)
+
+    def entity_texts(self) -> list[str]:
+        return [span.text(self.source_tokens) for span in self.source_spans]
+
+    def candidate_texts(self) -> list[str]:
+        return [c.text(self.target_tokens) for c in self.candidates]
+
+
+class Score(ABC):
+    """A matching score between source entities and target candidates."""
+
+    name: str = "score"
+
+    @abstractmethod
+    def score(self, ctx: MatchContext) -> np.ndarray:
+        """Return a float array of shape ``ctx.shape``."""
+
+    def signature(self) -> dict[str, Any]:
+        """Settings that determine this score's values, for result signatures."""
+        return {"name": self.name}

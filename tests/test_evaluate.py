@@ -1,0 +1,46 @@
+import pytest
+
+from xlner.evaluate import LABEL_MAPS, evaluate_spans
+from xlner.types import Span
+
+
+def test_hand_computed_example():
+    # Sentence 1: PER exact (tp), LOC predicted as ORG (fp ORG, fn LOC).
+    # Sentence 2: ORG boundary wrong (fp ORG, fn ORG); extra PER (fp PER).
+    gold = [[Span(0, 2, "PER"), Span(3, 4, "LOC")], [Span(1, 3, "ORG")]]
+    pred = [[Span(0, 2, "PER"), Span(3, 4, "ORG")], [Span(1, 2, "ORG"), Span(4, 5, "PER")]]
+    scores = evaluate_spans(gold, pred, [5, 6])
+    # tp = 1, predicted = 4, gold = 3: P = 25, R = 33.3, F1 = 2PR/(P+R) = 28.57
+    assert scores.precision == pytest.approx(25.0)
+    assert scores.recall == pytest.approx(100 / 3)
+    assert scores.f1 == pytest.approx(200 / 7)
+    assert scores.n_gold == 3 and scores.n_predicted == 4
+    assert scores.predicted_to_gold == pytest.approx(4 / 3)
+    per = scores.per_class
+    assert per["PER"].precision == pytest.approx(50.0) and per["PER"].recall == 100.0
+    assert per["LOC"].recall == 0.0 and per["LOC"].support == 1
+    assert per["ORG"].precision == 0.0 and per["ORG"].support == 1
+
+
+def test_label_map_applies_to_gold_and_prediction():
+    gold = [[Span(0, 1, "DATE"), Span(2, 3, "PER")]]
+    pred = [[Span(0, 1, "DATE"), Span(1, 2, "DATE"), Span(2, 3, "PER")]]
+    scores = evaluate_spans(gold, pred, [4], LABEL_MAPS["drop-date"])
+    assert scores.f1 == 100.0
+    assert scores.n_gold == 1 and scores.n_predicted == 1
+    assert "DATE" not in scores.per_class
+
+
+def test_label_map_can_rename():
+    scores = evaluate_spans([[Span(0, 1, "GPE")]], [[Span(0, 1, "LOC")]], [1], {"GPE": "LOC"})
+    assert scores.f1 == 100.0
+
+
+def test_mismatched_sentence_counts_are_refused():
+    with pytest.raises(ValueError, match="sentence counts differ"):
+        evaluate_spans([[]], [[], []], [1])
+
+
+def test_no_entities_anywhere():
+    scores = evaluate_spans([[]], [[]], [3])
+    assert scores.f1 == 0.0 and scores.n_gold == 0
