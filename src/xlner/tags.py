@@ -107,9 +107,9 @@ def spans_to_tags(spans: Sequence[Span], length: int, scheme: Scheme = "iob2") -
             tags[span.start] = f"B-{span.label}"
     if scheme == "iob1":
         # IOB1 writes B- only where an entity directly follows another of the same class.
+        ends = {(span.end, span.label) for span in spans}
         for span in spans:
-            prev = span.start - 1
-            if prev >= 0 and tags[prev] == f"I-{span.label}":
+            if (span.start, span.label) in ends:
                 tags[span.start] = f"B-{span.label}"
     return tags
 

@@ -206,6 +206,7 @@ class SimAlignAligner(Aligner):
             n_layers = model.config.num_hidden_layers
             if self.layer > n_layers:
                 raise ValueError(f"layer {self.layer} > the {n_layers} layers of {self.model}")
+            _drop_layers_above(model, self.layer)
             self._encoder = tokenizer, model
         return self._encoder
 
@@ -248,6 +249,18 @@ class SimAlignAligner(Aligner):
         for row, k in enumerate(todo):
             result[k] = _pool_words(states[row], encoding.word_ids(row), len(batch[k]))
         return result
+
+
+def _drop_layers_above(model: Any, layer: int) -> None:
+    """Remove the layers above ``layer``: their output is never used, and on a CPU the top
+    4 of e5-small's 12 layers cost a third of the time. Only for BERT-like models whose
+    layers are ``model.encoder.layer``; others run in full."""
+    import torch
+
+    layers = getattr(getattr(model, "encoder", None), "layer", None)
+    if isinstance(layers, torch.nn.ModuleList) and layer < len(layers):
+        model.encoder.layer = layers[:layer]
+        model.config.num_hidden_layers = layer
 
 
 def _pool_words(states: Any, word_ids: list[int | None], n_words: int) -> np.ndarray:

@@ -155,7 +155,9 @@ def format_table(result: Mapping[str, Any]) -> str:
             ]
         )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    text = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths)) for line in lines]
+    text = [
+        "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)) for line in lines
+    ]
     text.insert(1, "  ".join("-" * w for w in widths))
     align = ", ".join(f"{lang} {s:.1f}s" for lang, s in result["align_seconds"].items())
     text.append(f"alignment: {align}; wall time {result['wall_seconds']:.1f}s")

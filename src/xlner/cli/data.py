@@ -5,8 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+
 from xlner.cli.common import DataDir, fail, out, say
-from xlner.corpora.registry import CORPORA, FetchError, fetch, list_corpora, resolve_data_dir
+from xlner.corpora.registry import (
+    CORPORA,
+    CorpusNotFound,
+    FetchError,
+    fetch,
+    list_corpora,
+    resolve_data_dir,
+)
 
 app = typer.Typer(
     help="Corpora: list what is present, fetch what is missing.", no_args_is_help=True
@@ -40,6 +48,6 @@ def fetch_command(
         fail(f"unknown corpus {name!r}; known: {', '.join(CORPORA)}")
     try:
         written = fetch(name, data_dir, progress=say, overwrite=overwrite)
-    except FetchError as error:
+    except (FetchError, CorpusNotFound) as error:
         fail(str(error))
     say(f"{name}: {len(written)} file(s) written under {resolve_data_dir(data_dir)}")

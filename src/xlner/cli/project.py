@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +21,7 @@ from xlner.signature import make_signature
 from xlner.types import TaggedSentence, Tokens
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     conll = "conll"
     jsonl = "jsonl"
 
