@@ -80,12 +80,11 @@ class PunctuationRule:
         edge = punct if self.inner_only else barrier
         return barrier, edge | barrier
 
-    def signature(self) -> dict[str, object]:
-        return {
-            "barriers": self.barriers,
-            "dots_are_barriers": self.dots_are_barriers,
-            "inner_only": self.inner_only,
-        }
+    def signature(self) -> str:
+        """``default`` for the default rule, else its settings in one string."""
+        if self == PunctuationRule():
+            return "default"
+        return f"barriers={self.barriers!r};dots={self.dots_are_barriers};inner={self.inner_only}"
 
 
 def aligned_window(
@@ -178,5 +177,5 @@ class CandidateExtractor:
             "max_len": self.max_len,
             "window": self.window,
             "margin": self.margin,
-            "punctuation": None if self.punctuation is None else self.punctuation.signature(),
+            "punctuation": "none" if self.punctuation is None else self.punctuation.signature(),
         }

@@ -104,11 +104,12 @@ class MatchProjector(Projector):
         return sorted(projected, key=lambda p: p.span)
 
     def signature(self) -> dict[str, Any]:
+        """A flat record of every setting (see :func:`xlner.signature.make_signature`)."""
         return {
             "method": self.name,
-            "score": self.score.signature(),
+            **self.score.signature(),
             **self.solver.signature(),
-            "candidates": self.candidates.signature(),
+            **self.candidates.signature(),
             "tagger": None if self.tagger is None else type(self.tagger.tagger).__name__,
             "tagger_candidates": self.tagger_candidates,
         }

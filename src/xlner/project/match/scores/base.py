@@ -74,5 +74,9 @@ class Score(ABC):
         """Return a float array of shape ``ctx.shape``."""
 
     def signature(self) -> dict[str, Any]:
-        """Settings that determine this score's values, for result signatures."""
-        return {"name": self.name}
+        """Flat settings that determine this score's values, for result signatures.
+
+        Keys other than ``score`` carry the score's name as a prefix (``string.order``), so the
+        parts of a fusion can share one flat record.
+        """
+        return {"score": self.name}

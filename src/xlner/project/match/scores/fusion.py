@@ -67,9 +67,5 @@ class FusionScore(Score):
         return total
 
     def signature(self) -> dict[str, object]:
-        return {
-            "name": self.name,
-            "weights": self.weights,
-            "thresholds": self.thresholds,
-            "parts": [s.signature() for s in self.scores],
-        }
+        parts = {k: v for s in self.scores for k, v in s.signature().items() if k != "score"}
+        return {"score": self.weights, "score_thresholds": self.thresholds or None, **parts}

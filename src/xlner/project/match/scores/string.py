@@ -135,7 +135,11 @@ class StringScore(Score):
         return result
 
     def signature(self) -> dict[str, object]:
-        return {"name": self.name, "order": self.order, "min_match": self.min_match}
+        return {
+            **super().signature(),
+            "string.order": self.order,
+            "string.min_match": self.min_match,
+        }
 
 
 def string_similarity(a: str, b: str, order: int = 2, min_match: int = 4) -> float:

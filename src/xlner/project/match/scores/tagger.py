@@ -161,8 +161,8 @@ class TaggerScore(Score):
 
     def signature(self) -> dict[str, object]:
         return {
-            "name": self.name,
-            "alpha": self.alpha,
-            "per_class": self.per_class,
-            "boost": self.boost,
+            **super().signature(),
+            "tagger.alpha": self.alpha,
+            "tagger.per_class": self.per_class,
+            "tagger.boost": self.boost,
         }

@@ -111,13 +111,13 @@ class TranslationScore(Score):
         return found
 
     def signature(self) -> dict[str, object]:
+        model = getattr(self.translator, "name", type(self.translator).__name__)
         return {
-            "name": self.name,
-            "translator": str(getattr(self.translator, "name", type(self.translator).__name__)),
-            "source_lang": self.source_lang,
-            "target_lang": self.target_lang,
-            "symmetric": self.symmetric,
-            "clip": self.clip,
+            **super().signature(),
+            "translation.model": str(model),
+            "translation.langs": f"{self.source_lang}-{self.target_lang}",
+            "translation.symmetric": self.symmetric,
+            "translation.clip": self.clip,
         }
 
 
@@ -126,8 +126,9 @@ class HFSeq2SeqScorer:
 
     ``src_lang`` / ``tgt_lang`` are defaults for tokenisers that take language codes (NLLB,
     M2M100, mBART); the per-call codes override them. Special tokens other than end-of-sentence
-    (language codes forced at the start) are left out of the mean, since the model does not
-    choose them. Runs on the GPU when one is available unless ``device`` says otherwise.
+    and unknown (language codes or BOS forced at the start) are left out of the mean, since the
+    model does not choose them. Runs on the GPU when one is available, unless ``device`` says
+    otherwise.
     """
 
     def __init__(
@@ -152,8 +153,8 @@ class HFSeq2SeqScorer:
         self.tokenizer: Any = AutoTokenizer.from_pretrained(str(model))
         self.model: Any = AutoModelForSeq2SeqLM.from_pretrained(str(model)).to(self.device)
         self.model.eval()
-        eos = self.tokenizer.eos_token_id
-        self._ignored = sorted(set(self.tokenizer.all_special_ids) - {eos})
+        kept = {self.tokenizer.eos_token_id, self.tokenizer.unk_token_id}
+        self._ignored = sorted(set(self.tokenizer.all_special_ids) - kept)
 
     def score(
         self,

@@ -14,6 +14,33 @@ import numpy as np
 from xlner.project.match.solvers.base import Limit, Matching, Solver, objective
 
 
+def interval_schedule(
+    scores: np.ndarray, allowed: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> list[tuple[int, int]]:
+    """Best non-overlapping candidates, each with its best allowed entity, if that is positive."""
+    masked = np.where(allowed, scores, -np.inf)
+    if masked.shape[0] == 0:
+        return []
+    best_entity = masked.argmax(axis=0)
+    weight = masked.max(axis=0)
+    cands = np.flatnonzero(weight > 0)
+    cands = cands[np.argsort(ends[cands], kind="stable")]
+    # prev[i]: how many of the sorted candidates end before candidate i starts.
+    prev = np.searchsorted(ends[cands], starts[cands], side="right")
+    total = np.zeros(len(cands) + 1)
+    for i, w in enumerate(weight[cands]):
+        total[i + 1] = max(total[i], w + total[prev[i]])
+    chosen: list[int] = []
+    i = len(cands)
+    while i > 0:
+        if total[i] == total[i - 1]:
+            i -= 1
+        else:
+            chosen.append(int(cands[i - 1]))
+            i = prev[i - 1]
+    return sorted((int(best_entity[c]), c) for c in chosen)
+
+
 class DPSolver(Solver):
     """Weighted interval scheduling over the candidates (limit ``none`` only)."""
 
@@ -26,24 +53,5 @@ class DPSolver(Solver):
 
     def _solve(self, scores: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Matching:
         allowed = self.constraints.allowed(scores)
-        masked = np.where(allowed, scores, -np.inf)
-        best_entity = masked.argmax(axis=0) if scores.shape[0] else np.zeros(0, dtype=np.int64)
-        weight = masked.max(axis=0, initial=-np.inf)
-        cands = np.flatnonzero(weight > 0)
-        cands = cands[np.argsort(ends[cands], kind="stable")]
-        sorted_ends = ends[cands]
-        # prev[i]: how many of the sorted candidates end before candidate i starts.
-        prev = np.searchsorted(sorted_ends, starts[cands], side="right")
-        total = np.zeros(len(cands) + 1)
-        for i, w in enumerate(weight[cands]):
-            total[i + 1] = max(total[i], w + total[prev[i]])
-        chosen: list[int] = []
-        i = len(cands)
-        while i > 0:
-            if total[i] == total[i - 1]:
-                i -= 1
-            else:
-                chosen.append(int(cands[i - 1]))
-                i = prev[i - 1]
-        pairs = sorted((int(best_entity[c]), c) for c in chosen)
+        pairs = interval_schedule(scores, allowed, starts, ends)
         return Matching(pairs, objective(scores, pairs))
