@@ -48,6 +48,7 @@ _REGISTRY: dict[str, Callable[..., Aligner]] = {}
 # Backends shipped with xlner, imported on first use; importing the module registers it.
 _BUILTIN_MODULES: dict[str, str] = {
     "eflomal": "xlner.align.eflomal",
+    "simalign": "xlner.align.simalign",
 }
 
 

@@ -63,6 +63,10 @@ class EflomalAligner(Aligner):
     * ``source_prefix_len`` / ``source_suffix_len`` / ``target_prefix_len`` /
       ``target_suffix_len``: eflomal's per-side versions (keep a prefix or a suffix, not both,
       as eflomal ignores the suffix when a prefix is set); they override ``stem_length``.
+
+    Cost grows with ``n_samplers`` x iterations. On 799 Europarl sentence pairs on 2 cores the
+    defaults take about 9 s; ``rel_iterations=0.25`` takes about 2.6 s and projected entities
+    just as well in our measurements.
     """
 
     name = "eflomal"
@@ -172,6 +176,8 @@ class EflomalAligner(Aligner):
             target_prefix_len=self.target_prefix_len,
             target_suffix_len=self.target_suffix_len,
         )
+        # eflomal's wrapper takes the text as lines and writes its own binary input files; only
+        # the links files need a place, since the eflomal binary writes them by name.
         with tempfile.TemporaryDirectory(prefix="xlner-eflomal-") as tmp:
             fwd_path, rev_path = Path(tmp, "fwd"), Path(tmp, "rev")
             backend.align(
