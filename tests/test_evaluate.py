@@ -44,3 +44,20 @@ def test_mismatched_sentence_counts_are_refused():
 def test_no_entities_anywhere():
     scores = evaluate_spans([[]], [[]], [3])
     assert scores.f1 == 0.0 and scores.n_gold == 0
+
+
+def test_error_types():
+    from xlner.evaluate.errors import classify_errors, count_errors
+
+    gold = [Span(0, 2, "PER"), Span(3, 4, "LOC"), Span(5, 7, "ORG"), Span(8, 9, "MISC")]
+    pred = [Span(0, 2, "PER"), Span(3, 4, "ORG"), Span(5, 6, "ORG"), Span(10, 11, "LOC")]
+    kinds = [(e.kind, e.gold, e.predicted) for e in classify_errors(gold, pred)]
+    assert kinds == [
+        ("correct", gold[0], pred[0]),
+        ("class", gold[1], pred[1]),
+        ("boundary", gold[2], pred[2]),
+        ("missed", gold[3], None),
+        ("spurious", None, pred[3]),
+    ]
+    counts = count_errors([gold, []], [pred, [Span(0, 1, "PER")]])
+    assert counts == {"correct": 1, "class": 1, "boundary": 1, "missed": 1, "spurious": 2}
