@@ -21,7 +21,10 @@ from xlner.align.simalign import (  # noqa: E402
     mutual_argmax,
 )
 
-WORDS = "the a house das haus is ist big gross green grün Kampala in im city stadt".split()
+WORDS = [
+    "the", "a", "house", "das", "haus", "is", "ist", "big", "gross", "green", "grün",
+    "Kampala", "in", "im", "city", "stadt",
+]  # fmt: skip
 PIECES = ["play", "##ing", "##ed", "un", "##believ", "##able"]
 
 
@@ -117,7 +120,7 @@ def test_match_rejects_unknown_method() -> None:
 @pytest.mark.parametrize("method", METHODS)
 def test_identical_sentences_align_on_the_diagonal(tiny_model: Path, method: str) -> None:
     aligner = SimAlignAligner(str(tiny_model), layer=2, method=method, device="cpu")
-    sentence = "the big green house is in the city .".split()
+    sentence = ["the", "big", "green", "house", "is", "in", "the", "city", "."]
     (links,) = aligner.align([(sentence, sentence)])
     assert [(link.src, link.tgt) for link in sorted(links)] == [(i, i) for i in range(9)]
     assert all(link.score == pytest.approx(1.0, abs=1e-5) for link in links)
@@ -126,10 +129,10 @@ def test_identical_sentences_align_on_the_diagonal(tiny_model: Path, method: str
 def test_links_stay_in_range_with_scores(tiny_model: Path) -> None:
     aligner = SimAlignAligner(str(tiny_model), layer=1, method="itermax", batch_size=2)
     pairs = [
-        ("the house is big".split(), "das haus ist gross".split()),
+        (["the", "house", "is", "big"], ["das", "haus", "ist", "gross"]),
         (["playing", "unbelievable", "Kampala", "."], ["im", "stadt", "Kampala"]),
         (["a"], ["the", "city"]),
-        ("green city in the big house".split(), "grün".split()),
+        (["green", "city", "in", "the", "big", "house"], ["grün"]),
     ]
     result = aligner.align(pairs)
     assert len(result) == len(pairs)
@@ -154,7 +157,7 @@ def test_words_without_subwords_get_no_links(tiny_model: Path) -> None:
 
 def test_words_past_max_length_get_no_links(tiny_model: Path) -> None:
     aligner = SimAlignAligner(str(tiny_model), layer=1, max_length=5)
-    sentence = "the big green house is in the city".split()
+    sentence = ["the", "big", "green", "house", "is", "in", "the", "city"]
     (links,) = aligner.align([(sentence, sentence)])
     # 5 subwords = [CLS] + 3 words + [SEP].
     assert {link.src for link in links} <= {0, 1, 2}
@@ -204,9 +207,10 @@ def e5_small(tmp_path_factory: pytest.TempPathFactory) -> str:
 def test_e5_small_identical_sentences_argmax_diagonal(e5_small: str) -> None:
     aligner = SimAlignAligner(e5_small, method="argmax", device="cpu")
     sentences = [
-        "The European Parliament met in Strasbourg on Tuesday , said Mr Prodi .".split(),
-        "Ọba Èkó ṣe àbẹ̀wò sí ìlú Ìbàdàn lánàá .".split(),
-        "Pulezidenti wa Uganda yayogedde n'abantu mu Kampala .".split(),
+        ["The", "European", "Parliament", "met", "in", "Strasbourg", "on", "Tuesday", ","]
+        + ["said", "Mr", "Prodi", "."],
+        ["Ọba", "Èkó", "ṣe", "àbẹ̀wò", "sí", "ìlú", "Ìbàdàn", "lánàá", "."],
+        ["Pulezidenti", "wa", "Uganda", "yayogedde", "n'abantu", "mu", "Kampala", "."],
     ]
     for sentence, links in zip(sentences, aligner.align([(s, s) for s in sentences]), strict=True):
         assert sorted((link.src, link.tgt) for link in links) == [
@@ -217,8 +221,8 @@ def test_e5_small_identical_sentences_argmax_diagonal(e5_small: str) -> None:
 @pytest.mark.slow
 def test_e5_small_aligns_names_across_languages(e5_small: str) -> None:
     aligner = get_aligner("simalign", model=e5_small, method="itermax", device="cpu")
-    src = "The European Parliament met in Strasbourg on Tuesday .".split()
-    tgt = "Das Europäische Parlament tagte am Dienstag in Straßburg .".split()
+    src = ["The", "European", "Parliament", "met", "in", "Strasbourg", "on", "Tuesday", "."]
+    tgt = ["Das", "Europäische", "Parlament", "tagte", "am", "Dienstag", "in", "Straßburg", "."]
     (links,) = aligner.align([(src, tgt)])
     pairs = {(link.src, link.tgt) for link in links}
     assert {(1, 1), (2, 2), (5, 7), (7, 5)} <= pairs
