@@ -8,7 +8,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
-console = Console(stderr=True)  # progress and messages
+console = Console(stderr=True, soft_wrap=True)  # progress and messages; never wrapped
 out = Console(soft_wrap=True)  # results, so they can be piped
 
 DataDir = Annotated[

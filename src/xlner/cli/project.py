@@ -52,16 +52,40 @@ def project(
     merge_distance: Annotated[int, typer.Option("-d", help="Heuristic: gap to merge.")] = 1,
     length_ratio: Annotated[float, typer.Option(help="Heuristic: run/entity ratio.")] = 0.8,
     max_runs: Annotated[int | None, typer.Option("-k", help="Heuristic: keep k runs.")] = None,
+    score: Annotated[
+        str, typer.Option(help="Match: a score name or weights, e.g. alignment=1,string=1.")
+    ] = "alignment=1,string=1",
+    solver: Annotated[str, typer.Option(help="Match: greedy, ilp or dp.")] = "ilp",
+    limit: Annotated[
+        str | None, typer.Option(help="Match: at_most, exactly, at_least or none.")
+    ] = None,
+    limit_n: Annotated[int, typer.Option(help="Match: projections per entity.")] = 1,
+    threshold: Annotated[float, typer.Option(help="Match: drop pairs scoring below.")] = 0.0,
     evaluate: Annotated[bool, typer.Option(help="Score against the target's tags.")] = False,
     label_map: Annotated[str, typer.Option(help=f"One of {', '.join(LABEL_MAPS)}.")] = "none",
 ) -> None:
     """Align source and target, project the source entities and write the tagged target."""
+    if label_map not in LABEL_MAPS:
+        fail(f"unknown label map {label_map!r}; choose from {', '.join(LABEL_MAPS)}")
+    # Settings are checked before any file is read or any alignment is run.
+    if method == "heuristic":
+        options = {"merge_distance": merge_distance, "length_ratio": length_ratio}
+        options["max_runs"] = max_runs
+    else:
+        options = {"score": score, "solver": solver, "limit": limit, "n": limit_n}
+        options["threshold"] = threshold
+    try:
+        backend = get_aligner(aligner, symmetrization=symmetrization)
+        projector = make_projector(method, **options)
+    except ValueError as error:
+        fail(str(error))
     src = read_conll(source)
     gold, tokens = _read_target(target, target_conll)
-    check_parallel(src, tokens)
+    try:
+        check_parallel(src, tokens)
+    except ValueError as error:
+        fail(f"{source} and {target}: {error}")
     extra = _read_extra(extra_source, extra_target)
-    backend = get_aligner(aligner, symmetrization=symmetrization)
-    projector = _projector(method, merge_distance, length_ratio, max_runs)
     say(f"aligning {len(src)} sentence pairs with {aligner} (+{len(extra)} extra)")
     links = backend.align(
         [(s.tokens, t) for s, t in zip(src, tokens, strict=True)], extra_bitext=extra
@@ -83,17 +107,6 @@ def project(
         _print_scores(gold, projected, label_map, signature)
 
 
-def _projector(method: str, merge_distance: int, length_ratio: float, max_runs: int | None):
-    if method == "heuristic":
-        return make_projector(
-            "heuristic",
-            merge_distance=merge_distance,
-            length_ratio=length_ratio,
-            max_runs=max_runs,
-        )
-    return make_projector(method)
-
-
 def _read_target(path: Path, conll: bool) -> tuple[list[TaggedSentence] | None, list[Tokens]]:
     if conll:
         gold = read_conll(path)
@@ -111,8 +124,6 @@ def _read_extra(source: Path | None, target: Path | None) -> list[tuple[Tokens, 
 
 
 def _print_scores(gold, projected, label_map: str, signature: str) -> None:
-    if label_map not in LABEL_MAPS:
-        fail(f"unknown label map {label_map!r}; choose from {', '.join(LABEL_MAPS)}")
     scores = evaluate_spans(
         [g.spans for g in gold],
         [[p.span for p in s.projected] for s in projected],

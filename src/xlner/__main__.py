@@ -1,0 +1,5 @@
+"""``python -m xlner`` runs the command line."""
+
+from xlner.cli import run
+
+run()
