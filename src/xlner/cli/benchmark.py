@@ -47,3 +47,39 @@ def europarl(
     out.print(europarl_bench.format_errors(result), highlight=False)
     europarl_bench.write_json(result, output)
     say(f"wrote {output}")
+
+
+@app.command("model-transfer")
+def model_transfer(
+    model_dir: Annotated[Path, typer.Option(help="Trained tagger (or where to train one).")],
+    data_dir: DataDir = None,
+    train: Annotated[bool, typer.Option(help="Fine-tune on CoNLL-2003 first (resumes).")] = False,
+    encoder: Annotated[str, typer.Option(help="Encoder to fine-tune.")] = "e5-small",
+    epochs: Annotated[int, typer.Option(help="Training epochs.")] = 3,
+    batch_size: Annotated[int, typer.Option(help="Training batch size.")] = 32,
+    freeze_embeddings: Annotated[bool, typer.Option(help="Keep word embeddings fixed.")] = False,
+    export_dir: Annotated[
+        Path | None, typer.Option(help="Also save per-word label probabilities here (npz).")
+    ] = None,
+    output: Annotated[Path, typer.Option(help="Where to write the JSON results.")] = Path(
+        "results/model_transfer.json"
+    ),
+) -> None:
+    """Model transfer: CoNLL-2003 tagger on CoNLL test, Europarl-NER and MasakhaNER 2.0."""
+    from xlner.bench import model_transfer as bench
+    from xlner.tagging import TrainConfig
+
+    root = require("conll2003", data_dir)
+    config = TrainConfig(epochs=epochs, batch_size=batch_size, freeze_embeddings=freeze_embeddings)
+    result = bench.run_model_transfer(
+        root,
+        model_dir,
+        train=train,
+        config=config,
+        encoder=encoder,
+        progress=say,
+        export_dir=export_dir,
+    )
+    out.print(bench.format_table(result), highlight=False)
+    bench.write_json(result, output)
+    say(f"wrote {output}")

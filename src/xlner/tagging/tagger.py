@@ -1,0 +1,255 @@
+"""A token-classification NER tagger on a transformers encoder (e.g. the converted e5-small).
+
+Words are labelled on their first subword (the other subwords are ignored in the loss and in
+prediction). Sentences longer than ``max_length`` subwords are split into consecutive chunks of
+whole words that each fit, for training and prediction alike, so no word is ever dropped.
+
+``predict_proba`` returns, per sentence, a (n_words, n_labels) array of label probabilities in
+the order of :attr:`TokenTagger.labels`; ``predict`` and ``predict_spans`` decode its argmax.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from xlner.tags import OUTSIDE, split_tag, tags_to_spans
+from xlner.types import Span, TaggedSentence, Tokens
+
+META_FILE = "xlner-tagger.json"
+IGNORE = -100  # label id the loss skips: non-first subwords, specials, padding
+
+
+@dataclass
+class Chunk:
+    """Model input for a run of whole words of one sentence."""
+
+    sentence: int
+    first_word: int
+    input_ids: list[int]
+    word_positions: list[int]  # subword position of each word's first piece, -1 if none
+    labels: list[int] | None = None
+
+
+def labels_from(sentences: Iterable[TaggedSentence]) -> list[str]:
+    """``O`` followed by ``B-X``, ``I-X`` for every class X in the data, sorted by class."""
+    classes = {span.label for sentence in sentences for span in sentence.spans}
+    return [OUTSIDE] + [f"{prefix}-{label}" for label in sorted(classes) for prefix in "BI"]
+
+
+class TokenTagger:
+    """An ``AutoModelForTokenClassification`` with its tokenizer and IOB2 label list."""
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        labels: Sequence[str],
+        *,
+        max_length: int = 128,
+        encoder: str | None = None,
+        device: str | None = None,
+    ) -> None:
+        from xlner.encoders.base import default_device
+
+        if not tokenizer.is_fast:
+            raise ValueError("the tagger needs a fast tokenizer (for word_ids)")
+        for position, label in enumerate(labels):
+            split_tag(label, position)
+        budget = max_length - tokenizer.num_special_tokens_to_add()
+        if budget < 1:
+            raise ValueError(f"max_length {max_length} leaves no room for subwords")
+        self.model = model.to(device or default_device())
+        self.tokenizer = tokenizer
+        self.labels = list(labels)
+        self.max_length = max_length
+        self.encoder = encoder
+
+    @classmethod
+    def from_encoder(
+        cls,
+        encoder: str | Path,
+        labels: Sequence[str],
+        *,
+        max_length: int = 128,
+        device: str | None = None,
+        seed: int = 42,
+    ) -> TokenTagger:
+        """A new tagger: ``encoder`` (name, path, or ``"e5-small"``) + a fresh classifier."""
+        import torch
+        from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+        from xlner.encoders.base import resolve_encoder
+
+        path = resolve_encoder(encoder)
+        torch.manual_seed(seed)  # the classifier's random initialisation
+        model = AutoModelForTokenClassification.from_pretrained(
+            path,
+            num_labels=len(labels),
+            id2label=dict(enumerate(labels)),
+            label2id={label: i for i, label in enumerate(labels)},
+        )
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        return cls(
+            model, tokenizer, labels, max_length=max_length, encoder=str(encoder), device=device
+        )
+
+    # ---------------------------------------------------------------- save / load
+
+    def save(self, path: str | Path) -> Path:
+        """Write model, tokenizer and label list to a directory :meth:`load` reads."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.model.save_pretrained(path)
+        self.tokenizer.save_pretrained(path)
+        meta = {"labels": self.labels, "max_length": self.max_length, "encoder": self.encoder}
+        (path / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path, *, device: str | None = None) -> TokenTagger:
+        from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+        path = Path(path)
+        meta_file = path / META_FILE
+        if not meta_file.is_file():
+            raise FileNotFoundError(f"{path} is not a saved xlner tagger (no {META_FILE})")
+        meta = json.loads(meta_file.read_text())
+        model = AutoModelForTokenClassification.from_pretrained(path)
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        return cls(
+            model,
+            tokenizer,
+            meta["labels"],
+            max_length=meta["max_length"],
+            encoder=meta.get("encoder"),
+            device=device,
+        )
+
+    # ------------------------------------------------------------------ encoding
+
+    def chunks(
+        self, sentences: Sequence[Tokens], tags: Sequence[Sequence[str]] | None = None
+    ) -> list[Chunk]:
+        """Model inputs for ``sentences`` (with label ids when ``tags`` are given)."""
+        label_ids = {label: i for i, label in enumerate(self.labels)}
+        out: list[Chunk] = []
+        for index, words in enumerate(sentences):
+            sentence_tags = tags[index] if tags is not None else None
+            if sentence_tags is not None and len(sentence_tags) != len(words):
+                raise ValueError(
+                    f"sentence {index}: {len(words)} tokens, {len(sentence_tags)} tags"
+                )
+            for start, end in self._word_ranges(words):
+                chunk = self._encode(index, start, words[start:end])
+                if sentence_tags is not None:
+                    chunk.labels = self._chunk_labels(chunk, sentence_tags[start:end], label_ids)
+                out.append(chunk)
+        return out
+
+    def _word_ranges(self, words: Tokens) -> list[tuple[int, int]]:
+        """Consecutive [start, end) word ranges whose subwords fit ``max_length``."""
+        if not words:
+            return []
+        budget = self.max_length - self.tokenizer.num_special_tokens_to_add()
+        encoding = self.tokenizer(words, is_split_into_words=True, add_special_tokens=False)
+        word_ids = np.array([w for w in encoding.word_ids() if w is not None], dtype=np.int64)
+        counts = np.bincount(word_ids, minlength=len(words))
+        ranges, start, used = [], 0, 0
+        for index, count in enumerate(counts):
+            if index > start and used + count > budget:
+                ranges.append((start, index))
+                start, used = index, 0
+            used += count  # one over-long word alone is truncated, keeping its first piece
+        ranges.append((start, len(words)))
+        return ranges
+
+    def _encode(self, sentence: int, start: int, words: Tokens) -> Chunk:
+        encoding = self.tokenizer(
+            words, is_split_into_words=True, truncation=True, max_length=self.max_length
+        )
+        positions = [-1] * len(words)
+        for position, word in enumerate(encoding.word_ids()):
+            if word is not None and positions[word] < 0:
+                positions[word] = position
+        return Chunk(sentence, start, list(encoding["input_ids"]), positions)
+
+    def _chunk_labels(
+        self, chunk: Chunk, tags: Sequence[str], label_ids: dict[str, int]
+    ) -> list[int]:
+        labels = [IGNORE] * len(chunk.input_ids)
+        for position, tag in zip(chunk.word_positions, tags, strict=True):
+            if tag not in label_ids:
+                raise ValueError(f"tag {tag!r} is not one of the tagger's labels {self.labels}")
+            if position >= 0:
+                labels[position] = label_ids[tag]
+        return labels
+
+    def collate(self, chunks: Sequence[Chunk]) -> dict[str, Any]:
+        """Pad chunks into a batch of tensors on the model's device."""
+        import torch
+
+        width = max(len(chunk.input_ids) for chunk in chunks)
+        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+        ids = torch.full((len(chunks), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(chunks), width), dtype=torch.long)
+        labels = torch.full((len(chunks), width), IGNORE, dtype=torch.long)
+        for row, chunk in enumerate(chunks):
+            n = len(chunk.input_ids)
+            ids[row, :n] = torch.tensor(chunk.input_ids)
+            mask[row, :n] = 1
+            if chunk.labels is not None:
+                labels[row, :n] = torch.tensor(chunk.labels)
+        batch = {"input_ids": ids, "attention_mask": mask}
+        if all(chunk.labels is not None for chunk in chunks):
+            batch["labels"] = labels
+        device = next(self.model.parameters()).device
+        return {key: value.to(device) for key, value in batch.items()}
+
+    # ----------------------------------------------------------------- prediction
+
+    def predict_proba(self, sentences: Sequence[Tokens], batch_size: int = 32) -> list[np.ndarray]:
+        """Per sentence a (n_words, n_labels) float32 array of label probabilities.
+
+        A word without any subword (e.g. only a zero-width character) gets probability 1 for
+        ``O``: it carries no text that could be a name.
+        """
+        import torch
+
+        out = [self._empty_rows(len(words)) for words in sentences]
+        chunks = sorted(self.chunks(sentences), key=lambda chunk: len(chunk.input_ids))
+        self.model.eval()
+        with torch.no_grad():
+            for start in range(0, len(chunks), batch_size):
+                batch = chunks[start : start + batch_size]
+                logits = self.model(**self.collate(batch)).logits.float()
+                probs = torch.softmax(logits, dim=-1).cpu().numpy()
+                for row, chunk in enumerate(batch):
+                    for offset, position in enumerate(chunk.word_positions):
+                        if position >= 0:
+                            out[chunk.sentence][chunk.first_word + offset] = probs[row, position]
+        return out
+
+    def _empty_rows(self, n_words: int) -> np.ndarray:
+        rows = np.zeros((n_words, len(self.labels)), dtype=np.float32)
+        if OUTSIDE in self.labels:
+            rows[:, self.labels.index(OUTSIDE)] = 1.0
+        else:
+            rows[:] = 1.0 / len(self.labels)
+        return rows
+
+    def predict(self, sentences: Sequence[Tokens], batch_size: int = 32) -> list[list[str]]:
+        """The most probable tag of every word (not constrained to valid IOB2)."""
+        return [
+            [self.labels[i] for i in probs.argmax(axis=1)]
+            for probs in self.predict_proba(sentences, batch_size)
+        ]
+
+    def predict_spans(self, sentences: Sequence[Tokens], batch_size: int = 32) -> list[list[Span]]:
+        """Entity spans of the argmax tags; a stray ``I-X`` starts an entity (CoNLL rule)."""
+        return [tags_to_spans(tags, repair=True) for tags in self.predict(sentences, batch_size)]

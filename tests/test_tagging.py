@@ -1,0 +1,206 @@
+"""The token-classification tagger on a tiny random local BERT: training, resume, save/load."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from xlner.tagging import TokenTagger, TrainConfig, fit, labels_from, latest_checkpoint  # noqa: E402
+from xlner.types import Span, TaggedSentence  # noqa: E402
+
+VOCAB = [
+    "[PAD]", "[UNK]", "[CLS]", "[SEP]", "Kampala", "Nairobi", "Juma", "Nakato", "is", "in",
+    "lives", "a", "city", "big", "the", "Uganda", "Kenya", ".", "play", "##ing", "##ed",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tiny_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+    vocab = {token: i for i, token in enumerate(VOCAB)}
+    backend = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
+    backend.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    backend.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)]
+    )
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=backend,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+    )
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=len(VOCAB),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+    )
+    path = tmp_path_factory.mktemp("tiny-encoder")
+    BertModel(config).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
+
+
+def _data() -> list[TaggedSentence]:
+    def s(text: str, *spans: tuple[int, int, str]) -> TaggedSentence:
+        return TaggedSentence(text.split(), [Span(*span) for span in spans])
+
+    return [
+        s("Juma lives in Kampala .", (0, 1, "PER"), (3, 4, "LOC")),
+        s("Nakato lives in Nairobi .", (0, 1, "PER"), (3, 4, "LOC")),
+        s("Kampala is a big city in Uganda .", (0, 1, "LOC"), (6, 7, "LOC")),
+        s("Nairobi is a big city in Kenya .", (0, 1, "LOC"), (6, 7, "LOC")),
+        s("the city is big ."),
+        s("Juma Nakato is playing .", (0, 2, "PER")),
+    ] * 4
+
+
+def _tagger(path: Path, labels: list[str], max_length: int = 32) -> TokenTagger:
+    return TokenTagger.from_encoder(path, labels, max_length=max_length, device="cpu", seed=1)
+
+
+def _config(**changes) -> TrainConfig:
+    base = dict(epochs=12, batch_size=4, learning_rate=3e-3, warmup_ratio=0.0, log_every=0)
+    return TrainConfig(**{**base, **changes})
+
+
+def test_labels_from_data() -> None:
+    assert labels_from(_data()) == ["O", "B-LOC", "I-LOC", "B-PER", "I-PER"]
+
+
+def test_training_learns_the_toy_data(tiny_encoder: Path) -> None:
+    data = _data()
+    tagger = _tagger(tiny_encoder, labels_from(data))
+    history = fit(tagger, data, dev=data[:6], config=_config())
+    assert len(history) == 12 and history[-1]["loss"] < history[0]["loss"]
+    assert history[-1]["dev_f1"] > 90
+    probs = tagger.predict_proba([s.tokens for s in data[:6]])
+    assert [p.shape for p in probs] == [(len(s.tokens), 5) for s in data[:6]]
+    assert all(np.allclose(p.sum(axis=1), 1.0, atol=1e-5) for p in probs)
+    assert tagger.predict([["Juma", "lives", "in", "Kampala", "."]]) == [
+        ["B-PER", "O", "O", "B-LOC", "O"]
+    ]
+
+
+def test_save_and_load_give_the_same_probabilities(tiny_encoder: Path, tmp_path: Path) -> None:
+    data = _data()
+    tagger = _tagger(tiny_encoder, labels_from(data))
+    fit(tagger, data, config=_config(epochs=2))
+    sentences = [s.tokens for s in data[:6]]
+    tagger.save(tmp_path / "tagger")
+    loaded = TokenTagger.load(tmp_path / "tagger", device="cpu")
+    assert loaded.labels == tagger.labels and loaded.max_length == 32
+    for a, b in zip(tagger.predict_proba(sentences), loaded.predict_proba(sentences), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_resume_continues_exactly(tiny_encoder: Path, tmp_path: Path) -> None:
+    data = _data()
+    labels = labels_from(data)
+    config = _config(epochs=3, checkpoint_every=2, keep_checkpoints=2)
+
+    straight = _tagger(tiny_encoder, labels)
+    fit(straight, data, config=config, output_dir=tmp_path / "straight")
+
+    interrupted = _tagger(tiny_encoder, labels)
+    out = tmp_path / "interrupted"
+    fit(interrupted, data, config=_config(**{**vars(config), "stop_after": 5}), output_dir=out)
+    assert latest_checkpoint(out).name == "checkpoint-00000005"
+    resumed = _tagger(tiny_encoder, labels)  # a fresh process would start like this
+    history = fit(resumed, data, config=config, output_dir=out)
+
+    assert len(history) == 3
+    assert len(list(out.glob("checkpoint-*"))) == 2
+    for (name, a), b in zip(
+        straight.model.state_dict().items(), resumed.model.state_dict().values(), strict=True
+    ):
+        torch.testing.assert_close(a, b, msg=name)
+    final = TokenTagger.load(out, device="cpu")
+    assert final.labels == labels
+
+
+def test_resume_refuses_other_settings(tiny_encoder: Path, tmp_path: Path) -> None:
+    data = _data()
+    tagger = _tagger(tiny_encoder, labels_from(data))
+    fit(tagger, data, config=_config(epochs=1), output_dir=tmp_path)
+    with pytest.raises(ValueError, match="other settings"):
+        fit(tagger, data, config=_config(epochs=1, learning_rate=1e-4), output_dir=tmp_path)
+
+
+def test_long_sentences_are_chunked_not_truncated(tiny_encoder: Path) -> None:
+    tagger = _tagger(tiny_encoder, ["O", "B-LOC", "I-LOC"], max_length=6)
+    sentence = ["Kampala", "is", "playing", "in", "Uganda", ".", "the", "city", "is", "big", "."]
+    chunks = tagger.chunks([sentence])
+    assert len(chunks) > 1 and all(len(c.input_ids) <= 6 for c in chunks)
+    (probs,) = tagger.predict_proba([sentence])
+    assert probs.shape == (len(sentence), 3)
+    assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_words_without_subwords_are_outside(tiny_encoder: Path) -> None:
+    tagger = _tagger(tiny_encoder, ["O", "B-LOC", "I-LOC"])
+    (probs,) = tagger.predict_proba([["Kampala", "", "city"]])
+    assert probs[1].tolist() == [1.0, 0.0, 0.0]
+    assert tagger.predict_proba([[]])[0].shape == (0, 3)
+
+
+def test_unknown_tags_are_rejected(tiny_encoder: Path) -> None:
+    tagger = _tagger(tiny_encoder, ["O", "B-LOC", "I-LOC"])
+    with pytest.raises(ValueError, match="not one of"):
+        fit(tagger, [TaggedSentence(["Juma"], [Span(0, 1, "PER")])], config=_config(epochs=1))
+    with pytest.raises(ValueError):
+        TokenTagger.from_encoder(tiny_encoder, ["O", "LOC"], device="cpu")
+
+
+def test_freeze_embeddings_keeps_word_embeddings(tiny_encoder: Path) -> None:
+    data = _data()
+    tagger = _tagger(tiny_encoder, labels_from(data))
+    before = tagger.model.get_input_embeddings().weight.detach().clone()
+    fit(tagger, data, config=_config(epochs=1, freeze_embeddings=True))
+    torch.testing.assert_close(tagger.model.get_input_embeddings().weight, before)
+
+
+def test_tag_command_writes_the_taggers_predictions(tiny_encoder: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from xlner.cli import app
+    from xlner.corpora.conll import read_conll
+
+    data = _data()
+    tagger = _tagger(tiny_encoder, labels_from(data))
+    fit(tagger, data, config=_config())
+    tagger.save(tmp_path / "tagger")
+    text = tmp_path / "in.txt"
+    text.write_text("Juma lives in Kampala .\nthe city is big .\n", encoding="utf-8")
+    out = tmp_path / "out.conll"
+    args = ["tag", "--model", str(tmp_path / "tagger"), str(text), "-o", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    tagged = read_conll(out)
+    assert [s.tokens for s in tagged] == [t.split() for t in text.read_text().splitlines()]
+    assert tagged[0].spans == [Span(0, 1, "PER"), Span(3, 4, "LOC")] and tagged[1].spans == []
+
+
+def test_model_transfer_decoding_and_probability_export(tmp_path: Path) -> None:
+    from xlner.bench.model_transfer import decode, save_probabilities
+
+    labels = ["O", "B-PER", "I-PER"]
+    probs = np.array([[0.1, 0.8, 0.1], [0.2, 0.1, 0.7], [0.9, 0.05, 0.05], [0.1, 0.1, 0.8]])
+    # A stray I- (last word) starts an entity, as in CoNLL evaluation.
+    assert decode(probs, labels) == [Span(0, 2, "PER"), Span(3, 4, "PER")]
+    sentences = [TaggedSentence(["a", "b"]), TaggedSentence(["c", "d"])]
+    save_probabilities(tmp_path / "p.npz", sentences, [probs[:2], probs[2:]], labels)
+    saved = np.load(tmp_path / "p.npz")
+    assert list(saved["labels"]) == labels and list(saved["lengths"]) == [2, 2]
+    assert np.allclose(saved["probabilities"], probs, atol=1e-3)
