@@ -108,3 +108,43 @@ def test_candidate_helpers() -> None:
     assert len(c) == 2 and c.text(["a", "b", "c"]) == "b c"
     assert c.overlaps(Candidate(2, 4)) and not c.overlaps(Candidate(3, 4))
     assert c.label("LOC") == Span(1, 3, "LOC")
+
+
+def test_entity_punctuation_is_allowed_inside_and_at_edges() -> None:
+    src = ["the", "Committee", "on", "Transport", ",", "Tourism", "(", "CT", ")"]
+    entity = [Span(1, 9, "ORG")]
+    tgt = ["la", "Comisión", "de", "Transportes", ",", "Turismo", "(", "CT", ")", "."]
+    plain = spans_of(CandidateExtractor().extract(tgt, entity, source_tokens=src))
+    assert (1, 9) not in plain and (1, 6) not in plain
+    extractor = CandidateExtractor(entity_punctuation=True)
+    cands = spans_of(extractor.extract(tgt, entity, source_tokens=src))
+    assert {(1, 9), (1, 6), (6, 9)} <= cands  # comma inside, brackets at the edges
+    assert not any(e == 10 for _, e in cands)  # the full stop is still a barrier
+    # without the source tokens (or without punctuation in the entities) nothing changes
+    assert spans_of(extractor.extract(tgt, entity)) == plain
+    assert spans_of(extractor.extract(tgt, [Span(1, 2, "ORG")], source_tokens=src)) == plain
+
+
+def test_entity_punctuation_rule_and_signature() -> None:
+    extractor = CandidateExtractor(entity_punctuation=True)
+    rule = extractor.rule(["A", "/", "B", "-", "C"], [Span(0, 3, "ORG")])
+    assert rule is not None and rule.allowed == "/"
+    assert rule.is_free("/") and not rule.is_free("-") and not rule.is_barrier("/")
+    assert "allowed='/'" in rule.signature()
+    assert CandidateExtractor(punctuation=None, entity_punctuation=True).rule(["("], []) is None
+    assert "entity_punctuation" not in CandidateExtractor().signature()
+    assert extractor.signature()["entity_punctuation"] is True
+
+
+def test_max_len_ratio_grows_with_the_longest_entity() -> None:
+    tokens = [f"t{i}" for i in range(30)]
+    extractor = CandidateExtractor(max_len=3, max_len_ratio=1.5)
+    assert extractor.longest() == 3
+    assert extractor.longest([Span(0, 1, "X")]) == 3
+    assert extractor.longest([Span(0, 1, "X"), Span(2, 10, "Y")]) == 12
+    cands = extractor.extract(tokens, [Span(0, 7, "X")])
+    assert max(len(c) for c in cands) == 11  # ceil(1.5 * 7)
+    assert CandidateExtractor(max_len=3).extract(tokens, [Span(0, 7, "X")])[-1].end == 30
+    assert extractor.signature()["max_len_ratio"] == 1.5
+    with pytest.raises(ValueError):
+        CandidateExtractor(max_len_ratio=-1)

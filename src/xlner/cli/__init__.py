@@ -6,7 +6,10 @@ import sys
 
 import typer
 
-from xlner.cli import benchmark, data, demo, evaluate, project
+from xlner.cli import benchmark, data, demo, evaluate, project, tagger
+from xlner.cli import report as report_cmd
+from xlner.cli import run as run_cmd
+from xlner.cli import study as study_cmd
 from xlner.cli.common import console
 from xlner.errors import InputError
 
@@ -19,8 +22,13 @@ app = typer.Typer(
 app.command("demo")(demo.demo)
 app.command("project")(project.project)
 app.command("evaluate")(evaluate.evaluate)
+app.command("run")(run_cmd.run)
+app.command("tag")(tagger.tag)
+app.add_typer(tagger.train_app, name="train")
 app.add_typer(data.app, name="data")
 app.add_typer(benchmark.app, name="benchmark")
+app.add_typer(study_cmd.app, name="study")
+app.command("report")(report_cmd.report)
 
 
 def run() -> None:

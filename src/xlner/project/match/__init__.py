@@ -8,10 +8,12 @@ from xlner.project.match.candidates import (
     PunctuationRule,
     aligned_window,
 )
+from xlner.project.match.links import LinkSets
 from xlner.project.match.projector import MatchProjector, make_match_projector
 from xlner.project.match.scores import (
     AlignmentScore,
     CachedTagger,
+    CoverageScore,
     FusionScore,
     HFSeq2SeqScorer,
     MatchContext,
@@ -40,11 +42,13 @@ __all__ = [
     "Candidate",
     "CandidateExtractor",
     "Constraints",
+    "CoverageScore",
     "DPSolver",
     "FusionScore",
     "GreedySolver",
     "HFSeq2SeqScorer",
     "ILPSolver",
+    "LinkSets",
     "MatchContext",
     "MatchProjector",
     "Matching",

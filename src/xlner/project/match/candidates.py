@@ -7,9 +7,10 @@ or grow it (spans a target-side tagger predicts, whatever their length).
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -60,14 +61,22 @@ class PunctuationRule:
       text, so it can be nowhere in a candidate either.
     * ``inner_only``: any other punctuation token (``-``, ``'``, ``&``, ``/``) may sit inside a
       candidate (``Baden - Württemberg``) but cannot start or end it.
+    * ``allowed``: a punctuation token made only of these characters counts as a word: no
+      barrier, and allowed at an edge. :class:`CandidateExtractor` fills it per sentence with
+      the punctuation of the source entities when asked to.
     """
 
     barriers: str = DEFAULT_BARRIERS
     dots_are_barriers: bool = True
     inner_only: bool = True
+    allowed: str = ""
+
+    def is_free(self, token: str) -> bool:
+        """Punctuation the rule treats as an ordinary word (see ``allowed``)."""
+        return bool(self.allowed) and all(ch in self.allowed for ch in token)
 
     def is_barrier(self, token: str) -> bool:
-        if not is_punctuation(token):
+        if not is_punctuation(token) or self.is_free(token):
             return False
         if self.dots_are_barriers and set(token) == {"."}:
             return True
@@ -76,7 +85,7 @@ class PunctuationRule:
     def masks(self, tokens: Tokens) -> tuple[np.ndarray, np.ndarray]:
         """``(barrier, edge_forbidden)`` boolean arrays over the tokens."""
         barrier = np.array([self.is_barrier(t) for t in tokens], dtype=bool)
-        punct = np.array([is_punctuation(t) for t in tokens], dtype=bool)
+        punct = np.array([is_punctuation(t) and not self.is_free(t) for t in tokens], dtype=bool)
         edge = punct if self.inner_only else barrier
         return barrier, edge | barrier
 
@@ -84,7 +93,8 @@ class PunctuationRule:
         """``default`` for the default rule, else its settings in one string."""
         if self == PunctuationRule():
             return "default"
-        return f"barriers={self.barriers!r};dots={self.dots_are_barriers};inner={self.inner_only}"
+        text = f"barriers={self.barriers!r};dots={self.dots_are_barriers};inner={self.inner_only}"
+        return text + (f";allowed={self.allowed!r}" if self.allowed else "")
 
 
 def aligned_window(
@@ -133,18 +143,52 @@ class CandidateExtractor:
       widened by ``margin`` words on each side; with no aligned entity word there are no
       n-gram candidates at all (tagger spans remain).
     * ``punctuation``: the rule for punctuation tokens, or ``None`` to allow everything.
+    * ``entity_punctuation``: punctuation that occurs in a source entity of the sentence is no
+      barrier and may start or end a candidate (``Committee on Transport , Regional Policy and
+      Tourism``, ``European Committee for Standardisation ( CEN )``); needs the source tokens.
+    * ``max_len_ratio``: when positive, n-grams may also be as long as this multiple of the
+      longest source entity (rounded up), so that long titles get a full-length candidate.
     """
 
     max_len: int = 10
     window: bool = False
     margin: int = 0
     punctuation: PunctuationRule | None = field(default_factory=PunctuationRule)
+    entity_punctuation: bool = False
+    max_len_ratio: float = 0.0
 
     def __post_init__(self) -> None:
         if self.max_len < 1:
             raise ValueError(f"max_len must be at least 1, got {self.max_len}")
         if self.margin < 0:
             raise ValueError(f"margin must be non-negative, got {self.margin}")
+        if self.max_len_ratio < 0:
+            raise ValueError(f"max_len_ratio must be non-negative, got {self.max_len_ratio}")
+
+    def longest(self, source_spans: Sequence[Span] = ()) -> int:
+        """The longest n-gram for these source entities."""
+        if self.max_len_ratio <= 0 or not source_spans:
+            return self.max_len
+        entity = max(len(span) for span in source_spans)
+        return max(self.max_len, math.ceil(self.max_len_ratio * entity - 1e-9))
+
+    def rule(
+        self, source_tokens: Tokens | None = None, source_spans: Sequence[Span] = ()
+    ) -> PunctuationRule | None:
+        """The punctuation rule for one sentence pair (see ``entity_punctuation``)."""
+        if self.punctuation is None or not self.entity_punctuation or source_tokens is None:
+            return self.punctuation
+        chars = {
+            ch
+            for span in source_spans
+            for token in source_tokens[span.start : span.end]
+            if is_punctuation(token)
+            for ch in token
+        }
+        if not chars:
+            return self.punctuation
+        allowed = "".join(sorted(set(self.punctuation.allowed) | chars))
+        return replace(self.punctuation, allowed=allowed)
 
     def extract(
         self,
@@ -152,30 +196,42 @@ class CandidateExtractor:
         source_spans: Sequence[Span] = (),
         links: Sequence[Link] = (),
         extra: Iterable[Span | Candidate] = (),
+        *,
+        source_tokens: Tokens | None = None,
     ) -> list[Candidate]:
-        """Sorted, duplicate-free candidates; ``extra`` are e.g. a target tagger's spans."""
+        """Sorted, duplicate-free candidates; ``extra`` are e.g. a target tagger's spans.
+
+        ``source_tokens`` are needed only for ``entity_punctuation``.
+        """
         n = len(target_tokens)
         lo, hi = 0, n
         if self.window:
             stretch = aligned_window(source_spans, links, n, self.margin)
             lo, hi = stretch if stretch is not None else (0, 0)
-        starts, ends = ngram_arrays(n, self.max_len, lo, hi)
+        starts, ends = ngram_arrays(n, self.longest(source_spans), lo, hi)
         extra_pairs = [(c.start, c.end) for c in extra if c.end <= n]
         if extra_pairs:
             more = np.array(extra_pairs, dtype=int).reshape(-1, 2)
             starts = np.concatenate([starts, more[:, 0]])
             ends = np.concatenate([ends, more[:, 1]])
-        if self.punctuation is not None and len(starts):
-            barrier, edge = self.punctuation.masks(target_tokens)
+        rule = self.rule(source_tokens, source_spans)
+        if rule is not None and len(starts):
+            barrier, edge = rule.masks(target_tokens)
             keep = allowed_by_rule(starts, ends, barrier, edge)
             starts, ends = starts[keep], ends[keep]
         pairs = sorted(set(zip(starts.tolist(), ends.tolist(), strict=True)))
         return [Candidate(s, e) for s, e in pairs]
 
     def signature(self) -> dict[str, object]:
-        return {
+        """The settings; the newer options only when set, so older signatures stay valid."""
+        record: dict[str, object] = {
             "max_len": self.max_len,
             "window": self.window,
             "margin": self.margin,
             "punctuation": "none" if self.punctuation is None else self.punctuation.signature(),
         }
+        if self.entity_punctuation:
+            record["entity_punctuation"] = True
+        if self.max_len_ratio:
+            record["max_len_ratio"] = self.max_len_ratio
+        return record

@@ -15,6 +15,7 @@ from typing import Any
 
 from xlner.project.base import Projector
 from xlner.project.match.candidates import CandidateExtractor, PunctuationRule
+from xlner.project.match.links import named_link_sets
 from xlner.project.match.scores import (
     CachedTagger,
     FusionScore,
@@ -35,7 +36,8 @@ class MatchProjector(Projector):
 
     Each projected span takes its label from its source entity and its ``score`` from the
     score matrix. ``stats`` counts the solver statuses seen, so a run can report how often a
-    lower bound (``exactly`` / ``at_least``) could not be met.
+    lower bound (``exactly`` / ``at_least``) could not be met. ``links`` may be a
+    :class:`~xlner.project.match.links.LinkSets` for scores that read a named link set.
     """
 
     name = "match"
@@ -71,12 +73,26 @@ class MatchProjector(Projector):
     ) -> MatchContext:
         """The candidates and everything the scores need for one sentence pair."""
         extra = self.tagger.spans(target_tokens) if self.tagger_candidates and self.tagger else []
-        candidates = self.candidates.extract(target_tokens, source_spans, links, extra)
+        candidates = self.candidates.extract(
+            target_tokens, source_spans, links, extra, source_tokens=source_tokens
+        )
         probs = self.tagger.proba(target_tokens) if self.tagger is not None else None
         labels = self.tagger.labels if self.tagger is not None else None
         return MatchContext(
-            source_tokens, source_spans, target_tokens, links, candidates, probs, labels
+            source_tokens,
+            source_spans,
+            target_tokens,
+            list(links),
+            candidates,
+            probs,
+            labels,
+            link_sets=named_link_sets(links),
         )
+
+    def link_sets_used(self) -> set[str]:
+        """The named link sets the scores read (each pair's :class:`LinkSets` must have them)."""
+        parts = self.score.scores if isinstance(self.score, FusionScore) else [self.score]
+        return {name for part in parts if (name := getattr(part, "link_set", None)) is not None}
 
     def project(
         self,
@@ -162,6 +178,9 @@ def make_match_projector(
     window: bool = False,
     margin: int = 0,
     punctuation: PunctuationRule | bool = True,
+    entity_punctuation: bool = False,
+    max_len_ratio: float = 0.0,
+    score_options: Mapping[str, Mapping[str, Any]] | None = None,
     tagger: TokenProbabilityTagger | CachedTagger | None = None,
     tagger_candidates: bool = False,
     alpha: float = 1.15,
@@ -173,8 +192,12 @@ def make_match_projector(
 ) -> MatchProjector:
     """Build a :class:`MatchProjector` from plain settings, as the command line gives them.
 
-    * ``score``: one score name (``"alignment"``, ``"string"``, ``"tagger"``,
-      ``"translation"``) or fusion weights (``"alignment=1,string=0.5"`` or a mapping).
+    * ``score``: one score name (``"alignment"``, ``"coverage"``, ``"string"``, ``"tagger"``,
+      ``"translation"``) or fusion weights (``"alignment=1,string=0.5"`` or a mapping). The
+      alignment scores take a named link set after a colon (``"coverage:union=0.5"``), read
+      from the :class:`~xlner.project.match.links.LinkSets` passed as links.
+    * ``score_options``: constructor arguments per score name
+      (``{"coverage:union": {"unaligned": 0.5}}``).
     * ``thresholds``: per-score minimums for the fusion (``"alignment=0.1"``); a pair below one
       is never chosen.
     * ``solver``: ``"greedy"``, ``"ilp"`` or ``"dp"``; ``limit`` (``at_most`` / ``exactly`` /
@@ -182,7 +205,8 @@ def make_match_projector(
       to ``"at_most"``, or ``"none"`` for ``dp``, which has no per-entity limits.
       ``overlap`` picks the ILP's non-overlap rows (``"pairwise"`` or ``"clique"``).
     * ``threshold``: the lowest matching score a chosen pair may have.
-    * ``max_len``, ``window``, ``margin``, ``punctuation``: candidate extraction.
+    * ``max_len``, ``window``, ``margin``, ``punctuation``, ``entity_punctuation``,
+      ``max_len_ratio``: candidate extraction (see :class:`CandidateExtractor`).
     * ``tagger`` (with ``alpha``, ``per_class``): for the tagger score and, with
       ``tagger_candidates``, for extra candidates; ``translator`` with ``source_lang`` /
       ``target_lang``: for the translation score.
@@ -190,6 +214,8 @@ def make_match_projector(
     if tagger is not None and not isinstance(tagger, CachedTagger):
         tagger = CachedTagger(tagger)
     options: dict[str, dict[str, Any]] = {"tagger": {"alpha": alpha, "per_class": per_class}}
+    for name, extra in (score_options or {}).items():
+        options[name] = {**options.get(name, {}), **extra}
     if translator is not None:
         options["translation"] = {
             "translator": translator,
@@ -209,7 +235,9 @@ def make_match_projector(
     return MatchProjector(
         score=built,
         solver=make_solver(solver, **solver_options),
-        candidates=CandidateExtractor(max_len, window, margin, _rule(punctuation)),
+        candidates=CandidateExtractor(
+            max_len, window, margin, _rule(punctuation), entity_punctuation, max_len_ratio
+        ),
         tagger=tagger,
         tagger_candidates=tagger_candidates,
     )

@@ -9,7 +9,7 @@ loops would dominate the projection time.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -25,7 +25,9 @@ class MatchContext:
     """One sentence pair with its entities, alignment and candidates.
 
     ``target_probs`` (n_target_tokens x n_labels) and ``labels`` are the optional output of a
-    target-side tagger (see :mod:`xlner.project.match.scores.tagger`).
+    target-side tagger (see :mod:`xlner.project.match.scores.tagger`). ``link_sets`` holds
+    further alignments of the pair by name (other symmetrisations, another aligner), for
+    scores that ask for one with :meth:`links_for`; ``links`` is the primary alignment.
     """
 
     source_tokens: Tokens
@@ -36,6 +38,16 @@ class MatchContext:
     target_probs: np.ndarray | None = None
     labels: Sequence[str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    link_sets: Mapping[str, Sequence[Link]] = field(default_factory=dict)
+
+    def links_for(self, name: str | None) -> Sequence[Link]:
+        """The primary links for ``None``, else the named link set."""
+        if name is None:
+            return self.links
+        if name not in self.link_sets:
+            known = ", ".join(sorted(self.link_sets)) or "none"
+            raise KeyError(f"no link set {name!r} for this sentence pair (named sets: {known})")
+        return self.link_sets[name]
 
     @property
     def shape(self) -> tuple[int, int]:
