@@ -31,7 +31,7 @@ def europarl(
         str,
         typer.Option(
             help="Projectors: heuristic, match (matching configurations), all (both), or "
-            "embedding (with the e5-small SimAlign aligner; minutes on a CPU)."
+            "embedding (with the e5-small SimAlign aligner; about 40 s more on a CPU)."
         ),
     ] = "heuristic",
     symmetrizations: Annotated[
