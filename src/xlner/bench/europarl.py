@@ -168,6 +168,26 @@ def preset_projectors(preset: str = "heuristic") -> dict[str, Projector | Setup]
     return projectors
 
 
+def tagger_projectors(probabilities_dir: Path, data_dir: Path) -> dict[str, Projector]:
+    """Matching with the tagger score, from probabilities saved by the model-transfer run."""
+    from xlner.tagging.precomputed import PrecomputedTagger
+
+    tagger = PrecomputedTagger()
+    corpus = load_europarl(data_dir, LANGUAGES)
+    for lang, sentences in corpus.items():
+        tagger.add(probabilities_dir / f"europarl-{lang}.npz", sentences)
+    configs = {
+        "match/tagger/greedy": {"score": "tagger", "threshold": 0.3},
+        "match/tagger(any class)/greedy": {"score": "tagger", "per_class": False, "threshold": 0.3},
+        "match/alignment+tagger/greedy": {"score": "alignment=1,tagger=0.5"},
+        "match/coverage+tagger/greedy": {"score": "coverage=1,tagger=0.5", **CANDIDATES},
+    }
+    return {
+        name: make_projector("match", solver="greedy", tagger=tagger, **options)
+        for name, options in configs.items()
+    }
+
+
 def run_europarl(
     data_dir: Path,
     languages: Sequence[str] = LANGUAGES,

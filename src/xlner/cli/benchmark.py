@@ -37,13 +37,23 @@ def europarl(
     symmetrizations: Annotated[
         str, typer.Option(help="Comma-separated eflomal symmetrisations, or 'all'.")
     ] = "all",
+    tagger_probabilities: Annotated[
+        Path | None,
+        typer.Option(
+            help="Add tagger-score rows from the probabilities that "
+            "`xlner benchmark model-transfer --export-dir` saved."
+        ),
+    ] = None,
 ) -> None:
     """Project the gold English entities of Europarl-NER onto de/es/it and score them."""
     root = require("europarl-ner", data_dir)
+    projectors = europarl_bench.preset_projectors(preset)
+    if tagger_probabilities is not None:
+        projectors |= europarl_bench.tagger_projectors(tagger_probabilities, root)
     result = europarl_bench.run_europarl(
         root,
         languages.split(","),
-        projectors=europarl_bench.preset_projectors(preset),
+        projectors=projectors,
         symmetrizations=METHODS if symmetrizations == "all" else symmetrizations.split(","),
         progress=say,
     )
