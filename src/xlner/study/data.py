@@ -1,0 +1,87 @@
+"""The sentence pairs a study projects over: source entities, target tokens, target gold."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xlner.align.base import SentencePair
+from xlner.bench.europarl import SOURCE_LANGUAGE, load_europarl
+from xlner.corpora.registry import MAFAND_MT, MAFAND_PAIRS, mafand_pair_for
+from xlner.study.config import DatasetSpec
+from xlner.types import TaggedSentence, Tokens
+
+
+@dataclass
+class LanguageData:
+    """One target language: parallel source and target sentences, in the same order."""
+
+    language: str
+    source_language: str
+    source: list[TaggedSentence]  # source tokens with the entities to project
+    target: list[TaggedSentence]  # target tokens with the gold entities
+    source_entities: str  # "gold", or the tagger that found them
+    extra: dict[str, list[SentencePair]] = field(default_factory=dict)
+
+    @property
+    def pairs(self) -> list[SentencePair]:
+        return [(s.tokens, t.tokens) for s, t in zip(self.source, self.target, strict=True)]
+
+
+def load_dataset(
+    spec: DatasetSpec, data_dir: Path, progress: Callable[[str], None]
+) -> list[LanguageData]:
+    """Every language of ``spec``; the corpus must be present in ``data_dir``."""
+    if spec.corpus == "europarl-ner":
+        return _europarl(spec, data_dir)
+    return [_masakhaner(spec, lang, data_dir, progress) for lang in spec.languages]
+
+
+def _europarl(spec: DatasetSpec, data_dir: Path) -> list[LanguageData]:
+    corpus = load_europarl(data_dir, (SOURCE_LANGUAGE, *spec.languages))
+    return [
+        LanguageData(lang, SOURCE_LANGUAGE, corpus[SOURCE_LANGUAGE], corpus[lang], "gold")
+        for lang in spec.languages
+    ]
+
+
+def _masakhaner(
+    spec: DatasetSpec, lang: str, data_dir: Path, progress: Callable[[str], None]
+) -> LanguageData:
+    from xlner.corpora.registry import MASAKHANER2_PARALLEL
+    from xlner.tagging.base import get_tagger
+
+    rows = MASAKHANER2_PARALLEL.load(lang, spec.split, data_dir=data_dir)
+    source_lang = (rows[0].record.src_lang if rows else None) or "en"
+    # MAFAND-MT text is untokenised; split punctuation off as the NER corpora do.
+    source_tokens = [tokenise(row.source_text) for row in rows]
+    keep = [index for index, tokens in enumerate(source_tokens) if tokens]
+    tagger = get_tagger(spec.tagger or "spacy", lang=source_lang)
+    progress(f"{lang}: tagging {len(keep)} {source_lang} sentences with {tagger.name}")
+    spans = tagger.tag([source_tokens[index] for index in keep])
+    source = [TaggedSentence(source_tokens[i], s) for i, s in zip(keep, spans, strict=True)]
+    target = [rows[index].target for index in keep]
+    label = f"tagger:{tagger.name}:{tagger.signature().get('model', '?')}"
+    return LanguageData(lang, source_lang, source, target, label, _mafand_extra(lang, data_dir))
+
+
+def _mafand_extra(lang: str, data_dir: Path) -> dict[str, list[SentencePair]]:
+    """The MAFAND-MT training split of the language's pair, tokenised like the test side."""
+    pair = mafand_pair_for(lang)
+    if "train" not in MAFAND_PAIRS[pair] or not MAFAND_MT.is_present(data_dir):
+        return {}
+    raw = MAFAND_MT.load(pair, "train", data_dir=data_dir)
+    pairs = [(tokenise(" ".join(s)), tokenise(" ".join(t))) for s, t in raw]
+    return {"mafand-train": [(s, t) for s, t in pairs if s and t]}
+
+
+def tokenise(text: str) -> Tokens:
+    from xlner.text import split_words
+
+    return [word.text for word in split_words(text)]
+
+
+def labels_of(sentences: Sequence[TaggedSentence]) -> list[str]:
+    """The classes that occur in ``sentences``: the label set class swaps draw from."""
+    return sorted({span.label for sentence in sentences for span in sentence.spans})

@@ -1,0 +1,175 @@
+"""Line charts as inline SVG strings: no chart library, no script, viewable offline."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+# Colour per method family, dash per solver: greedy and ILP of one score share a colour, so
+# where their lines coincide the dashed ILP line shows on top of the solid greedy one.
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf")
+HEURISTIC_COLOUR = "#333333"
+DASHED_SOLVERS = ("ilp", "dp")
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    xs: Sequence[float]
+    ys: Sequence[float]
+    colour: str
+    dashed: bool = False
+
+
+def method_styles(methods: Sequence[str]) -> dict[str, tuple[str, bool]]:
+    """(colour, dashed) per method name, stable for a given list of methods."""
+    families: list[str] = []
+    styles = {}
+    for method in methods:
+        family, _, solver = method.rpartition("/")
+        if not family or solver not in ("greedy", *DASHED_SOLVERS):
+            family, solver = method, ""
+        if family not in families:
+            families.append(family)
+        colour = (
+            HEURISTIC_COLOUR
+            if family == "heuristic"
+            else PALETTE[(families.index(family)) % len(PALETTE)]
+        )
+        styles[method] = (colour, solver in DASHED_SOLVERS)
+    return styles
+
+
+def nice_range(values: Sequence[float], floor: float = 0.0, ceiling: float = 100.0) -> tuple:
+    """A y-range in steps of 10 that holds every value, clipped to [floor, ceiling]."""
+    low = max(floor, math.floor(min(values) / 10) * 10) if values else floor
+    high = min(ceiling, math.ceil(max(values) / 10) * 10) if values else ceiling
+    return (low, high) if high > low else (low, low + 10)
+
+
+def line_chart(
+    series: Sequence[Series],
+    *,
+    title: str,
+    x_label: str,
+    subtitle: str = "",
+    y_label: str = "F1",
+    y_range: tuple[float, float] | None = None,
+    reference: float | None = None,
+    reference_label: str = "",
+    width: int = 390,
+    height: int = 240,
+    x_format: str = "{:g}",
+) -> str:
+    """An SVG line chart; each series is a ``<path class="series">`` with point markers."""
+    left, right, top, bottom = 44, 12, 40 if subtitle else 26, 38
+    xs = sorted({x for s in series for x in s.xs})
+    ys = [y for s in series for y in s.ys] + ([reference] if reference is not None else [])
+    y0, y1 = y_range or nice_range(ys)
+    x0, x1 = (xs[0], xs[-1]) if xs and xs[-1] > xs[0] else (0.0, 1.0)
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def px(x: float) -> float:
+        return left + (x - x0) / (x1 - x0) * plot_w
+
+    def py(y: float) -> float:
+        return top + (y1 - y) / (y1 - y0) * plot_h
+
+    parts = [
+        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}">',
+        f"<title>{escape(title)}</title>",
+        f'<text class="chart-title" x="{left}" y="16">{escape(title)}</text>',
+    ]
+    if subtitle:
+        parts.append(f'<text class="chart-subtitle" x="{left}" y="30">{escape(subtitle)}</text>')
+    parts += _grid(xs, (y0, y1), px, py, left, width - right, x_format)
+    parts.append(
+        f'<text class="axis-label" x="{left + plot_w / 2:.1f}" y="{height - 4}" '
+        f'text-anchor="middle">{escape(x_label)}</text>'
+    )
+    parts.append(
+        f'<text class="axis-label" transform="translate(11 {top + plot_h / 2:.1f}) rotate(-90)" '
+        f'text-anchor="middle">{escape(y_label)}</text>'
+    )
+    if reference is not None:
+        parts.append(_reference(reference, reference_label, py, left, width - right))
+    for s in series:
+        parts.append(_series(s, px, py))
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _grid(
+    xs: Sequence[float],
+    y_range: tuple[float, float],
+    px,
+    py,
+    x_left: float,
+    x_right: float,
+    x_format: str,
+) -> list[str]:
+    y0, y1 = y_range
+    step = 10 if y1 - y0 <= 60 else 20
+    parts = []
+    for y in range(int(y0), int(y1) + 1, step):
+        parts.append(
+            f'<line class="grid" x1="{x_left}" x2="{x_right}" y1="{py(y):.1f}" y2="{py(y):.1f}"/>'
+        )
+        parts.append(
+            f'<text class="tick" x="{x_left - 4}" y="{py(y) + 3:.1f}" text-anchor="end">{y}</text>'
+        )
+    bottom = py(y0)
+    for x in xs:
+        parts.append(
+            f'<text class="tick" x="{px(x):.1f}" y="{bottom + 13:.1f}" '
+            f'text-anchor="middle">{escape(x_format.format(x))}</text>'
+        )
+    return parts
+
+
+def _reference(value: float, label: str, py, x_left: float, x_right: float) -> str:
+    y = py(value)
+    return (
+        f'<g class="reference"><title>{escape(label)}: {value:.1f}</title>'
+        f'<line x1="{x_left}" x2="{x_right}" y1="{y:.1f}" y2="{y:.1f}"/>'
+        f'<text x="{x_right - 2}" y="{y - 3:.1f}" text-anchor="end">'
+        f"reference {value:.1f}</text></g>"
+    )
+
+
+def _series(s: Series, px, py) -> str:
+    points = [(px(x), py(y)) for x, y in zip(s.xs, s.ys, strict=True)]
+    if not points:
+        return ""
+    d = "M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in points)
+    dash = ' stroke-dasharray="5 3"' if s.dashed else ""
+    marks = "".join(
+        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.6" fill="{s.colour}">'
+        f"<title>{escape(s.name)}: {value:.1f} at {level:g}</title></circle>"
+        for (x, y), level, value in zip(points, s.xs, s.ys, strict=True)
+    )
+    return (
+        f'<g class="series-group" data-series="{escape(s.name)}">'
+        f'<path class="series" d="{d}" stroke="{s.colour}"{dash} fill="none"/>{marks}</g>'
+    )
+
+
+def legend(styles: dict[str, tuple[str, bool]], reference_label: str | None = None) -> str:
+    """A horizontal legend as one small SVG per entry, inside an HTML list."""
+    items = []
+    for name, (colour, dashed) in styles.items():
+        dash = ' stroke-dasharray="5 3"' if dashed else ""
+        items.append(
+            f'<li><svg width="28" height="10" aria-hidden="true"><path d="M1,5 L27,5" '
+            f'stroke="{colour}" stroke-width="2.5"{dash}/></svg>{escape(name)}</li>'
+        )
+    if reference_label:
+        items.append(
+            '<li><svg width="28" height="10" aria-hidden="true"><path class="reference-key" '
+            f'd="M1,5 L27,5"/></svg>{escape(reference_label)}</li>'
+        )
+    return '<ul class="legend">' + "".join(items) + "</ul>"
