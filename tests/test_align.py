@@ -115,7 +115,9 @@ def test_get_aligner_rejects_unknown_names() -> None:
 
 
 def test_register_aligner(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(align_base, "_REGISTRY", dict(align_base._REGISTRY))
+    # Register on a copy so that "diagonal" does not outlive this test.
+    registry = align_base._REGISTRY
+    monkeypatch.setattr(registry, "_constructors", dict(registry._constructors))
 
     @align_base.register_aligner("diagonal")
     class Diagonal(Aligner):

@@ -1,18 +1,17 @@
 """The word-alignment interface and the registry that picks a backend by name.
 
-Backends register themselves with :func:`register_aligner`. Built-in backends whose module has
-not been imported yet are listed in ``_BUILTIN_MODULES`` so that ``get_aligner("eflomal")``
-works without the caller importing the backend module first, while heavy backends (e.g. an
-embedding aligner needing torch) are imported only when asked for.
+Backends register themselves with :func:`register_aligner`; built-in ones are imported on
+first use (see :class:`xlner.registry.Registry`), so the embedding aligner's torch loads only
+when it is asked for.
 """
 
 from __future__ import annotations
 
-import importlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
+from xlner.registry import Registry
 from xlner.types import Link, Tokens
 
 SentencePair = tuple[Tokens, Tokens]
@@ -41,43 +40,21 @@ class Aligner(ABC):
         return {"method": self.name}
 
 
-A = TypeVar("A", bound=type[Aligner])
-
-_REGISTRY: dict[str, Callable[..., Aligner]] = {}
-
 # Backends shipped with xlner, imported on first use; importing the module registers it.
-_BUILTIN_MODULES: dict[str, str] = {
-    "eflomal": "xlner.align.eflomal",
-    "simalign": "xlner.align.simalign",
-}
-
-
-def register_aligner(name: str) -> Callable[[A], A]:
-    """Class decorator: make ``get_aligner(name, **options)`` build ``cls(**options)``."""
-
-    def decorate(cls: A) -> A:
-        if name in _REGISTRY and _REGISTRY[name] is not cls:
-            raise ValueError(f"aligner {name!r} is already registered")
-        _REGISTRY[name] = cls
-        return cls
-
-    return decorate
-
-
-def available_aligners() -> list[str]:
-    """Names accepted by :func:`get_aligner`."""
-    return sorted(set(_REGISTRY) | set(_BUILTIN_MODULES))
+_REGISTRY: Registry[Aligner] = Registry(
+    "aligner",
+    {
+        "eflomal": "xlner.align.eflomal",
+        "simalign": "xlner.align.simalign",
+    },
+)
+register_aligner = _REGISTRY.register
+available_aligners = _REGISTRY.available
 
 
 def get_aligner(name: str, **options: Any) -> Aligner:
     """Build the aligner registered as ``name`` with backend-specific ``options``."""
-    if name not in _REGISTRY and name in _BUILTIN_MODULES:
-        importlib.import_module(_BUILTIN_MODULES[name])
-    if name not in _REGISTRY:
-        raise ValueError(
-            f"unknown aligner {name!r}; choose one of {', '.join(available_aligners())}"
-        )
-    return _REGISTRY[name](**options)
+    return _REGISTRY.get(name, **options)
 
 
 def check_pairs(pairs: Sequence[SentencePair], what: str = "pairs") -> None:

@@ -12,11 +12,11 @@ first use so that ``get_tagger("spacy")`` does not import transformers and vice 
 
 from __future__ import annotations
 
-import importlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+from xlner.registry import Registry
 from xlner.types import Span, Tokens
 
 LabelMap = Mapping[str, str | None]
@@ -46,36 +46,19 @@ def relabel(spans: Sequence[Span], label_map: LabelMap) -> list[Span]:
     return out
 
 
-T = TypeVar("T", bound=type[SourceTagger])
-
-_REGISTRY: dict[str, Callable[..., SourceTagger]] = {}
-_BUILTIN_MODULES: dict[str, str] = {
-    "spacy": "xlner.tagging.spacy",
-    "hf": "xlner.tagging.hf",
-    "gold": "xlner.tagging.gold",
-}
-
-
-def register_tagger(name: str) -> Callable[[T], T]:
-    """Class decorator: make ``get_tagger(name, **options)`` build ``cls(**options)``."""
-
-    def decorate(cls: T) -> T:
-        if name in _REGISTRY and _REGISTRY[name] is not cls:
-            raise ValueError(f"tagger {name!r} is already registered")
-        _REGISTRY[name] = cls
-        return cls
-
-    return decorate
-
-
-def available_taggers() -> list[str]:
-    return sorted(set(_REGISTRY) | set(_BUILTIN_MODULES))
+# Backends shipped with xlner, imported on first use; importing the module registers it.
+_REGISTRY: Registry[SourceTagger] = Registry(
+    "tagger",
+    {
+        "spacy": "xlner.tagging.spacy",
+        "hf": "xlner.tagging.hf",
+        "gold": "xlner.tagging.gold",
+    },
+)
+register_tagger = _REGISTRY.register
+available_taggers = _REGISTRY.available
 
 
 def get_tagger(name: str, **options: Any) -> SourceTagger:
     """Build the tagger registered as ``name`` with backend-specific ``options``."""
-    if name not in _REGISTRY and name in _BUILTIN_MODULES:
-        importlib.import_module(_BUILTIN_MODULES[name])
-    if name not in _REGISTRY:
-        raise ValueError(f"unknown tagger {name!r}; choose one of {', '.join(available_taggers())}")
-    return _REGISTRY[name](**options)
+    return _REGISTRY.get(name, **options)

@@ -8,10 +8,11 @@ torch unless asked.
 
 from __future__ import annotations
 
-import importlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from xlner.registry import Registry
 
 
 class TranslationError(RuntimeError):
@@ -57,38 +58,19 @@ def batched(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-T = TypeVar("T", bound=type[Translator])
-
-_REGISTRY: dict[str, Callable[..., Translator]] = {}
-_BUILTIN_MODULES: dict[str, str] = {
-    "nllb": "xlner.translate.nllb",
-    "apertium": "xlner.translate.apertium",
-    "parallel": "xlner.translate.parallel",
-}
-
-
-def register_translator(name: str) -> Callable[[T], T]:
-    """Class decorator: make ``get_translator(name, **options)`` build ``cls(**options)``."""
-
-    def decorate(cls: T) -> T:
-        if name in _REGISTRY and _REGISTRY[name] is not cls:
-            raise ValueError(f"translator {name!r} is already registered")
-        _REGISTRY[name] = cls
-        return cls
-
-    return decorate
-
-
-def available_translators() -> list[str]:
-    return sorted(set(_REGISTRY) | set(_BUILTIN_MODULES))
+# Backends shipped with xlner, imported on first use; importing the module registers it.
+_REGISTRY: Registry[Translator] = Registry(
+    "translator",
+    {
+        "nllb": "xlner.translate.nllb",
+        "apertium": "xlner.translate.apertium",
+        "parallel": "xlner.translate.parallel",
+    },
+)
+register_translator = _REGISTRY.register
+available_translators = _REGISTRY.available
 
 
 def get_translator(name: str, **options: Any) -> Translator:
     """Build the translator registered as ``name`` with backend-specific ``options``."""
-    if name not in _REGISTRY and name in _BUILTIN_MODULES:
-        importlib.import_module(_BUILTIN_MODULES[name])
-    if name not in _REGISTRY:
-        raise ValueError(
-            f"unknown translator {name!r}; choose one of {', '.join(available_translators())}"
-        )
-    return _REGISTRY[name](**options)
+    return _REGISTRY.get(name, **options)
