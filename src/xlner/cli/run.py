@@ -84,8 +84,16 @@ def _print(result: RunResult) -> None:
         make_signature(
             {"corpus": f"{config['data']['corpus']}/{config['data']['lang']}"},
             {"translate": config["translate"]["translator"], "tag": config["tag"]["tagger"]},
-            {"mode": config["project"]["mode"], "labels": config["evaluate"]["label_map"]},
+            {"align": config["align"]["aligner"], **_prefixed("align", config["align"])},
+            {"project": config["project"]["method"], "mode": config["project"]["mode"]},
+            _prefixed("project", config["project"]),
+            {"labels": config["evaluate"]["label_map"]},
         ),
         highlight=False,
     )
     say(f"run directory: {result.run_dir} (manifest.json, report.json, predictions.conll)")
+
+
+def _prefixed(stage: str, section: dict) -> dict:
+    """A stage's backend options as ``stage.option`` signature fields."""
+    return {f"{stage}.{key}": value for key, value in section.get("options", {}).items()}
