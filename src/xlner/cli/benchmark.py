@@ -71,6 +71,7 @@ def model_transfer(
     encoder: Annotated[str, typer.Option(help="Encoder to fine-tune.")] = "e5-small",
     epochs: Annotated[int, typer.Option(help="Training epochs.")] = 3,
     batch_size: Annotated[int, typer.Option(help="Training batch size.")] = 32,
+    learning_rate: Annotated[float, typer.Option(help="Peak learning rate.")] = 1e-4,
     freeze_embeddings: Annotated[bool, typer.Option(help="Keep word embeddings fixed.")] = False,
     export_dir: Annotated[
         Path | None, typer.Option(help="Also save per-word label probabilities here (npz).")
@@ -84,7 +85,12 @@ def model_transfer(
     from xlner.tagging import TrainConfig
 
     root = require("conll2003", data_dir)
-    config = TrainConfig(epochs=epochs, batch_size=batch_size, freeze_embeddings=freeze_embeddings)
+    config = TrainConfig(
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        freeze_embeddings=freeze_embeddings,
+    )
     result = bench.run_model_transfer(
         root,
         model_dir,
