@@ -72,7 +72,9 @@ def model_transfer(
     epochs: Annotated[int, typer.Option(help="Training epochs.")] = 3,
     batch_size: Annotated[int, typer.Option(help="Training batch size.")] = 32,
     learning_rate: Annotated[float, typer.Option(help="Peak learning rate.")] = 1e-4,
-    freeze_embeddings: Annotated[bool, typer.Option(help="Keep word embeddings fixed.")] = False,
+    freeze_embeddings: Annotated[
+        bool, typer.Option(help="Keep word embeddings fixed (the better setting here).")
+    ] = True,
     export_dir: Annotated[
         Path | None, typer.Option(help="Also save per-word label probabilities here (npz).")
     ] = None,
