@@ -171,7 +171,9 @@ class NllbTranslator(Translator):
             import torch
             from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-            device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
+            from xlner.encoders.base import default_device
+
+            device = self.device or default_device()
             extra = {"dtype": getattr(torch, self.dtype)} if self.dtype else {}
             tokenizer = AutoTokenizer.from_pretrained(self.model_name)
             model = AutoModelForSeq2SeqLM.from_pretrained(self.model_name, **extra)

@@ -141,15 +141,16 @@ class HFSeq2SeqScorer:
         device: str | None = None,
         max_length: int = 128,
     ) -> None:
-        import torch
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+        from xlner.encoders.base import default_device
 
         self.name = str(model)
         self.src_lang = src_lang
         self.tgt_lang = tgt_lang
         self.batch_size = batch_size
         self.max_length = max_length
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.device = device or default_device()
         self.tokenizer: Any = AutoTokenizer.from_pretrained(str(model))
         self.model: Any = AutoModelForSeq2SeqLM.from_pretrained(str(model)).to(self.device)
         self.model.eval()
