@@ -117,7 +117,7 @@ def test_get_aligner_rejects_unknown_names() -> None:
 def test_register_aligner(monkeypatch: pytest.MonkeyPatch) -> None:
     # Register on a copy so that "diagonal" does not outlive this test.
     registry = align_base._REGISTRY
-    monkeypatch.setattr(registry, "_constructors", dict(registry._constructors))
+    monkeypatch.setattr(registry, "_entries", dict(registry._entries))
 
     @align_base.register_aligner("diagonal")
     class Diagonal(Aligner):

@@ -1,7 +1,7 @@
 """The word-alignment interface and the registry that picks a backend by name.
 
 Backends register themselves with :func:`register_aligner`; built-in ones are imported on
-first use (see :class:`xlner.registry.Registry`), so the embedding aligner's torch loads only
+first use (see :mod:`xlner.registry`), so the embedding aligner's torch loads only
 when it is asked for.
 """
 
@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
-from xlner.registry import Registry
+from xlner.registry import registry
 from xlner.types import Link, Tokens
 
 SentencePair = tuple[Tokens, Tokens]
@@ -40,21 +40,15 @@ class Aligner(ABC):
         return {"method": self.name}
 
 
-# Backends shipped with xlner, imported on first use; importing the module registers it.
-_REGISTRY: Registry[Aligner] = Registry(
-    "aligner",
-    {
-        "eflomal": "xlner.align.eflomal",
-        "simalign": "xlner.align.simalign",
-    },
-)
+# Built-in backends are listed in xlner.registry and imported on first use.
+_REGISTRY = registry.aligners
 register_aligner = _REGISTRY.register
 available_aligners = _REGISTRY.available
 
 
 def get_aligner(name: str, **options: Any) -> Aligner:
     """Build the aligner registered as ``name`` with backend-specific ``options``."""
-    return _REGISTRY.get(name, **options)
+    return _REGISTRY.build(name, **options)
 
 
 def check_pairs(pairs: Sequence[SentencePair], what: str = "pairs") -> None:

@@ -16,7 +16,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from xlner.registry import Registry
+from xlner.registry import registry
 from xlner.types import Span, Tokens
 
 LabelMap = Mapping[str, str | None]
@@ -46,19 +46,12 @@ def relabel(spans: Sequence[Span], label_map: LabelMap) -> list[Span]:
     return out
 
 
-# Backends shipped with xlner, imported on first use; importing the module registers it.
-_REGISTRY: Registry[SourceTagger] = Registry(
-    "tagger",
-    {
-        "spacy": "xlner.tagging.spacy",
-        "hf": "xlner.tagging.hf",
-        "gold": "xlner.tagging.gold",
-    },
-)
+# Built-in backends are listed in xlner.registry and imported on first use.
+_REGISTRY = registry.taggers
 register_tagger = _REGISTRY.register
 available_taggers = _REGISTRY.available
 
 
 def get_tagger(name: str, **options: Any) -> SourceTagger:
     """Build the tagger registered as ``name`` with backend-specific ``options``."""
-    return _REGISTRY.get(name, **options)
+    return _REGISTRY.build(name, **options)

@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from xlner.registry import Registry
+from xlner.registry import registry
 
 
 class TranslationError(RuntimeError):
@@ -58,19 +58,12 @@ def batched(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-# Backends shipped with xlner, imported on first use; importing the module registers it.
-_REGISTRY: Registry[Translator] = Registry(
-    "translator",
-    {
-        "nllb": "xlner.translate.nllb",
-        "apertium": "xlner.translate.apertium",
-        "parallel": "xlner.translate.parallel",
-    },
-)
+# Built-in backends are listed in xlner.registry and imported on first use.
+_REGISTRY = registry.translators
 register_translator = _REGISTRY.register
 available_translators = _REGISTRY.available
 
 
 def get_translator(name: str, **options: Any) -> Translator:
     """Build the translator registered as ``name`` with backend-specific ``options``."""
-    return _REGISTRY.get(name, **options)
+    return _REGISTRY.build(name, **options)
