@@ -216,7 +216,16 @@ class CapsTagger(SourceTagger):
         ]
 
 
-def test_run_prints_an_unknown_aligner_as_one_line(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("align.aligner=fastalign", "unknown aligner 'fastalign'; choose from eflomal, simalign"),
+        ("align.options={foo=1}", "aligner 'eflomal' has no option 'foo'; its options: symm"),
+        ('align.options={symmetrization="bogus"}', "unknown symmetrization 'bogus'"),
+        ("project.method=nope", "unknown projection method 'nope'; choose from heuristic"),
+    ],
+)
+def test_run_prints_component_errors_as_one_line(tmp_path, monkeypatch, capsys, override, message):
     corpus = tmp_path / "gold.conll"
     write_conll(corpus, [TaggedSentence(["Anna", "came", "."], [Span(0, 1, "PER")])])
     config = tmp_path / "run.toml"
@@ -227,10 +236,9 @@ def test_run_prints_an_unknown_aligner_as_one_line(tmp_path, monkeypatch, capsys
         encoding="utf-8",
     )
     # Through the console entry point, which turns a ComponentError into one line.
-    monkeypatch.setattr(sys, "argv", ["xlner", "run", str(config), "align.aligner=fastalign"])
+    monkeypatch.setattr(sys, "argv", ["xlner", "run", str(config), override])
     with pytest.raises(SystemExit) as exit_info:
         cli_main()
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
-    assert "unknown aligner 'fastalign'; choose from eflomal, simalign" in err
-    assert "Traceback" not in err
+    assert message in err and "Traceback" not in err

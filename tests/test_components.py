@@ -204,3 +204,14 @@ def test_project_bitext_passes_extra_bitext_and_keeps_the_primary_links():
     assert [p.span for p in projected[0].projected] == [
         Span(s.start, s.end, s.label) for s in english[0].spans
     ]
+
+
+def test_eflomal_gives_every_symmetrisation_from_one_run():
+    english, spanish = load_sample()
+    pairs = [(e.tokens, s.tokens) for e, s in zip(english, spanish, strict=True)]
+    aligner = EflomalAligner("intersection", n_iterations=4)
+    primary, named = aligner.align_sets(pairs)
+    assert set(named) == set(aligner.link_set_names())
+    assert primary == named["intersection"]
+    for inter, union in zip(named["intersection"], named["union"], strict=True):
+        assert set(inter) <= set(union)
