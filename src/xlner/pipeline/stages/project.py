@@ -13,22 +13,18 @@ from typing import Any
 
 from xlner.pipeline.backtranslation import combined_links
 from xlner.pipeline.records import Projection
-from xlner.pipeline.stages.base import Inputs, Stage, StageError
-from xlner.project import make_projector
+from xlner.pipeline.stages.base import Inputs, Stage, StageError, build_component
 from xlner.project.base import Projector
+from xlner.registry import registry
 
 PROJECTION_MODES = ("forward", "back", "combined")
 
 
 def projector_of(section: Mapping[str, Any]) -> Projector:
     """The ``[project]`` section's projector; a bad method or option is a StageError."""
-    options = section["options"]
-    if not isinstance(options, Mapping):
-        raise StageError(f"project.options must be a table, not {options!r}")
-    try:
-        return make_projector(section["method"], **options)
-    except (TypeError, ValueError) as error:
-        raise StageError(f"project: {error}") from None
+    return build_component(
+        registry.projectors, "project.method", section["method"], section["options"], None
+    )
 
 
 def project_stage(config: Mapping[str, Any], data_dir: Path | None) -> Stage:
