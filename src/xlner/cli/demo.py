@@ -7,7 +7,7 @@ from pathlib import Path
 from xlner.align.eflomal import EflomalAligner
 from xlner.bench import europarl as europarl_bench
 from xlner.cli.common import DataDir, out, say
-from xlner.corpora.registry import find
+from xlner.corpora import find
 from xlner.evaluate import evaluate_spans
 from xlner.pipeline.sample import load_sample
 from xlner.pipeline.transfer import project_corpus
