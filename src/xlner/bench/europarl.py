@@ -22,7 +22,7 @@ from typing import Any
 
 from xlner.align.eflomal import EflomalAligner
 from xlner.align.symmetrize import METHODS
-from xlner.corpora.conll import read_conll
+from xlner.corpora.europarl_ner import EUROPARL_NER
 from xlner.evaluate import Scores, evaluate_spans
 from xlner.evaluate.errors import count_errors
 from xlner.io import atomic_write
@@ -34,7 +34,7 @@ from xlner.signature import make_signature
 from xlner.types import Link, TaggedSentence
 
 LANGUAGES = ("de", "es", "it")
-SOURCE_LANGUAGE = "en"
+SOURCE_LANGUAGE = EUROPARL_NER.pivot  # the gold entities projected onto the others
 
 
 @dataclass
@@ -52,18 +52,6 @@ class Row:
     @property
     def average_f1(self) -> float:
         return sum(s.f1 for s in self.scores.values()) / len(self.scores)
-
-
-def europarl_path(data_dir: Path, language: str) -> Path:
-    return data_dir / "europarl-ner" / f"{language}-europarl.test.conll02"
-
-
-def load_europarl(data_dir: Path, languages: Sequence[str]) -> dict[str, list[TaggedSentence]]:
-    corpus = {lang: read_conll(europarl_path(data_dir, lang)) for lang in languages}
-    counts = {lang: len(sentences) for lang, sentences in corpus.items()}
-    if len(set(counts.values())) != 1:
-        raise ValueError(f"Europarl-NER files are not sentence-parallel: {counts}")
-    return corpus
 
 
 # eflomal at a quarter of its automatic iterations (as good on these 799 pairs, 3x faster),
@@ -170,7 +158,7 @@ def tagger_projectors(probabilities_dir: Path, data_dir: Path) -> dict[str, Proj
     from xlner.tagging.precomputed import PrecomputedTagger
 
     tagger = PrecomputedTagger()
-    corpus = load_europarl(data_dir, LANGUAGES)
+    corpus = EUROPARL_NER.load_languages(LANGUAGES, data_dir=data_dir)
     for lang, sentences in corpus.items():
         tagger.add(probabilities_dir / f"europarl-{lang}.npz", sentences)
     configs = {
@@ -205,7 +193,7 @@ def run_europarl(
         for name, p in (projectors or preset_projectors()).items()
     }
     started = time.perf_counter()
-    corpus = load_europarl(data_dir, (SOURCE_LANGUAGE, *languages))
+    corpus = EUROPARL_NER.load_languages((SOURCE_LANGUAGE, *languages), data_dir=data_dir)
     source = corpus[SOURCE_LANGUAGE]
     aligner = EflomalAligner(**(DEFAULT_ALIGNER_OPTIONS | dict(aligner_options or {})))
     embedder = None

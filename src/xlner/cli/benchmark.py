@@ -10,7 +10,7 @@ import typer
 from xlner.align.symmetrize import METHODS
 from xlner.bench import europarl as europarl_bench
 from xlner.cli.common import DataDir, out, say
-from xlner.corpora.registry import require
+from xlner.corpora import require
 
 app = typer.Typer(help="Benchmarks that print a table and write JSON.", no_args_is_help=True)
 

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from xlner.align.symmetrize import METHODS as SYMMETRIZATIONS
+from xlner.corpora import all_corpora, get_corpus
 from xlner.evaluate import LABEL_MAPS
+from xlner.registry import registry
 from xlner.study.noise import OPERATORS
 
 # Sized to run on a 2-core machine in well under 15 minutes (Europarl only, one seed).
@@ -124,7 +126,6 @@ options = { model = 1, rel_iterations = 0.25 }
 """
 
 EXTRA_BITEXT = ("mafand-train",)
-CORPORA = ("europarl-ner", "masakhaner2-parallel")
 
 
 @dataclass(frozen=True)
@@ -274,6 +275,13 @@ def _references(raw: Mapping[str, Any], table: Mapping[str, Any]) -> dict[str, f
     return {str(lang): float(lines[lang]) for lang in table["languages"] if lang in lines}
 
 
+def _check_corpus(name: str, where: str) -> None:
+    """A study projects over human translations: the corpus must have them."""
+    if name not in registry.corpora or not get_corpus(name).translated:
+        usable = [corpus.name for corpus in all_corpora() if corpus.translated]
+        raise ValueError(f"{where}: corpus must be one of {', '.join(usable)}")
+
+
 def _datasets(raw: Mapping[str, Any]) -> list[DatasetSpec]:
     default_aligners = list(raw.get("aligners", []))
     datasets = []
@@ -281,8 +289,7 @@ def _datasets(raw: Mapping[str, Any]) -> list[DatasetSpec]:
         if not table.get("enabled", True):
             continue
         corpus = str(table["corpus"])
-        if corpus not in CORPORA:
-            raise ValueError(f"datasets.{name}: corpus must be one of {', '.join(CORPORA)}")
+        _check_corpus(corpus, f"datasets.{name}")
         label_map = str(table.get("label_map", "none"))
         if label_map not in LABEL_MAPS:
             raise ValueError(f"datasets.{name}: unknown label_map {label_map!r}")
