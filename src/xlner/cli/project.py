@@ -10,10 +10,12 @@ import typer
 
 from xlner.align import get_aligner
 from xlner.align.symmetrize import GROW_DIAG_FINAL_AND
-from xlner.cli.common import fail, out, say
+from xlner.cli.common import SchemeOption, TagScheme, fail, out, say
+from xlner.corpora.base import require_sentences
 from xlner.corpora.bitext import read_bitext, read_sentences
 from xlner.corpora.conll import read_conll
 from xlner.evaluate import LABEL_MAPS, evaluate_spans
+from xlner.io import check_outputs
 from xlner.pipeline.outputs import write_projected_conll, write_projected_jsonl
 from xlner.pipeline.transfer import check_parallel, project_corpus
 from xlner.project import make_projector
@@ -35,8 +37,11 @@ def project(
             "(with --target-conll; its tags are then used as gold for --evaluate)."
         ),
     ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="File to write ('-': standard output).")
+    ],
     target_conll: Annotated[bool, typer.Option(help="The target file is token-per-line.")] = False,
+    scheme: SchemeOption = TagScheme.auto,
     output_format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.conll,
     aligner: Annotated[str, typer.Option(help="Aligner backend.")] = "eflomal",
     symmetrization: Annotated[str, typer.Option(help="How to combine directions.")] = (
@@ -65,6 +70,8 @@ def project(
     label_map: Annotated[str, typer.Option(help=f"One of {', '.join(LABEL_MAPS)}.")] = "none",
 ) -> None:
     """Align source and target, project the source entities and write the tagged target."""
+    inputs = {"--source": source, "--target": target, "--extra-source": extra_source}
+    check_outputs({"--output": output}, {**inputs, "--extra-target": extra_target})
     if label_map not in LABEL_MAPS:
         fail(f"unknown label map {label_map!r}; choose from {', '.join(LABEL_MAPS)}")
     # Settings are checked before any file is read or any alignment is run.
@@ -79,8 +86,9 @@ def project(
         projector = make_projector(method, **options)
     except ValueError as error:
         fail(str(error))
-    src = read_conll(source)
-    gold, tokens = _read_target(target, target_conll)
+    src = require_sentences(read_conll(source, scheme.value), source)
+    gold, tokens = _read_target(target, target_conll, scheme.value)
+    require_sentences(tokens, target)
     try:
         check_parallel(src, tokens)
     except ValueError as error:
@@ -107,9 +115,11 @@ def project(
         _print_scores(gold, projected, label_map, signature)
 
 
-def _read_target(path: Path, conll: bool) -> tuple[list[TaggedSentence] | None, list[Tokens]]:
+def _read_target(
+    path: Path, conll: bool, scheme: str
+) -> tuple[list[TaggedSentence] | None, list[Tokens]]:
     if conll:
-        gold = read_conll(path)
+        gold = read_conll(path, scheme)
         return gold, [s.tokens for s in gold]
     return None, read_sentences(path)
 
