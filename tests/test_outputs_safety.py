@@ -217,3 +217,12 @@ def test_check_outputs_accepts_distinct_and_missing_files(tmp_path, files) -> No
     source, target = files
     check_outputs({"-o": tmp_path / "new.conll"}, {"--source": source, "--target": target})
     check_outputs({"-o": "-", "--other": None}, {"--source": source, "--missing": None})
+
+
+def test_report_refuses_to_overwrite_its_run_directory_files(capsys, tmp_path) -> None:
+    results = tmp_path / "results.json"
+    results.write_text("{}\n")  # checked before the report is built: no real run needed
+    result = xlner_cli(capsys, "report", tmp_path, "-o", results)
+    assert result.code == 2
+    assert "--output is the same file as results.json" in result.err
+    assert results.read_text() == "{}\n"
