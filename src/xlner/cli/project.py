@@ -86,8 +86,9 @@ def project(
         list[str] | None,
         typer.Option(
             help="KEY=VALUE: an option the aligner declares, e.g. stem_length=4 or "
-            "rel_iterations=0.25 (eflomal), layer=6 or method=itermax (simalign); repeatable. "
-            "VALUE is read as TOML, else as text."
+            "rel_iterations=0.25 (eflomal), layer=6 or method=itermax (simalign), "
+            "'members={simalign={layer=6},eflomal={stem_length=4}}' or primary=intersection "
+            "(combined); repeatable. VALUE is read as TOML, else as text."
         ),
     ] = None,
     extra_source: Annotated[
@@ -109,6 +110,13 @@ def project(
     ] = None,
     max_runs: Annotated[
         int | None, typer.Option("-k", help="Heuristic: keep the k longest runs (default: all).")
+    ] = None,
+    links: Annotated[
+        str | None,
+        typer.Option(
+            help="Heuristic: the named link set to read, e.g. intersection of --aligner "
+            "combined (default: the aligner's primary links)."
+        ),
     ] = None,
     score: Annotated[
         str | None,
@@ -152,6 +160,7 @@ def project(
         ("-d", "merge_distance", merge_distance),
         ("--length-ratio", "length_ratio", length_ratio),
         ("-k", "max_runs", max_runs),
+        ("--links", "links", links),
         ("--score", "score", score),
         ("--solver", "solver", solver),
         ("--limit", "limit", limit),
