@@ -21,14 +21,17 @@ from xlner.project.corpus import align_link_sets, check_link_sets
 from xlner.registry import ComponentError, registry
 
 
-def make_aligner(section: Mapping[str, Any], where: str, data_dir: Path | None) -> Aligner:
+def make_aligner(
+    config: Mapping[str, Any], section: Mapping[str, Any], where: str, data_dir: Path | None
+) -> Aligner:
     name, options = section["aligner"], section["options"]
-    return build_component(registry.aligners, f"{where}.aligner", name, options, data_dir)
+    temp_dir = Path(config["run"]["dir"]) / "tmp"
+    return build_component(registry.aligners, f"{where}.aligner", name, options, data_dir, temp_dir)
 
 
 def align_stage(config: Mapping[str, Any], data_dir: Path | None) -> Stage:
     section = config["align"]
-    aligner = make_aligner(section, "align", data_dir)
+    aligner = make_aligner(config, section, "align", data_dir)
     specs = list(section["extra"])
     # The named link sets the projector reads (a score's ``coverage:intersection``, the
     # heuristic's ``links``), refused before any work when the aligner cannot give them.
@@ -56,7 +59,7 @@ def align_stage(config: Mapping[str, Any], data_dir: Path | None) -> Stage:
 
 def align_back_stage(config: Mapping[str, Any], data_dir: Path | None) -> Stage:
     section = config["backtranslate"]["align"]
-    aligner = make_aligner(section, "backtranslate.align", data_dir)
+    aligner = make_aligner(config, section, "backtranslate.align", data_dir)
     similar = section["similar_words"]
     settings = {"aligner": aligner.signature(), "similar_words": similar}
 
