@@ -40,8 +40,8 @@ test: $(BIN)/.installed lint
 	$(BIN)/pytest
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks docs/examples
+	$(BIN)/ruff format --check src tests benchmarks docs/examples
 
 benchmark-europarl: $(BIN)/.installed
 	$(BIN)/python benchmarks/europarl.py

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 import sys
 import tomllib
@@ -192,10 +191,15 @@ def test_show_errors_are_messages_without_traceback(tmp_path, args, message):
 
 @pytest.fixture
 def toy_corpus(monkeypatch):
-    """Import tests/example_corpus.py afresh into a copy of the catalogue, dropped afterwards."""
+    """docs/examples' toy corpus, found in a copy of the catalogue, dropped afterwards."""
+    examples = Path(__file__).resolve().parents[1] / "docs" / "examples"
+    monkeypatch.syspath_prepend(str(examples))
+    monkeypatch.delitem(sys.modules, "xlner_examples.toy_corpus", raising=False)
+    registry.corpora.all()  # built-ins imported now register for good, not into the copy
     monkeypatch.setattr(registry.corpora, "_entries", dict(registry.corpora._entries))
-    monkeypatch.delitem(sys.modules, "example_corpus", raising=False)
-    importlib.import_module("example_corpus")
+    monkeypatch.setattr(registry.corpora, "packages", registry.corpora.packages)
+    monkeypatch.setattr(registry.corpora, "_found", None)
+    registry.corpora.add_package("xlner_examples")
     return get_corpus("toy-ner")
 
 

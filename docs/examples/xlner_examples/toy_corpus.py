@@ -1,10 +1,10 @@
 """A corpus added in one new file: the worked example of "adding a corpus".
 
 This module is all it takes. It describes the corpus as data (where its files lie, where they
-come from, its parameters and their choices) and registers it; importing it makes the corpus
-known to ``get_corpus``, ``xlner data list``, ``xlner data fetch`` and ``xlner data show``.
-A built-in corpus is the same, with its module named in ``registry.corpora``'s built-in map
-so that it loads on first use. A corpus whose files are not token-per-line IOB2 subclasses
+come from, its parameters and their choices) and registers it; placed in ``xlner/corpora/``
+(or in a package given to ``registry.corpora.add_package``) it is known to ``get_corpus``,
+``xlner data list``, ``xlner data fetch`` and ``xlner data show`` without being imported
+first. A corpus whose files are not token-per-line IOB2 subclasses
 :class:`~xlner.corpora.Corpus` and overrides ``read`` (or ``load``).
 """
 
