@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from xlner.cli.common import DataDir, console, fail, out, say
-from xlner.pipeline.run import RunResult, load_config, run_pipeline
+from xlner.pipeline.run import RunResult, load_run_config, run_pipeline
 from xlner.pipeline.stages import StageError
 from xlner.signature import make_signature
 from xlner.translate.base import TranslationError
@@ -28,7 +28,7 @@ def run(
 ) -> None:
     """Translate, tag, align, back-translate (optional), project, evaluate; reuse stages."""
     try:
-        settings = load_config(config, overrides or [])
+        settings = load_run_config(config, overrides or [])
     except (OSError, ValueError) as error:
         fail(str(error))
     try:

@@ -17,12 +17,10 @@ per-sentence failure; ``report.json`` and ``predictions.conll`` hold the result.
 
 from __future__ import annotations
 
-import copy
 import json
 import platform
 import sys
 import time
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -30,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import xlner
+from xlner.config import load_config, merge
 from xlner.corpora.conll import write_conll
 from xlner.io import atomic_write
 from xlner.pipeline.cache import Record, StageStore, content_key, stage_key
@@ -45,7 +44,7 @@ from xlner.types import TaggedSentence
 
 DEFAULTS: dict[str, Any] = {
     "run": {"dir": "runs/default"},
-    "data": {"corpus": "", "lang": "", "pivot": "en", "split": "test", "limit": 0},
+    "data": {"corpus": "", "path": "", "lang": "", "pivot": "en", "split": "test", "limit": 0},
     "translate": {"translator": "nllb", "batch_size": 32, "options": {}},
     "tag": {"tagger": "spacy", "batch_size": 64, "options": {}},
     "align": {"aligner": "eflomal", "options": {}, "extra": []},
@@ -68,52 +67,19 @@ Progress = Callable[[str, int, int], None]  # stage, batches done, batches total
 # ---------------------------------------------------------------------------- config
 
 
-def merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
-    """Deep merge: tables merge key by key, any other value replaces."""
-    out = copy.deepcopy(dict(base))
-    for key, value in extra.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
+def load_run_config(path: str | Path | None, overrides: Sequence[str] = ()) -> dict[str, Any]:
+    """:data:`DEFAULTS`, then the TOML file, then the ``key=value`` overrides, checked.
 
-
-def parse_override(text: str) -> tuple[list[str], Any]:
-    """``"a.b=value"`` -> (["a", "b"], value); the value is read as TOML, else as a string."""
-    key, sep, raw = text.partition("=")
-    if not sep or not key.strip():
-        raise ValueError(f"override {text!r} is not key=value (e.g. project.mode=back)")
-    try:
-        value = tomllib.loads(f"v = {raw.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw.strip()
-    return [part.strip() for part in key.split(".")], value
-
-
-def apply_overrides(config: Mapping[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
-    out = copy.deepcopy(dict(config))
-    for text in overrides:
-        keys, value = parse_override(text)
-        table = out
-        for key in keys[:-1]:
-            table = table.setdefault(key, {})
-            if not isinstance(table, dict):
-                raise ValueError(f"override {text!r}: {key} is not a table")
-        table[keys[-1]] = value
-    return out
-
-
-def load_config(path: str | Path | None, overrides: Sequence[str] = ()) -> dict[str, Any]:
-    """Defaults, then the TOML file, then the ``key=value`` overrides."""
-    config = copy.deepcopy(DEFAULTS)
-    if path is not None:
-        with open(path, "rb") as handle:
-            config = merge(config, tomllib.load(handle))
-    config = apply_overrides(config, overrides)
+    An override of a key :data:`DEFAULTS` does not have, a missing ``data.lang``/``data.pivot``
+    or a bad ``data.limit`` is a one-line ValueError.
+    """
+    config = load_config(path, overrides, DEFAULTS)
     for key in ("lang", "pivot"):
         if not config["data"].get(key):
             raise ValueError(f"the config needs data.{key}")
+    limit = config["data"]["limit"]
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise ValueError(f"data.limit must be a non-negative integer (0: all), not {limit!r}")
     return config
 
 
