@@ -50,7 +50,7 @@ def test_project_writes_conll_and_jsonl(sample_files, tmp_path):
     args += ["-o", str(jsonl), "--format", "jsonl", "--evaluate", "--method", "match"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "F1 = " in result.output and "project.method:match" in result.output
+    assert "\nall " in result.output and "project.method:match" in result.output
     records = [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines()]
     assert len(records) == 40
     entity = records[0]["entities"][0]

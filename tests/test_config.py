@@ -83,9 +83,11 @@ def _run_toml(tmp_path: Path) -> Path:
     [
         ("project.mod=back", "unknown setting 'project.mod'; did you mean 'project.mode'?"),
         ("projet.mode=back", "unknown setting 'projet.mode'; did you mean 'project.mode'?"),
-        ("data.limit=abc", "data.limit must be a non-negative integer (0: all), not 'abc'"),
-        ("data.limit=-5", "data.limit must be a non-negative integer (0: all), not -5"),
-        ("data.limit=true", "data.limit must be a non-negative integer (0: all), not True"),
+        ("data.limt=5", "unknown setting 'data.limt'; did you mean 'data.limit'?"),
+        ("data.pair=en-lug", "unknown setting 'data.pair'"),  # europarl-ner has no pairs
+        ("data.limit=abc", "data.limit must be a whole number >= 0 (0: all), not 'abc'"),
+        ("data.limit=-5", "data.limit must be a whole number >= 0 (0: all), not -5"),
+        ("data.limit=true", "data.limit must be a whole number >= 0 (0: all), not True"),
         ("project.mode", "is not key=value"),
     ],
 )
@@ -106,13 +108,20 @@ def test_run_refuses_a_bad_toml_file_in_one_line(tmp_path):
     assert "Traceback" not in result.output
 
 
-def test_free_options_and_data_path_are_accepted():
+def test_free_options_and_the_corpus_parameters_are_accepted():
     config = load_run_config(
         builtin_config("translate-test/masakhaner-lug"),
-        ["align.options.n_samplers=1", "data.path=x.conll", "data.limit=10"],
+        ["align.options.n_samplers=1", "data.limit=10", "data.split=dev"],
     )
     assert config["align"]["options"]["n_samplers"] == 1
-    assert config["data"]["limit"] == 10 and config["data"]["path"] == "x.conll"
+    assert config["data"]["limit"] == 10 and config["data"]["split"] == "dev"
+    # Under [data], the keys of the corpus the run reads: a pair for MAFAND-MT, a path for conll.
+    pair = load_run_config(None, ["data.lang=lug", "data.corpus=mafand-mt", "data.pair=en-lug"])
+    assert pair["data"]["pair"] == "en-lug"
+    path = load_run_config(None, ["data.lang=lug", "data.corpus=conll", "data.path=x.conll"])
+    assert path["data"]["path"] == "x.conll"
+    with pytest.raises(ValueError, match="unknown setting 'data.path'"):
+        load_run_config(None, ["data.lang=lug", "data.corpus=mafand-mt", "data.path=x"])
 
 
 # ---------------------------------------------------------------------------- built-in configs

@@ -10,17 +10,16 @@ import pytest
 
 from xlner.bench import europarl
 from xlner.project.heuristic import HeuristicProjector
+from xlner.project.links import LinkSets, named_link_sets
 from xlner.project.match import (
     AlignmentScore,
     Candidate,
     CoverageScore,
-    LinkSets,
     MatchContext,
     MatchProjector,
     make_match_projector,
     make_score,
 )
-from xlner.project.match.links import named_link_sets
 from xlner.types import Link, Span
 
 

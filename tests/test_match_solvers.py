@@ -52,7 +52,8 @@ def test_limits_per_entity() -> None:
     starts, ends = [0, 1, 2], [1, 2, 3]
     assert ILPSolver("at_most", 2).solve(scores, starts, ends).pairs == [(0, 0), (0, 1)]
     assert ILPSolver("none").solve(scores, starts, ends).objective == pytest.approx(1.2)
-    assert GreedySolver("at_most", 0).solve(scores, starts, ends).pairs == []
+    with pytest.raises(ValueError, match="at least 1"):
+        GreedySolver("at_most", 0)  # would project nothing
     negative = np.array([[-0.5, 0.4, -0.1]])
     got = ILPSolver("at_least", 2, threshold=-1).solve(negative, starts, ends)
     assert got.pairs == [(0, 1), (0, 2)] and got.feasible
@@ -124,7 +125,7 @@ def instances(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 constraints = st.builds(
     Constraints,
     limit=st.sampled_from(LIMITS),
-    n=st.integers(0, 2),
+    n=st.integers(1, 2),
     threshold=st.sampled_from([-0.5, 0.0, 0.3]),
 )
 

@@ -9,13 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from xlner.registry import ComponentError, registry
 from xlner.study.noise import (
-    OPERATORS,
     SentenceInput,
     add_links,
     apply_corpus,
     drop_entities,
     drop_links,
+    get_operator,
     move_links,
     shift_boundaries,
     swap_classes,
@@ -195,9 +196,9 @@ def _item() -> SentenceInput:
     return SentenceInput(spaced_spans(5), diagonal(20), 25, 25)
 
 
-@pytest.mark.parametrize("name", list(OPERATORS))
+@pytest.mark.parametrize("name", registry.noise.available())
 def test_operators_are_seeded_and_pure(name: str) -> None:
-    op = OPERATORS[name]
+    op = get_operator(name)
     item = _item()
     before = copy.deepcopy(item)
     first = op.apply(item, 0.5, rng(7), LABELS)
@@ -209,25 +210,34 @@ def test_operators_are_seeded_and_pure(name: str) -> None:
     assert op.apply(item, 0.0, rng(7), LABELS) == item  # rate 0 is the identity
 
 
-@pytest.mark.parametrize("name", list(OPERATORS))
+@pytest.mark.parametrize("name", registry.noise.available())
 def test_corpus_noise_reproducible_and_input_untouched(name: str) -> None:
     items = [_item() for _ in range(5)]
     before = copy.deepcopy(items)
-    a = apply_corpus(OPERATORS[name], items, 0.3, [1, 2, 3], LABELS)
-    b = apply_corpus(OPERATORS[name], items, 0.3, [1, 2, 3], LABELS)
+    a = apply_corpus(get_operator(name), items, 0.3, [1, 2, 3], LABELS)
+    b = apply_corpus(get_operator(name), items, 0.3, [1, 2, 3], LABELS)
     assert a == b and items == before
 
 
 def test_higher_rate_drops_a_superset() -> None:
     items = [_item() for _ in range(5)]
-    low = apply_corpus(OPERATORS["drop_links"], items, 0.1, 5)
-    high = apply_corpus(OPERATORS["drop_links"], items, 0.4, 5)
+    low = apply_corpus(get_operator("drop_links"), items, 0.1, 5)
+    high = apply_corpus(get_operator("drop_links"), items, 0.4, 5)
     for lo, hi in zip(low, high, strict=True):
         assert set(hi.links) <= set(lo.links)
-    added_low = apply_corpus(OPERATORS["add_links"], items, 0.1, 5)
-    added_high = apply_corpus(OPERATORS["add_links"], items, 0.4, 5)
+    added_low = apply_corpus(get_operator("add_links"), items, 0.1, 5)
+    added_high = apply_corpus(get_operator("add_links"), items, 0.4, 5)
     for lo, hi in zip(added_low, added_high, strict=True):
         assert set(lo.links) <= set(hi.links)
+
+
+def test_operators_are_registered_by_name() -> None:
+    assert {get_operator(name).kind for name in registry.noise.available()} == {"links", "entities"}
+    assert all(get_operator(name).name == name for name in registry.noise.available())
+    with pytest.raises(
+        ComponentError, match="unknown noise operator 'blur'; choose from add_links"
+    ):
+        get_operator("blur")
 
 
 def test_rate_one_drops_everything_and_bad_rates_fail() -> None:

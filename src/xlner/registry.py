@@ -140,6 +140,13 @@ class Catalogue(Generic[T]):
         """Construct ``name`` with ``options``; every fault is a one-line ComponentError."""
         factory = self.get(name)
         self.check_options(name, options)
+        missing = [
+            k for k, spec in self.options(name).items() if spec.required and k not in options
+        ]
+        if missing:
+            raise ComponentError(
+                f"{self.kind} {name!r} needs option {', '.join(map(repr, missing))}"
+            )
         try:
             return factory(**options)
         except ComponentError:
@@ -191,9 +198,49 @@ class registry:  # noqa: N801 - a namespace, named as spaCy's
             "gold": "xlner.tagging.gold",
         },
     )
-    projectors: Catalogue[Any] = Catalogue("projector")
-    scores: Catalogue[Any] = Catalogue("score")
-    solvers: Catalogue[Any] = Catalogue("solver")
+    projectors: Catalogue[Any] = Catalogue(
+        "projection method",
+        {
+            "heuristic": "xlner.project.heuristic",
+            "match": "xlner.project.match.projector",
+        },
+    )
+    scores: Catalogue[Any] = Catalogue(
+        "score",
+        {
+            "alignment": "xlner.project.match.scores.alignment",
+            "coverage": "xlner.project.match.scores.alignment",
+            "string": "xlner.project.match.scores.string",
+            "tagger": "xlner.project.match.scores.tagger",
+            "translation": "xlner.project.match.scores.translation",
+        },
+    )
+    solvers: Catalogue[Any] = Catalogue(
+        "solver",
+        {
+            "greedy": "xlner.project.match.solvers.greedy",
+            "ilp": "xlner.project.match.solvers.ilp",
+            "dp": "xlner.project.match.solvers.dp",
+        },
+    )
     corpora: Catalogue[Any] = Catalogue("corpus")
-    label_maps: Catalogue[Any] = Catalogue("label map")
-    noise: Catalogue[Any] = Catalogue("noise operator")
+    label_maps: Catalogue[Any] = Catalogue(
+        "label map",
+        dict.fromkeys(
+            ("none", "drop-date", "drop-misc", "drop-date-misc"), "xlner.evaluate.labels"
+        ),
+    )
+    noise: Catalogue[Any] = Catalogue(
+        "noise operator",
+        dict.fromkeys(
+            (
+                "drop_links",
+                "add_links",
+                "move_links",
+                "drop_entities",
+                "shift_boundaries",
+                "swap_classes",
+            ),
+            "xlner.study.noise",
+        ),
+    )

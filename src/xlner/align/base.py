@@ -39,6 +39,21 @@ class Aligner(ABC):
         """Settings that determine this aligner's output, for result signatures."""
         return {"method": self.name}
 
+    def link_set_names(self) -> tuple[str, ...]:
+        """Names of the further link sets :meth:`align_sets` gives beside the primary links
+        (e.g. every symmetrisation of one eflomal run); none unless a backend says so."""
+        return ()
+
+    def align_sets(
+        self,
+        pairs: Sequence[SentencePair],
+        *,
+        extra_bitext: Sequence[SentencePair] = (),
+    ) -> tuple[list[list[Link]], dict[str, list[list[Link]]]]:
+        """The primary links of each pair and, by name, every link set of
+        :meth:`link_set_names`, all from one run."""
+        return self.align(pairs, extra_bitext=extra_bitext), {}
+
 
 # Built-in backends are listed in xlner.registry and imported on first use.
 _REGISTRY = registry.aligners

@@ -129,6 +129,18 @@ class EflomalAligner(Aligner):
         directional = self.directional(pairs, extra_bitext)
         return [_to_links(fwd, rev, self.symmetrization) for fwd, rev in directional]
 
+    def link_set_names(self) -> tuple[str, ...]:
+        return METHODS
+
+    def align_sets(
+        self,
+        pairs: Sequence[SentencePair],
+        *,
+        extra_bitext: Sequence[SentencePair] = (),
+    ) -> tuple[list[list[Link]], dict[str, list[list[Link]]]]:
+        sets = self.align_all(pairs, extra_bitext)
+        return sets[self.symmetrization], sets
+
     def align_all(
         self,
         pairs: Sequence[SentencePair],

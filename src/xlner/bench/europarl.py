@@ -7,7 +7,7 @@ source tagger are involved, so the table measures alignment + projection alone.
 Each sentence pair is aligned once by eflomal (every symmetrisation is read off the same run)
 and, for the ``embedding`` preset, by the SimAlign aligner on e5-small. A projector is run
 once per requested symmetrisation, unless it reads named link sets (``coverage:simalign``,
-``alignment:union``; see :class:`~xlner.project.match.links.LinkSets`): such a projector is
+``alignment:union``; see :class:`~xlner.project.links.LinkSets`): such a projector is
 run once, with every link set at hand, and its row names the link sets it read.
 """
 
@@ -28,7 +28,7 @@ from xlner.evaluate import Scores, evaluate_spans
 from xlner.evaluate.errors import count_errors
 from xlner.project import make_projector
 from xlner.project.base import Projector
-from xlner.project.match import LinkSets, MatchProjector
+from xlner.project.links import LinkSets
 from xlner.signature import make_signature
 from xlner.types import Link, TaggedSentence
 
@@ -89,10 +89,7 @@ class Setup:
 
     def link_sets(self) -> set[str]:
         """The named link sets this setup reads."""
-        used = (
-            self.projector.link_sets_used() if isinstance(self.projector, MatchProjector) else set()
-        )
-        return used | ({self.links} if self.links else set())
+        return self.projector.link_sets_used() | ({self.links} if self.links else set())
 
 
 def preset_projectors(preset: str = "heuristic") -> dict[str, Setup]:

@@ -18,7 +18,8 @@ import numpy as np
 
 from xlner.bench.report import format_table
 from xlner.corpora.registry import get_corpus
-from xlner.evaluate import LABEL_MAPS, evaluate_spans
+from xlner.evaluate import evaluate_spans
+from xlner.registry import registry
 from xlner.signature import make_signature
 from xlner.tagging.tagger import DEFAULT_ENCODER
 from xlner.types import TaggedSentence
@@ -72,7 +73,7 @@ def evaluate_tagger(
             [s.spans for s in sentences],
             predicted,
             [len(s.tokens) for s in sentences],
-            LABEL_MAPS[label_map],
+            registry.label_maps.get(label_map),
         )
         results[name] = {
             "f1": scores.f1,

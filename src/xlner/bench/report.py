@@ -12,9 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from xlner.io import atomic_write
-from xlner.pipeline.cache import StageStore
 from xlner.pipeline.run import RunResult
-from xlner.signature import format_value, make_signature
 
 
 def format_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
@@ -45,45 +43,10 @@ def run_row(result: RunResult) -> dict[str, Any]:
         "scores": scores,
         "failures": result.failure_counts(),
         "stages": {name: report.as_dict() for name, report in result.stages.items()},
-        "signature": run_signature(result),
+        # Every setting that keyed a stage's cache, the components' signatures included.
+        "signature": result.signature,
         "run_dir": str(result.run_dir),
     }
-
-
-def run_signature(result: RunResult) -> str:
-    """The corpus, then each stage's settings: the component signatures that keyed its cache.
-
-    Read back from the stage directories (``settings.json``), so the signature says what the
-    run's components were, whatever the config said.
-    """
-    data = result.config["data"]
-    parts: list[dict[str, Any]] = [{"corpus": f"{data['corpus']}/{data['lang']}/{data['split']}"}]
-    for name, report in result.stages.items():
-        path = StageStore(result.run_dir / "stages", name, report.key).path / "settings.json"
-        if path.is_file():  # {"stage": ..., "key": ..., "settings": {...}}
-            stored = json.loads(path.read_text(encoding="utf-8"))
-            parts.append(_fields(name, stored["settings"]))
-    return make_signature(*parts)
-
-
-def _fields(stage: str, settings: Mapping[str, Any]) -> dict[str, Any]:
-    """``{"aligner": {"method": "eflomal", ...}, "extra": [...]}`` -> ``align.method`` ..."""
-    fields: dict[str, Any] = {}
-    for key, value in settings.items():
-        if isinstance(value, Mapping):  # a component's signature
-            fields |= {f"{stage}.{k}": _flat(v) for k, v in value.items()}
-        else:
-            fields[f"{stage}.{key}"] = _flat(value)
-    return fields
-
-
-def _flat(value: Any) -> Any:
-    """Lists as ``a+b`` (``direction:lug+eng``, ``splits=train+dev``), for one-line fields."""
-    if isinstance(value, list):
-        return "+".join(format_value(_flat(item)) for item in value) or "none"
-    if isinstance(value, Mapping):
-        return {key: _flat(item) for key, item in value.items()}
-    return value
 
 
 def stage_rate(stage: Mapping[str, Any]) -> str:

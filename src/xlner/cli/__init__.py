@@ -12,6 +12,7 @@ from xlner.cli import run as run_cmd
 from xlner.cli import study as study_cmd
 from xlner.cli.common import console
 from xlner.errors import InputError
+from xlner.registry import ComponentError
 
 app = typer.Typer(
     help="Cross-lingual NER for low-resource languages: annotation projection and model transfer.",
@@ -32,9 +33,10 @@ app.command("report")(report_cmd.report)
 
 
 def run() -> None:
-    """Console entry point: bad input ends with its file, line and problem, not a traceback."""
+    """Console entry point: bad input ends with its file, line and problem, not a traceback;
+    an unknown component, option or option value with the valid choices."""
     try:
         app()
-    except InputError as error:
+    except (InputError, ComponentError) as error:
         console.print(f"[red]error:[/red] {error}", highlight=False)
         sys.exit(2)

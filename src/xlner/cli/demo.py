@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xlner.align.eflomal import EflomalAligner
 from xlner.bench import europarl as europarl_bench
 from xlner.cli.common import DataDir, out, say
+from xlner.cli.project import DEFAULT_ALIGNER, DEFAULT_METHOD
 from xlner.corpora.registry import find
 from xlner.evaluate import evaluate_spans
 from xlner.pipeline.sample import load_sample
-from xlner.pipeline.transfer import project_corpus
-from xlner.project.heuristic import HeuristicProjector
+from xlner.project.corpus import project_bitext, signature_fields
+from xlner.registry import registry
 from xlner.signature import make_signature
 from xlner.types import Span, Tokens
 
@@ -19,10 +19,11 @@ from xlner.types import Span, Tokens
 def demo(data_dir: DataDir = None, show: int = 5) -> None:
     """Project the built-in English entities onto Spanish, score them, then run Europarl."""
     english, spanish = load_sample()
-    aligner, projector = EflomalAligner(), HeuristicProjector()
+    # What ``xlner project`` does with no options.
+    aligner = registry.aligners.build(DEFAULT_ALIGNER)
+    projector = registry.projectors.build(DEFAULT_METHOD)
     say(f"aligning the built-in sample: {len(english)} English-Spanish sentence pairs")
-    links = aligner.align([(e.tokens, s.tokens) for e, s in zip(english, spanish, strict=True)])
-    projected = project_corpus(english, [s.tokens for s in spanish], links, projector)
+    projected = project_bitext(english, [s.tokens for s in spanish], aligner, projector)
     for src, sentence in list(zip(english, projected, strict=True))[:show]:
         out.print(f"en  {bracketed(src.tokens, src.spans)}", highlight=False)
         out.print(
@@ -35,9 +36,7 @@ def demo(data_dir: DataDir = None, show: int = 5) -> None:
         [len(s.tokens) for s in spanish],
     )
     signature = make_signature(
-        {"corpus": "xlner-sample/en-es"},
-        {f"align.{k}": v for k, v in aligner.signature().items()},
-        {f"project.{k}": v for k, v in projector.signature().items()},
+        {"corpus": "xlner-sample/en-es"}, signature_fields(aligner, projector)
     )
     out.print(f"sample projection F1 = {scores.f1:.1f}\n{signature}\n", highlight=False)
     _europarl(data_dir)

@@ -7,21 +7,20 @@ from typing import Annotated
 
 import typer
 
-from xlner.cli.common import fail, out
+from xlner.cli.common import LabelMapOption, label_map_table, out
 from xlner.corpora.conll import read_conll
 from xlner.errors import InputError
-from xlner.evaluate import LABEL_MAPS, evaluate_spans
+from xlner.evaluate import evaluate_spans, format_scores
 from xlner.signature import make_signature
 
 
 def evaluate(
     gold: Annotated[Path, typer.Argument(help="Gold token-per-line file.")],
     predicted: Annotated[Path, typer.Argument(help="Predicted token-per-line file.")],
-    label_map: Annotated[str, typer.Option(help=f"One of {', '.join(LABEL_MAPS)}.")] = "none",
+    label_map: LabelMapOption = "none",
 ) -> None:
     """Strict IOB2 span precision, recall and F1, per class, with seqeval."""
-    if label_map not in LABEL_MAPS:
-        fail(f"unknown label map {label_map!r}; choose from {', '.join(LABEL_MAPS)}")
+    table = label_map_table(label_map)
     gold_sentences, predicted_sentences = read_conll(gold), read_conll(predicted)
     if len(gold_sentences) != len(predicted_sentences):
         raise InputError(
@@ -36,15 +35,7 @@ def evaluate(
         [s.spans for s in gold_sentences],
         [s.spans for s in predicted_sentences],
         [len(s.tokens) for s in gold_sentences],
-        LABEL_MAPS[label_map],
+        table,
     )
-    out.print(f"{'class':8} {'P':>6} {'R':>6} {'F1':>6} {'gold':>6}")
-    for label, row in sorted(scores.per_class.items()):
-        out.print(
-            f"{label:8} {row.precision:6.1f} {row.recall:6.1f} {row.f1:6.1f} {row.support:6d}"
-        )
-    out.print(
-        f"{'all':8} {scores.precision:6.1f} {scores.recall:6.1f} {scores.f1:6.1f} "
-        f"{scores.n_gold:6d}  predicted/gold {scores.predicted_to_gold:.2f}"
-    )
+    out.print(format_scores(scores), highlight=False)
     out.print(make_signature({"metric": "span-f1-strict-iob2", "labels": label_map}))

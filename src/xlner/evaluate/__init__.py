@@ -1,12 +1,10 @@
-"""Evaluation of entity spans."""
+"""Evaluation of entity spans. Label maps are in ``registry.label_maps`` (see ``labels.py``)."""
 
-from xlner.evaluate.span_f1 import ClassScore, Scores, evaluate_spans, map_spans
+from xlner.evaluate.span_f1 import ClassScore, Scores, evaluate_spans, format_scores, map_spans
+from xlner.registry import registry
 
-LABEL_MAPS = {
-    "none": {},
-    "drop-date": {"DATE": None},
-    "drop-misc": {"MISC": None},
-    "drop-date-misc": {"DATE": None, "MISC": None},
-}
+# Read-only view for the callers that still index a dict (pipeline/stages.py, study/config.py);
+# new code reads ``registry.label_maps``.
+LABEL_MAPS = registry.label_maps.all()
 
-__all__ = ["ClassScore", "Scores", "evaluate_spans", "map_spans", "LABEL_MAPS"]
+__all__ = ["LABEL_MAPS", "ClassScore", "Scores", "evaluate_spans", "format_scores", "map_spans"]

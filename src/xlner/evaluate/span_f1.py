@@ -118,3 +118,17 @@ def _seqeval_scores(
 
 def _pct(value: float) -> float:
     return 100 * float(value)
+
+
+def format_scores(scores: Scores) -> str:
+    """The per-class table that ``xlner evaluate`` and ``xlner project --evaluate`` print."""
+    lines = [f"{'class':8} {'P':>6} {'R':>6} {'F1':>6} {'gold':>6}"]
+    lines += [
+        f"{label:8} {row.precision:6.1f} {row.recall:6.1f} {row.f1:6.1f} {row.support:6d}"
+        for label, row in sorted(scores.per_class.items())
+    ]
+    lines.append(
+        f"{'all':8} {scores.precision:6.1f} {scores.recall:6.1f} {scores.f1:6.1f} "
+        f"{scores.n_gold:6d}  predicted/gold {scores.predicted_to_gold:.2f}"
+    )
+    return "\n".join(lines)

@@ -1,6 +1,8 @@
 """Projection: turning source entities plus a word alignment into target entities.
 
-Pick a method by name with :func:`make_projector`.
+Projectors are registered by name in ``registry.projectors`` (``heuristic``, ``match``);
+:func:`make_projector` builds one. :func:`~xlner.project.corpus.project_bitext` aligns and
+projects a whole corpus.
 """
 
 from __future__ import annotations
@@ -9,19 +11,12 @@ from typing import Any
 
 from xlner.project.base import Projector
 from xlner.project.heuristic import HeuristicProjector
-
-METHODS = ("heuristic", "match")
+from xlner.registry import registry
 
 
 def make_projector(method: str = "heuristic", **options: Any) -> Projector:
-    """Build a projector by name; ``options`` go to its constructor."""
-    if method == "heuristic":
-        return HeuristicProjector(**options)
-    if method == "match":
-        from xlner.project.match import make_match_projector
-
-        return make_match_projector(**options)
-    raise ValueError(f"unknown projection method {method!r}; choose from {', '.join(METHODS)}")
+    """Build the projector registered as ``method``; ``options`` go to its constructor."""
+    return registry.projectors.build(method, **options)
 
 
-__all__ = ["METHODS", "HeuristicProjector", "Projector", "make_projector"]
+__all__ = ["HeuristicProjector", "Projector", "make_projector"]

@@ -28,6 +28,15 @@ class Projector(ABC):
         """Settings that determine this projector's output, for result signatures."""
         return {"method": self.name}
 
+    def link_sets_used(self) -> set[str]:
+        """The named link sets this projector reads beside the primary links.
+
+        Every sentence pair's links must then be a :class:`~xlner.project.links.LinkSets`
+        holding them, which the aligner must provide (see
+        :func:`xlner.project.corpus.check_link_sets`).
+        """
+        return set()
+
 
 def links_by_source(links: Sequence[Link]) -> dict[int, set[int]]:
     """Map each source word to the set of target words it is aligned to."""

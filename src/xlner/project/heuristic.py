@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from xlner.project.base import Projector, links_by_source
+from xlner.registry import registry
 from xlner.types import Link, ProjectedSpan, Span, Tokens
 
 
@@ -56,6 +57,7 @@ def merge_close_runs(runs: list[tuple[int, int]], distance: int) -> list[tuple[i
     return merged
 
 
+@registry.projectors.register("heuristic")
 class HeuristicProjector(Projector):
     name = "heuristic"
 
@@ -67,9 +69,13 @@ class HeuristicProjector(Projector):
         filter_single_run: bool = False,
     ) -> None:
         if merge_distance < 0:
-            raise ValueError("merge_distance must be >= 0")
+            raise ValueError(f"merge_distance must be >= 0, got {merge_distance}")
+        if not 0.0 <= length_ratio <= 1.0:
+            raise ValueError(
+                f"length_ratio must be in [0, 1] (0 keeps every run), got {length_ratio}"
+            )
         if max_runs is not None and max_runs < 1:
-            raise ValueError("max_runs must be >= 1 or None")
+            raise ValueError(f"max_runs must be >= 1 or None, got {max_runs}")
         self.merge_distance = merge_distance
         self.length_ratio = length_ratio
         self.max_runs = max_runs

@@ -8,6 +8,6 @@
 - :mod:`xlner.study.report`: ``xlner report``, one self-contained HTML page.
 """
 
-from xlner.study.noise import OPERATORS, SentenceInput, apply_corpus, get_operator
+from xlner.study.noise import SentenceInput, apply_corpus, get_operator
 
-__all__ = ["OPERATORS", "SentenceInput", "apply_corpus", "get_operator"]
+__all__ = ["SentenceInput", "apply_corpus", "get_operator"]

@@ -15,9 +15,10 @@ from typing import Any
 
 from xlner.evaluate.errors import ERROR_TYPES
 from xlner.io import atomic_write
+from xlner.registry import registry
 from xlner.study import summary
 from xlner.study.assets import CSS, JS
-from xlner.study.noise import OPERATORS
+from xlner.study.noise import get_operator
 from xlner.study.svg import Series, legend, line_chart, method_styles, nice_range
 
 
@@ -134,8 +135,7 @@ def _sources(results: Mapping[str, Any]) -> str:
 
 
 def _operator_title(name: str) -> str:
-    op = OPERATORS.get(name)
-    return f"{name}: {op.description}" if op else name
+    return f"{name}: {get_operator(name).description}" if name in registry.noise else name
 
 
 def _findings(results: Mapping[str, Any]) -> str:
@@ -215,7 +215,7 @@ def _retention_table(results: Mapping[str, Any], rows: list[dict[str, Any]]) -> 
 
 
 def _graceful_sentence(rows: list[dict[str, Any]], operators: Sequence[str]) -> str:
-    link_ops = [op for op in operators if OPERATORS[op].kind == "links"]
+    link_ops = [op for op in operators if get_operator(op).kind == "links"]
     ranked = summary.most_graceful(rows, link_ops or operators)
     if not ranked:
         return ""
@@ -292,7 +292,7 @@ def _chart(
     return line_chart(
         series,
         title=title,
-        subtitle=OPERATORS[operator].description if operator in OPERATORS else "",
+        subtitle=get_operator(operator).description if operator in registry.noise else "",
         x_label="noise rate",
         reference=reference,
         reference_label=reference_label,

@@ -33,11 +33,12 @@ import numpy as np
 
 import xlner
 from xlner.corpora.registry import require
-from xlner.evaluate import LABEL_MAPS, evaluate_spans, map_spans
+from xlner.evaluate import evaluate_spans, map_spans
 from xlner.evaluate.errors import ERROR_TYPES, classify_errors
 from xlner.io import atomic_write
 from xlner.project import make_projector
 from xlner.project.base import Projector
+from xlner.registry import registry
 from xlner.signature import make_signature
 from xlner.study.aligners import Alignment, proxy_agreement, run_aligner
 from xlner.study.config import DatasetSpec, ExampleSetting, StudyConfig
@@ -93,7 +94,7 @@ def score(
     predicted: Sequence[Sequence[Span]], data: LanguageData, label_map: str
 ) -> dict[str, Any]:
     """Strict span F1, per class, and error-type counts, after the dataset's label map."""
-    table = LABEL_MAPS[label_map]
+    table = registry.label_maps.get(label_map)
     gold = [t.spans for t in data.target]
     scores = evaluate_spans(gold, predicted, [len(t.tokens) for t in data.target], table)
     errors = dict.fromkeys(ERROR_TYPES, 0)
@@ -317,7 +318,7 @@ def _examples(
 ) -> None:
     if ExampleSetting(operator, level) not in ctx.config.example_settings:
         return
-    table = LABEL_MAPS[ctx.dataset.label_map]
+    table = registry.label_maps.get(ctx.dataset.label_map)
     for index in ctx.example_indices:
         out.examples.append(_example(ctx, operator, level, index, items[index], results, table))
 

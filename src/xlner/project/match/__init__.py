@@ -8,7 +8,6 @@ from xlner.project.match.candidates import (
     PunctuationRule,
     aligned_window,
 )
-from xlner.project.match.links import LinkSets
 from xlner.project.match.projector import MatchProjector, make_match_projector
 from xlner.project.match.scores import (
     AlignmentScore,
@@ -23,6 +22,7 @@ from xlner.project.match.scores import (
     TaggerScore,
     TokenProbabilityTagger,
     TranslationScore,
+    build_score,
     make_score,
     parse_weights,
 )
@@ -48,7 +48,6 @@ __all__ = [
     "GreedySolver",
     "HFSeq2SeqScorer",
     "ILPSolver",
-    "LinkSets",
     "MatchContext",
     "MatchProjector",
     "Matching",
@@ -61,6 +60,7 @@ __all__ = [
     "TokenProbabilityTagger",
     "TranslationScore",
     "aligned_window",
+    "build_score",
     "make_match_projector",
     "make_score",
     "make_solver",

@@ -9,13 +9,14 @@ limited number of times. The pieces are exchangeable: a :class:`CandidateExtract
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from xlner.project.base import Projector
+from xlner.project.links import named_link_sets
 from xlner.project.match.candidates import CandidateExtractor, PunctuationRule
-from xlner.project.match.links import named_link_sets
 from xlner.project.match.scores import (
     CachedTagger,
     FusionScore,
@@ -23,11 +24,11 @@ from xlner.project.match.scores import (
     Score,
     ScoringTranslator,
     TokenProbabilityTagger,
-    make_score,
-    parse_weights,
+    build_score,
 )
-from xlner.project.match.solvers import Limit, Solver, make_solver
+from xlner.project.match.solvers import Limit, Solver
 from xlner.project.match.solvers.ilp import OverlapForm
+from xlner.registry import registry
 from xlner.types import Link, ProjectedSpan, Span, Tokens
 
 
@@ -37,7 +38,7 @@ class MatchProjector(Projector):
     Each projected span takes its label from its source entity and its ``score`` from the
     score matrix. ``stats`` counts the solver statuses seen, so a run can report how often a
     lower bound (``exactly`` / ``at_least``) could not be met. ``links`` may be a
-    :class:`~xlner.project.match.links.LinkSets` for scores that read a named link set.
+    :class:`~xlner.project.links.LinkSets` for scores that read a named link set.
     """
 
     name = "match"
@@ -58,6 +59,20 @@ class MatchProjector(Projector):
         self.tagger = tagger
         self.tagger_candidates = tagger_candidates
         self.stats: Counter[str] = Counter()
+        self._check_threshold()
+
+    def _check_threshold(self) -> None:
+        """Refuse a threshold no pair could reach: it would silently project nothing."""
+        # Tagger candidates and a length ratio let candidates grow beyond ``max_len``.
+        grows = self.tagger_candidates or self.candidates.max_len_ratio > 0
+        longest = math.inf if grows else self.candidates.max_len
+        best = self.score.maximum(longest)
+        threshold = self.solver.constraints.threshold
+        if threshold > best:
+            raise ValueError(
+                f"threshold {threshold:g} is above the highest value the score can reach "
+                f"({best:g}): nothing would be projected"
+            )
 
     def prefetch(self, target_sentences: Iterable[Tokens]) -> None:
         """Run the tagger (if any) over all target sentences at once, in batches."""
@@ -90,7 +105,6 @@ class MatchProjector(Projector):
         )
 
     def link_sets_used(self) -> set[str]:
-        """The named link sets the scores read (each pair's :class:`LinkSets` must have them)."""
         parts = self.score.scores if isinstance(self.score, FusionScore) else [self.score]
         return {name for part in parts if (name := getattr(part, "link_set", None)) is not None}
 
@@ -131,48 +145,20 @@ class MatchProjector(Projector):
         }
 
 
-def _as_weights(value: str | Mapping[str, float] | None) -> dict[str, float]:
-    if value is None:
-        return {}
-    return parse_weights(value) if isinstance(value, str) else dict(value)
-
-
-def build_score(
-    score: str | Mapping[str, float],
-    thresholds: str | Mapping[str, float] | None = None,
-    options: Mapping[str, Mapping[str, Any]] | None = None,
-) -> Score:
-    """One named score, or a :class:`FusionScore` for weights and/or thresholds.
-
-    ``options`` holds constructor arguments per score name (e.g. the translator).
-    """
-    if isinstance(score, str) and "=" not in score and "," not in score:
-        weights = {score.strip(): 1.0}
-    else:
-        weights = _as_weights(score)
-    bounds = _as_weights(thresholds)
-    names = list(dict.fromkeys([*weights, *bounds]))
-    if not names:
-        raise ValueError("no score given")
-    parts = [make_score(name, (options or {}).get(name)) for name in names]
-    if len(parts) == 1 and not bounds and weights.get(names[0]) == 1.0:
-        return parts[0]
-    return FusionScore(parts, weights, bounds)
-
-
 def _rule(punctuation: PunctuationRule | bool) -> PunctuationRule | None:
     if isinstance(punctuation, PunctuationRule):
         return punctuation
     return PunctuationRule() if punctuation else None
 
 
+@registry.projectors.register("match")
 def make_match_projector(
     score: str | Mapping[str, float] = "alignment",
     solver: str = "greedy",
     *,
     limit: Limit | None = None,
-    n: int = 1,
-    threshold: float = 0.0,
+    n: int | None = None,
+    threshold: float | None = None,
     thresholds: str | Mapping[str, float] | None = None,
     max_len: int = 10,
     window: bool = False,
@@ -188,23 +174,25 @@ def make_match_projector(
     translator: ScoringTranslator | None = None,
     source_lang: str | None = None,
     target_lang: str | None = None,
-    overlap: OverlapForm = "pairwise",
+    overlap: OverlapForm | None = None,
 ) -> MatchProjector:
     """Build a :class:`MatchProjector` from plain settings, as the command line gives them.
 
     * ``score``: one score name (``"alignment"``, ``"coverage"``, ``"string"``, ``"tagger"``,
       ``"translation"``) or fusion weights (``"alignment=1,string=0.5"`` or a mapping). The
       alignment scores take a named link set after a colon (``"coverage:union=0.5"``), read
-      from the :class:`~xlner.project.match.links.LinkSets` passed as links.
+      from the :class:`~xlner.project.links.LinkSets` passed as links.
     * ``score_options``: constructor arguments per score name
       (``{"coverage:union": {"unaligned": 0.5}}``).
     * ``thresholds``: per-score minimums for the fusion (``"alignment=0.1"``); a pair below one
       is never chosen.
-    * ``solver``: ``"greedy"``, ``"ilp"`` or ``"dp"``; ``limit`` (``at_most`` / ``exactly`` /
-      ``at_least`` / ``none``) and ``n`` bound the projections per entity; ``limit`` defaults
-      to ``"at_most"``, or ``"none"`` for ``dp``, which has no per-entity limits.
-      ``overlap`` picks the ILP's non-overlap rows (``"pairwise"`` or ``"clique"``).
-    * ``threshold``: the lowest matching score a chosen pair may have.
+    * ``solver``: a name in ``registry.solvers`` (``"greedy"``, ``"ilp"``, ``"dp"``). The
+      solver options ``limit`` (``at_most`` / ``exactly`` / ``at_least`` / ``none``) and ``n``
+      bound the projections per entity, ``threshold`` is the lowest matching score a chosen
+      pair may have, ``overlap`` picks the ILP's non-overlap rows (``"pairwise"`` or
+      ``"clique"``). ``None`` leaves an option at the solver's own default (``limit``:
+      ``"at_most"``, or ``"none"`` for ``dp``, which has no per-entity limits); a set option
+      the solver does not declare is an error.
     * ``max_len``, ``window``, ``margin``, ``punctuation``, ``entity_punctuation``,
       ``max_len_ratio``: candidate extraction (see :class:`CandidateExtractor`).
     * ``tagger`` (with ``alpha``, ``per_class``): for the tagger score and, with
@@ -225,16 +213,12 @@ def make_match_projector(
     built = build_score(score, thresholds, options)
     if _uses(built, "tagger") and tagger is None:
         raise ValueError("the tagger score needs a tagger")
-    solver_options: dict[str, Any] = {
-        "limit": limit or ("none" if solver == "dp" else "at_most"),
-        "n": n,
-        "threshold": threshold,
-    }
-    if solver == "ilp":
-        solver_options["overlap"] = overlap
+    solver_options = {"limit": limit, "n": n, "threshold": threshold, "overlap": overlap}
     return MatchProjector(
         score=built,
-        solver=make_solver(solver, **solver_options),
+        solver=registry.solvers.build(
+            solver, **{k: v for k, v in solver_options.items() if v is not None}
+        ),
         candidates=CandidateExtractor(
             max_len, window, margin, _rule(punctuation), entity_punctuation, max_len_ratio
         ),

@@ -19,6 +19,7 @@ from typing import Literal
 import numpy as np
 
 from xlner.project.match.scores.base import MatchContext, Score
+from xlner.registry import registry
 from xlner.types import Link
 
 Recall = Literal["links", "words"]
@@ -64,6 +65,7 @@ def _named(base: str, link_set: str | None) -> str:
     return base if link_set is None else f"{base}:{link_set}"
 
 
+@registry.scores.register("alignment")
 class AlignmentScore(Score):
     """``2 * links(e, c) / (|e| + |c|)`` (Politov et al. 2025).
 
@@ -84,12 +86,17 @@ class AlignmentScore(Score):
         total = ctx.entity_lengths[:, None] + ctx.candidate_lengths[None, :]
         return 2.0 * link_counts(ctx, ctx.links_for(self.link_set)) / total
 
+    def maximum(self, longest: float) -> float:
+        # links <= |e| * |c|, so 2 * links / (|e| + |c|) < 2 * |c| <= 2 * longest.
+        return 2.0 * longest
+
     def signature(self) -> dict[str, object]:
         if self.link_set is None:
             return super().signature()
         return {**super().signature(), f"{self.name}.links": self.link_set}
 
 
+@registry.scores.register("coverage")
 class CoverageScore(Score):
     """F-measure of how much of the entity's alignment the candidate covers (recall) and how
     much of the candidate the entity's alignment explains (precision).
@@ -158,6 +165,9 @@ class CoverageScore(Score):
         recall = _ratio(inside, inside + outside + self.unlinked * unlinked)
         b2 = self.beta**2
         return _ratio((1 + b2) * precision * recall, b2 * precision + recall)
+
+    def maximum(self, longest: float) -> float:
+        return 1.0
 
     def signature(self) -> dict[str, object]:
         return {

@@ -8,6 +8,7 @@ loops would dominate the projection time.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,7 +38,6 @@ class MatchContext:
     candidates: Sequence[Candidate]
     target_probs: np.ndarray | None = None
     labels: Sequence[str] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
     link_sets: Mapping[str, Sequence[Link]] = field(default_factory=dict)
 
     def links_for(self, name: str | None) -> Sequence[Link]:
@@ -84,6 +84,14 @@ class Score(ABC):
     @abstractmethod
     def score(self, ctx: MatchContext) -> np.ndarray:
         """Return a float array of shape ``ctx.shape``."""
+
+    def maximum(self, longest: float) -> float:
+        """The highest value this score can give a candidate of at most ``longest`` words.
+
+        A threshold above it could never be met, so projectors refuse one. Unbounded unless a
+        score says otherwise.
+        """
+        return math.inf
 
     def signature(self) -> dict[str, Any]:
         """Flat settings that determine this score's values, for result signatures.

@@ -7,6 +7,7 @@ the aligner never touched can be ruled out whatever its string similarity.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -17,7 +18,8 @@ from xlner.project.match.scores.base import MatchContext, Score
 def parse_weights(text: str) -> dict[str, float]:
     """``"alignment=1,string=0.5"`` -> ``{"alignment": 1.0, "string": 0.5}``.
 
-    A bare name means weight 1 (``"alignment,string=0.5"``).
+    A bare name means weight 1 (``"alignment,string=0.5"``). A name given twice is an error:
+    which of its weights was meant?
     """
     weights: dict[str, float] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
@@ -25,11 +27,25 @@ def parse_weights(text: str) -> dict[str, float]:
         name = name.strip()
         if not name:
             raise ValueError(f"missing score name in {part!r}")
+        if name in weights:
+            raise ValueError(f"score {name!r} is given twice")
         try:
             weights[name] = float(value) if sep else 1.0
         except ValueError:
             raise ValueError(f"weight of {name!r} is not a number: {value!r}") from None
     return weights
+
+
+def check_weights(weights: Mapping[str, float], thresholds: Mapping[str, float]) -> None:
+    """Weights are finite and non-negative, not all zero; thresholds are finite."""
+    for name, weight in weights.items():
+        if not math.isfinite(weight) or weight < 0:
+            raise ValueError(f"weight of {name!r} must be a finite number >= 0, got {weight}")
+    if not any(weights.values()):
+        raise ValueError("every score weight is 0: nothing could be projected")
+    for name, bound in thresholds.items():
+        if not math.isfinite(bound):
+            raise ValueError(f"threshold of {name!r} must be a finite number, got {bound}")
 
 
 class FusionScore(Score):
@@ -51,7 +67,8 @@ class FusionScore(Score):
         if unknown:
             raise ValueError(f"weights or thresholds for unknown scores: {sorted(unknown)}")
         self.weights = {n: float(weights.get(n, 0.0)) for n in names}
-        self.thresholds = dict(thresholds or {})
+        self.thresholds = {n: float(v) for n, v in (thresholds or {}).items()}
+        check_weights(self.weights, self.thresholds)
 
     def score(self, ctx: MatchContext) -> np.ndarray:
         total = np.zeros(ctx.shape)
@@ -65,6 +82,11 @@ class FusionScore(Score):
             if part.name in self.thresholds:
                 total[values < self.thresholds[part.name]] = -np.inf
         return total
+
+    def maximum(self, longest: float) -> float:
+        return sum(
+            self.weights[p.name] * p.maximum(longest) for p in self.scores if self.weights[p.name]
+        )
 
     def signature(self) -> dict[str, object]:
         parts = {k: v for s in self.scores for k, v in s.signature().items() if k != "score"}

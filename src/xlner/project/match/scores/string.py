@@ -26,6 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from xlner.project.match.scores.base import MatchContext, Score
+from xlner.registry import registry
 
 EDGE = "#"
 
@@ -105,6 +106,7 @@ def longest_common_substring(entity: str, text: str, lo: np.ndarray, hi: np.ndar
     return np.where(inside, runs, 0).max(axis=1, initial=0)
 
 
+@registry.scores.register("string")
 class StringScore(Score):
     """``max(n-gram Dice, longest-common-substring Dice)`` of the normalised surfaces."""
 
@@ -133,6 +135,9 @@ class StringScore(Score):
         result[ent_len[:, 0] <= 1, :] = 0.0
         result[:, hi - lo <= 1] = 0.0
         return result
+
+    def maximum(self, longest: float) -> float:
+        return 1.0
 
     def signature(self) -> dict[str, object]:
         return {

@@ -21,6 +21,7 @@ from typing import Literal, Protocol, runtime_checkable
 import numpy as np
 
 from xlner.project.match.scores.base import MatchContext, Score
+from xlner.registry import registry
 from xlner.tags import tags_to_spans
 from xlner.types import Span, Tokens
 
@@ -119,6 +120,7 @@ def class_scores(
     return multiplier * total / lengths
 
 
+@registry.scores.register("tagger")
 class TaggerScore(Score):
     """Tagger confidence that the candidate carries the entity's class (or any class).
 
@@ -158,6 +160,10 @@ class TaggerScore(Score):
             if span.label in per_class:
                 result[row] = per_class[span.label]
         return result
+
+    def maximum(self, longest: float) -> float:
+        # The mean of probabilities is at most 1, times alpha ** (length - 1).
+        return max(1.0, self.alpha ** (longest - 1))
 
     def signature(self) -> dict[str, object]:
         return {

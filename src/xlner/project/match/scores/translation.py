@@ -26,6 +26,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from xlner.project.match.scores.base import MatchContext, Score
+from xlner.registry import registry
 
 
 @runtime_checkable
@@ -42,6 +43,7 @@ class ScoringTranslator(Protocol):
     ) -> list[float]: ...
 
 
+@registry.scores.register("translation")
 class TranslationScore(Score):
     """NMTScore-style direct similarity between entity and candidate texts.
 
@@ -79,6 +81,9 @@ class TranslationScore(Score):
         if self.symmetric:
             result = (result + self._direct(cands, ents, tgt, src).T) / 2
         return np.clip(result, 0.0, 1.0) if self.clip else result
+
+    def maximum(self, longest: float) -> float:
+        return 1.0 if self.clip else super().maximum(longest)
 
     def _direct(
         self, a: list[str], b: list[str], a_lang: str | None, b_lang: str | None

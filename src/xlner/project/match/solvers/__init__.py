@@ -1,4 +1,4 @@
-"""Solvers for projection as matching, and a factory by name."""
+"""Solvers for projection as matching, registered by name in ``registry.solvers``."""
 
 from __future__ import annotations
 
@@ -15,20 +15,16 @@ from xlner.project.match.solvers.base import (
 from xlner.project.match.solvers.dp import DPSolver
 from xlner.project.match.solvers.greedy import GreedySolver
 from xlner.project.match.solvers.ilp import ILPSolver
-
-SOLVERS: dict[str, type[Solver]] = {"greedy": GreedySolver, "ilp": ILPSolver, "dp": DPSolver}
+from xlner.registry import registry
 
 
 def make_solver(name: str, **options: Any) -> Solver:
     """``make_solver("ilp", limit="exactly", n=1, threshold=0.1)``."""
-    if name not in SOLVERS:
-        raise ValueError(f"unknown solver {name!r}; expected one of {', '.join(SOLVERS)}")
-    return SOLVERS[name](**options)
+    return registry.solvers.build(name, **options)
 
 
 __all__ = [
     "LIMITS",
-    "SOLVERS",
     "Constraints",
     "DPSolver",
     "GreedySolver",

@@ -16,6 +16,7 @@ meets the bounds as far as possible, with ``feasible=False``.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,8 +39,10 @@ class Constraints:
     def __post_init__(self) -> None:
         if self.limit not in LIMITS:
             raise ValueError(f"limit must be one of {', '.join(LIMITS)}, got {self.limit!r}")
-        if self.n < 0:
-            raise ValueError(f"n must be non-negative, got {self.n}")
+        if self.n < 1:
+            raise ValueError(f"n (projections per entity) must be at least 1, got {self.n}")
+        if math.isnan(self.threshold):
+            raise ValueError("threshold must be a number, got nan")
 
     @property
     def lower(self) -> int:
@@ -55,8 +58,6 @@ class Constraints:
             mask = np.isfinite(scores) & (scores >= self.threshold)
             if self.lower == 0:
                 mask &= scores > 0
-        if self.upper == 0:
-            mask[:] = False
         return mask
 
 

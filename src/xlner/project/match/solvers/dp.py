@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from xlner.project.match.solvers.base import Limit, Matching, Solver, objective
+from xlner.registry import registry
 
 
 def interval_schedule(
@@ -41,6 +42,7 @@ def interval_schedule(
     return sorted((int(best_entity[c]), c) for c in chosen)
 
 
+@registry.solvers.register("dp")
 class DPSolver(Solver):
     """Weighted interval scheduling over the candidates (limit ``none`` only)."""
 

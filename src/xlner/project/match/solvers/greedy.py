@@ -11,6 +11,7 @@ from xlner.project.match.solvers.base import (
     feasible_counts,
     objective,
 )
+from xlner.registry import registry
 
 
 def greedy_pairs(
@@ -48,6 +49,7 @@ def greedy_pairs(
     return sorted(pairs)
 
 
+@registry.solvers.register("greedy")
 class GreedySolver(Solver):
     """Fast and usually good; can miss the optimum when one strong pair blocks two good ones."""
 

@@ -48,6 +48,7 @@ from xlner.project.match.solvers.base import (
 )
 from xlner.project.match.solvers.dp import interval_schedule
 from xlner.project.match.solvers.greedy import greedy_pairs
+from xlner.registry import registry
 
 OverlapForm = Literal["pairwise", "clique"]
 
@@ -124,6 +125,7 @@ def drop_idle(
     return sorted(kept)
 
 
+@registry.solvers.register("ilp")
 class ILPSolver(Solver):
     """Optimal matching under every constraint, via HiGHS."""
 

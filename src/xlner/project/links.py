@@ -6,7 +6,8 @@ the named sets to its scores, so that a fusion can weigh, for example, the inter
 union of a symmetrised alignment, or eflomal's links and an embedding aligner's:
 
     links = LinkSets.of({"intersection": inter, "union": union, "simalign": emb}, "intersection")
-    make_match_projector("coverage:simalign=1,coverage:intersection=0.5").project(..., links)
+    projector = make_projector("match", score="coverage:simalign=1,coverage:intersection=0.5")
+    projector.project(source_tokens, source_spans, target_tokens, links)
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from typing import Any
 
 from xlner.corpora.conll import write_conll
 from xlner.io import atomic_write
-from xlner.pipeline.transfer import ProjectedSentence
+from xlner.project.corpus import ProjectedSentence
 from xlner.tags import spans_to_tags
 from xlner.types import TaggedSentence
 

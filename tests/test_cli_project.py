@@ -1,0 +1,244 @@
+"""``xlner project`` and ``xlner run``: every bad option is a one-line error before any work.
+
+The error cases name input files that do not exist: a message about the option (and not about
+a missing file) shows the option was checked before any file was read or any alignment ran.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from xlner.cli import app
+from xlner.cli import run as cli_main
+from xlner.corpora.conll import write_conll
+from xlner.pipeline.sample import load_sample
+from xlner.tagging.base import SourceTagger, register_tagger
+from xlner.translate.base import Translator, register_translator
+from xlner.types import Span, TaggedSentence
+
+runner = CliRunner()
+MISSING = ["--source", "missing.conll", "--target", "missing.txt", "-o", "out.conll"]
+
+
+def refused(args: list[str], message: str) -> str:
+    """Run ``xlner project`` with ``args``; it must exit 2 with ``message`` and no traceback."""
+    result = runner.invoke(app, ["project", *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+    assert len(result.output.strip().splitlines()) == 1  # one line
+    return result.output
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        # options of the other method are refused, not ignored
+        (["--solver", "bogus", "--threshold", "99"], "--solver is not an option of --method heu"),
+        (["--threshold", "99"], "--threshold is not an option of --method heuristic"),
+        (["--method", "match", "-d", "-5"], "-d is not an option of --method match"),
+        (["--method", "match", "--length-ratio", "0.5"], "--length-ratio is not an option"),
+        # bad values of the heuristic
+        (["-d", "-5"], "merge_distance must be >= 0, got -5"),
+        (["--length-ratio", "-1"], "length_ratio must be in [0, 1]"),
+        (["--length-ratio", "1.5"], "length_ratio must be in [0, 1]"),
+        (["-k", "0"], "max_runs must be >= 1"),
+        # bad values of the matching
+        (["--method", "match", "--solver", "bogus"], "unknown solver 'bogus'; choose from dp,"),
+        (["--method", "match", "--score", "bleu"], "unknown score 'bleu'; choose from alignment"),
+        (["--method", "match", "--score", "alignment=-1"], "weight of 'alignment' must be"),
+        (["--method", "match", "--score", "alignment=nan"], "weight of 'alignment' must be"),
+        (["--method", "match", "--score", "alignment=inf"], "weight of 'alignment' must be"),
+        (["--method", "match", "--score", "alignment=0,string=0"], "every score weight is 0"),
+        (
+            ["--method", "match", "--score", "alignment=1,alignment=2"],
+            "score 'alignment' is given twice",
+        ),
+        (["--method", "match", "--score", "string:union"], "only alignment, coverage take"),
+        (["--method", "match", "--threshold", "nan"], "threshold must be a number"),
+        (["--method", "match", "--threshold", "99"], "threshold 99 is above the highest value"),
+        (
+            ["--method", "match", "--score", "string", "--threshold", "1.5"],
+            "threshold 1.5 is above the highest value the score can reach (1)",
+        ),
+        (["--method", "match", "--limit-n", "0"], "must be at least 1, got 0"),
+        (["--method", "match", "--limit", "sometimes"], "limit must be one of at_most"),
+        (["--method", "match", "--solver", "dp", "--limit", "at_most"], "dp solver has no"),
+        (["--method", "nope"], "unknown projection method 'nope'; choose from heuristic, match"),
+        # a link set the aligner cannot provide: refused before any alignment
+        (
+            ["--method", "match", "--score", "coverage:simalign"],
+            "the score reads link set 'simalign', which aligner 'eflomal' does not provide",
+        ),
+        # aligners and their options
+        (["--aligner", "fastalign"], "unknown aligner 'fastalign'; choose from eflomal, simalign"),
+        (["--symmetrization", "bogus"], "unknown symmetrization 'bogus'"),
+        (
+            ["--aligner", "simalign", "--symmetrization", "intersection"],
+            "aligner 'simalign' has no option 'symmetrization'; its options: model, layer",
+        ),
+        (["--aligner-option", "foo=1"], "aligner 'eflomal' has no option 'foo'; its options:"),
+        (["--aligner-option", "stem_length"], "is not KEY=VALUE (e.g. stem_length=4)"),
+        (["--aligner-option", "a.b=1"], "KEY is one option name"),
+        (["--aligner-option", "model=4"], "eflomal model must be 1, 2 or 3"),
+        (
+            ["--aligner-option", "stem_length=1", "--aligner-option", "stem_length=2"],
+            "--aligner-option stem_length is given twice",
+        ),
+        (
+            ["--symmetrization", "union", "--aligner-option", "symmetrization=union"],
+            "give --symmetrization or --aligner-option symmetrization",
+        ),
+        (
+            ["--aligner", "simalign", "--aligner-option", "method=argmin"],
+            "unknown SimAlign method 'argmin'",
+        ),
+        # settings that need no component
+        (["--evaluate"], "--evaluate needs a token-per-line target with tags (--target-conll)"),
+        (["--extra-source", "x.txt"], "--extra-source and --extra-target go together"),
+        (["--label-map", "bogus"], "unknown label map 'bogus'; choose from drop-date"),
+    ],
+)
+def test_bad_options_are_refused_before_any_file_is_read(options, message):
+    refused([*MISSING, *options], message)
+
+
+def test_output_directory_is_refused_before_any_work(tmp_path):
+    args = ["--source", "missing.conll", "--target", "missing.txt", "-o", str(tmp_path)]
+    refused(args, "is a directory")
+
+
+@pytest.fixture
+def sample(tmp_path):
+    """The built-in sample as files: English with tags, Spanish with tags."""
+    english, spanish = load_sample()
+    write_conll(tmp_path / "en.conll", english)
+    write_conll(tmp_path / "es.conll", spanish)
+    return tmp_path / "en.conll", tmp_path / "es.conll"
+
+
+def _signature(path):
+    return json.loads(path.read_text(encoding="utf-8").splitlines()[0])["signature"]
+
+
+def test_aligner_options_reach_the_aligner(sample, tmp_path):
+    source, gold = sample
+    out = tmp_path / "out.jsonl"
+    args = ["project", "--source", str(source), "--target", str(gold), "--target-conll"]
+    args += ["-o", str(out), "--format", "jsonl", "--symmetrization", "intersection"]
+    args += ["--aligner-option", "stem_length=4", "--aligner-option", "rel_iterations=0.25"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    signature = _signature(out)
+    assert "align.symmetrization:intersection" in signature
+    assert "align.rel_iterations:0.25" in signature
+    assert "align.source_prefix_len:4|" in signature and "align.target_prefix_len:4|" in signature
+
+
+def _table(output: str) -> list[str]:
+    """The lines of the per-class table, from its header to its ``all`` row."""
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.split()[:2] == ["class", "P"])
+    end = next(i for i, line in enumerate(lines) if line.startswith("all "))
+    return lines[start : end + 1]
+
+
+def test_project_evaluate_prints_the_per_class_table(sample, tmp_path):
+    source, gold = sample
+    out = tmp_path / "out.conll"
+    args = ["project", "--source", str(source), "--target", str(gold), "--target-conll"]
+    result = runner.invoke(app, [*args, "-o", str(out), "--evaluate"])
+    assert result.exit_code == 0, result.output
+    table = _table(result.output)
+    classes = sorted({span.label for sentence in load_sample()[1] for span in sentence.spans})
+    assert [line.split()[0] for line in table[1:-1]] == classes
+    # the very table ``xlner evaluate`` prints for the file written
+    evaluated = runner.invoke(app, ["evaluate", str(gold), str(out)])
+    assert evaluated.exit_code == 0, evaluated.output
+    assert table == _table(evaluated.output)
+    assert "project.method:heuristic" in result.output and "labels:none" in result.output
+
+
+def test_match_with_a_fused_link_set_score(sample, tmp_path):
+    source, gold = sample
+    out = tmp_path / "out.jsonl"
+    args = ["project", "--source", str(source), "--target", str(gold), "--target-conll"]
+    args += ["-o", str(out), "--format", "jsonl", "--method", "match"]
+    args += ["--score", "coverage:intersection=1,coverage:union=0.5,string=1"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sum(len(r["entities"]) for r in records) > 50
+    assert "coverage:union.links:union" in records[0]["signature"]
+
+
+def test_simalign_gets_only_its_own_options(tmp_path):
+    pytest.importorskip("transformers")
+    from tiny_models import save_tiny_bert
+
+    model = save_tiny_bert(tmp_path / "bert", ["the", "house", "das", "haus", "is", "ist"])
+    write_conll(tmp_path / "src.conll", [TaggedSentence(["the", "house"], [Span(1, 2, "LOC")])])
+    (tmp_path / "tgt.txt").write_text("das haus ist\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    args = ["project", "--source", str(tmp_path / "src.conll"), "--target"]
+    args += [str(tmp_path / "tgt.txt"), "-o", str(out), "--format", "jsonl"]
+    args += ["--aligner", "simalign", "--aligner-option", f"model='{model}'"]
+    args += ["--aligner-option", "layer=1", "--aligner-option", "method=itermax"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    signature = _signature(out)
+    assert "align.method:simalign|" in signature and "align.layer:1|" in signature
+    assert "align.matching:itermax" in signature and f"align.model:{model}" in signature
+
+
+# ---------------------------------------------------------------------------- xlner run
+
+
+@register_translator("test-cli-copy")
+class CopyTranslator(Translator):
+    name = "test-cli-copy"
+
+    def translate_batch(self, sentences, src_lang, tgt_lang):
+        return list(sentences)
+
+
+@register_tagger("test-cli-caps")
+class CapsTagger(SourceTagger):
+    name = "test-cli-caps"
+
+    def tag(self, sentences):
+        return [
+            [Span(i, i + 1, "PER") for i, w in enumerate(s) if w[:1].isupper()] for s in sentences
+        ]
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("align.aligner=fastalign", "unknown aligner 'fastalign'; choose from eflomal, simalign"),
+        ("align.options={foo=1}", "aligner 'eflomal' has no option 'foo'; its options: symm"),
+        ('align.options={symmetrization="bogus"}', "unknown symmetrization 'bogus'"),
+        ("project.method=nope", "unknown projection method 'nope'; choose from heuristic"),
+    ],
+)
+def test_run_prints_component_errors_as_one_line(tmp_path, monkeypatch, capsys, override, message):
+    corpus = tmp_path / "gold.conll"
+    write_conll(corpus, [TaggedSentence(["Anna", "came", "."], [Span(0, 1, "PER")])])
+    config = tmp_path / "run.toml"
+    config.write_text(
+        f'[run]\ndir = "{tmp_path / "run"}"\n'
+        f'[data]\ncorpus = "conll"\npath = "{corpus}"\nlang = "lug"\n'
+        '[translate]\ntranslator = "test-cli-copy"\n[tag]\ntagger = "test-cli-caps"\n',
+        encoding="utf-8",
+    )
+    # Through the console entry point, which turns a ComponentError into one line.
+    monkeypatch.setattr(sys, "argv", ["xlner", "run", str(config), override])
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main()
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
