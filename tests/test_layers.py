@@ -5,8 +5,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "xlner"
 
 
@@ -36,22 +34,10 @@ def test_config_does_not_import_the_pipeline_or_benchmarks():
     assert {name for name in imports(PACKAGE / "config.py") if name.startswith(above)} == set()
 
 
-def _study_imports_of_bench(skip: tuple[str, ...] = ()) -> dict[str, set[str]]:
-    return {
-        path.name: {name for name in imports(path) if name.startswith("xlner.bench")}
-        for path in sorted((PACKAGE / "study").glob("*.py"))
-        if path.name not in skip and any(n.startswith("xlner.bench") for n in imports(path))
-    }
-
-
-def test_study_does_not_import_the_benchmarks_except_its_corpus_loader():
-    assert _study_imports_of_bench(skip=("data.py",)) == {}
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="study/data.py loads Europarl-NER through bench.europarl until it reads corpora "
-    "with get_corpus(...).load (the corpora branch); then drop this mark",
-)
 def test_study_does_not_import_the_benchmarks():
-    assert _study_imports_of_bench() == {}
+    found = {
+        path.name: names
+        for path in sorted((PACKAGE / "study").glob("*.py"))
+        if (names := {name for name in imports(path) if name.startswith("xlner.bench")})
+    }
+    assert found == {}

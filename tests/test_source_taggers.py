@@ -57,7 +57,7 @@ def test_gold_tagger_reads_a_corpus_of_the_catalogue(tmp_path, monkeypatch):
     tagger = get_tagger("gold", corpus="europarl-ner", lang="en", data_dir=tmp_path)
     assert tagger.tag([["Barroso", "visited", "Rome."]]) == [[Span(0, 1, "PER"), Span(2, 3, "LOC")]]
     assert tagger.signature() == get_tagger("gold", sentences=[sentence]).signature()
-    with pytest.raises(ComponentError, match="tagger 'gold': .*unknown corpus 'nope'"):
+    with pytest.raises(ComponentError, match="unknown corpus .nope."):
         get_tagger("gold", corpus="nope")
     with pytest.raises(ComponentError, match="needs sentences=, path= or corpus="):
         get_tagger("gold")

@@ -223,7 +223,18 @@ class registry:  # noqa: N801 - a namespace, named as spaCy's
             "dp": "xlner.project.match.solvers.dp",
         },
     )
-    corpora: Catalogue[Any] = Catalogue("corpus")
+    corpora: Catalogue[Any] = Catalogue(
+        "corpus",
+        {
+            "conll": "xlner.corpora.conll_file",
+            "conll2003": "xlner.corpora.conll2003",
+            "europarl-ner": "xlner.corpora.europarl_ner",
+            "hf": "xlner.corpora.hf",
+            "mafand-mt": "xlner.corpora.mafand_mt",
+            "masakhaner2": "xlner.corpora.masakhaner2",
+            "masakhaner2-parallel": "xlner.corpora.masakhaner2_parallel",
+        },
+    )
     label_maps: Catalogue[Any] = Catalogue(
         "label map",
         dict.fromkeys(

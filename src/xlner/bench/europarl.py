@@ -23,7 +23,7 @@ from xlner.align.eflomal import EflomalAligner
 from xlner.align.symmetrize import METHODS
 from xlner.bench.report import format_table
 from xlner.config import read_builtin
-from xlner.corpora.conll import read_conll
+from xlner.corpora.europarl_ner import EUROPARL_NER
 from xlner.evaluate import Scores, evaluate_spans
 from xlner.evaluate.errors import count_errors
 from xlner.project import make_projector
@@ -33,7 +33,7 @@ from xlner.signature import make_signature
 from xlner.types import Link, TaggedSentence
 
 LANGUAGES = ("de", "es", "it")
-SOURCE_LANGUAGE = "en"
+SOURCE_LANGUAGE = EUROPARL_NER.pivot  # the gold entities projected onto the others
 
 
 @dataclass
@@ -51,18 +51,6 @@ class Row:
     @property
     def average_f1(self) -> float:
         return sum(s.f1 for s in self.scores.values()) / len(self.scores)
-
-
-def europarl_path(data_dir: Path, language: str) -> Path:
-    return data_dir / "europarl-ner" / f"{language}-europarl.test.conll02"
-
-
-def load_europarl(data_dir: Path, languages: Sequence[str]) -> dict[str, list[TaggedSentence]]:
-    corpus = {lang: read_conll(europarl_path(data_dir, lang)) for lang in languages}
-    counts = {lang: len(sentences) for lang, sentences in corpus.items()}
-    if len(set(counts.values())) != 1:
-        raise ValueError(f"Europarl-NER files are not sentence-parallel: {counts}")
-    return corpus
 
 
 # The benchmark's settings, as data: languages, the eflomal options, the embedding aligner and
@@ -121,7 +109,7 @@ def tagger_projectors(probabilities_dir: Path, data_dir: Path) -> dict[str, Setu
     from xlner.tagging.precomputed import PrecomputedTagger
 
     tagger = PrecomputedTagger()
-    corpus = load_europarl(data_dir, LANGUAGES)
+    corpus = EUROPARL_NER.load_languages(LANGUAGES, data_dir=data_dir)
     for lang, sentences in corpus.items():
         tagger.add(probabilities_dir / f"europarl-{lang}.npz", sentences)
     return projector_group("tagger", tagger=tagger)
@@ -147,7 +135,7 @@ def run_europarl(
         for name, p in (projectors or preset_projectors()).items()
     }
     started = time.perf_counter()
-    corpus = load_europarl(data_dir, (SOURCE_LANGUAGE, *languages))
+    corpus = EUROPARL_NER.load_languages((SOURCE_LANGUAGE, *languages), data_dir=data_dir)
     source = corpus[SOURCE_LANGUAGE]
     aligner = EflomalAligner(**(SETTINGS["aligner"] | dict(aligner_options or {})))
     embedder = None

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from xlner.bench.report import format_table
-from xlner.corpora.registry import get_corpus
+from xlner.corpora import get_corpus
 from xlner.evaluate import evaluate_spans
 from xlner.registry import registry
 from xlner.signature import make_signature
@@ -43,14 +43,14 @@ PUBLISHED_XLMR_LARGE = {
 def evaluation_sets(data_dir: Path) -> dict[str, tuple[list[TaggedSentence], str]]:
     """Test sets by name, each with the label map that makes it comparable to CoNLL's classes."""
     sets: dict[str, tuple[list[TaggedSentence], str]] = {
-        "conll2003/test": (get_corpus("conll2003").load("test", data_dir=data_dir), "none")
+        "conll2003/test": (get_corpus("conll2003").load(split="test", data_dir=data_dir), "none")
     }
     europarl = get_corpus("europarl-ner")
     for lang in EUROPARL:
-        sets[f"europarl/{lang}"] = (europarl.load(lang, data_dir=data_dir), "none")
+        sets[f"europarl/{lang}"] = (europarl.load(lang=lang, data_dir=data_dir), "none")
     masakhaner = get_corpus("masakhaner2")
     for lang in MASAKHANER:
-        sentences = masakhaner.load(lang, "test", data_dir=data_dir)
+        sentences = masakhaner.load(lang=lang, split="test", data_dir=data_dir)
         sets[f"masakhaner2/{lang}"] = (sentences, "drop-date-misc")
     return sets
 
@@ -135,14 +135,14 @@ def run_model_transfer(
     config = config or TrainConfig()
     if train:
         conll = get_corpus("conll2003")
-        train_set = conll.load("train", data_dir=data_dir)
+        train_set = conll.load(split="train", data_dir=data_dir)
         tagger = TokenTagger.from_encoder(encoder, labels_from(train_set))
         progress(f"training on CoNLL-2003 train ({len(train_set)} sentences) into {model_dir}")
         t0 = time.perf_counter()
         history = fit(
             tagger,
             train_set,
-            dev=conll.load("valid", data_dir=data_dir),
+            dev=conll.load(split="valid", data_dir=data_dir),
             config=config,
             output_dir=model_dir,
         )

@@ -12,7 +12,7 @@ from xlner.bench import europarl as europarl_bench
 from xlner.bench.report import write_json
 from xlner.cli.common import DataDir, fail, out, say
 from xlner.cli.tagger import BatchSize, Encoder, Epochs, FreezeEmbeddings, LearningRate
-from xlner.corpora.registry import require
+from xlner.corpora import require
 from xlner.tagging.tagger import DEFAULT_ENCODER
 from xlner.tagging.training import TrainConfig
 

@@ -37,7 +37,7 @@ def noise(
     ] = None,
 ) -> None:
     """F1 of each projection method against alignment and entity noise, and across aligners."""
-    from xlner.corpora.registry import CorpusNotFound
+    from xlner.corpora import CorpusNotFound
     from xlner.study.config import load_study_config, parse_config
     from xlner.study.summary import format_aligners, format_findings
     from xlner.study.sweep import run_study

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 
 from xlner.cli.common import DataDir, out, say
+from xlner.corpora import get_corpus, require
 from xlner.corpora.bitext import read_sentences
 from xlner.corpora.conll import read_conll, write_conll
-from xlner.corpora.registry import get_corpus, require
 from xlner.registry import declared_options
 from xlner.tagging.tagger import DEFAULT_ENCODER, TokenTagger
 from xlner.tagging.training import TrainConfig
@@ -58,7 +58,10 @@ def train_tagger(
 
     root = require("conll2003", data_dir)
     conll = get_corpus("conll2003")
-    train_set, dev = conll.load("train", data_dir=root), conll.load("valid", data_dir=root)
+    train_set, dev = (
+        conll.load(split="train", data_dir=root),
+        conll.load(split="valid", data_dir=root),
+    )
     tagger = TokenTagger.from_encoder(encoder, labels_from(train_set), max_length=max_length)
     config = TrainConfig(
         epochs=epochs,

@@ -35,6 +35,7 @@ from typing import Any
 import xlner
 from xlner.config import FREE_TABLES, check_key, load_config, merge, parse_override
 from xlner.config import apply_overrides as apply_overrides  # re-exported for the pipeline's users
+from xlner.corpora import get_corpus
 from xlner.corpora.conll import write_conll
 from xlner.io import atomic_write
 from xlner.pipeline.cache import (
@@ -47,7 +48,6 @@ from xlner.pipeline.cache import (
 )
 from xlner.pipeline.records import Evaluation
 from xlner.pipeline.stages import Stage, StageError, build_stages
-from xlner.pipeline.stages.data import open_corpus
 from xlner.signature import format_value, make_signature
 from xlner.types import TaggedSentence
 
@@ -100,8 +100,8 @@ def _corpus_parameters(name: str) -> tuple[str, ...]:
     """The ``[data]`` keys corpus ``name`` reads; none for an unknown corpus (the data stage
     reports that one)."""
     try:
-        return tuple(open_corpus(name).parameters)
-    except (ValueError, KeyError):
+        return get_corpus(name).parameters
+    except ValueError:
         return ()
 
 

@@ -16,7 +16,9 @@ from typing import Any
 
 from xlner.align.symmetrize import METHODS as SYMMETRIZATIONS
 from xlner.config import builtin_config, load_config, read_builtin
+from xlner.corpora import all_corpora, get_corpus
 from xlner.evaluate import LABEL_MAPS
+from xlner.registry import registry
 from xlner.study.noise import OPERATORS
 
 # The built-in default sweep (xlner/configs/study/noise.toml): sized to run on a 2-core machine
@@ -26,7 +28,6 @@ DEFAULT_CONFIG = "study/noise"
 REPLACED_TABLES = ("methods",)
 
 EXTRA_BITEXT = ("mafand-train",)
-CORPORA = ("europarl-ner", "masakhaner2-parallel")
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,13 @@ def _references(raw: Mapping[str, Any], table: Mapping[str, Any]) -> dict[str, f
     return {str(lang): float(lines[lang]) for lang in table["languages"] if lang in lines}
 
 
+def _check_corpus(name: str, where: str) -> None:
+    """A study projects over human translations: the corpus must have them."""
+    if name not in registry.corpora or not get_corpus(name).translated:
+        usable = [corpus.name for corpus in all_corpora() if corpus.translated]
+        raise ValueError(f"{where}: corpus must be one of {', '.join(usable)}")
+
+
 def _datasets(raw: Mapping[str, Any]) -> list[DatasetSpec]:
     default_aligners = list(raw.get("aligners", []))
     datasets = []
@@ -176,8 +184,7 @@ def _datasets(raw: Mapping[str, Any]) -> list[DatasetSpec]:
         if not table.get("enabled", True):
             continue
         corpus = str(table["corpus"])
-        if corpus not in CORPORA:
-            raise ValueError(f"datasets.{name}: corpus must be one of {', '.join(CORPORA)}")
+        _check_corpus(corpus, f"datasets.{name}")
         label_map = str(table.get("label_map", "none"))
         if label_map not in LABEL_MAPS:
             raise ValueError(f"datasets.{name}: unknown label_map {label_map!r}")
