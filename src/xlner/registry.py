@@ -178,6 +178,7 @@ class registry:  # noqa: N801 - a namespace, named as spaCy's
     aligners: Catalogue[Any] = Catalogue(
         "aligner",
         {
+            "combined": "xlner.align.combined",
             "eflomal": "xlner.align.eflomal",
             "simalign": "xlner.align.simalign",
         },

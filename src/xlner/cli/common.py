@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 
+from xlner.errors import InputError
+from xlner.io import check_outputs
 from xlner.registry import Catalogue, ComponentError, registry
 
 console = Console(stderr=True, soft_wrap=True)  # progress and messages; never wrapped
@@ -27,9 +31,38 @@ def one_of(catalogue: Catalogue) -> str:
 LabelMapOption = Annotated[str, typer.Option(help=one_of(registry.label_maps))]
 
 
+class TagScheme(StrEnum):
+    """The tag scheme of token-per-line input files; ``auto`` detects it from the tags."""
+
+    auto = "auto"
+    iob1 = "iob1"
+    iob2 = "iob2"
+    bioes = "bioes"
+
+
+SchemeOption = Annotated[
+    TagScheme,
+    typer.Option(
+        "--scheme",
+        help="Tag scheme of the token-per-line inputs; auto: E-/S- tags mean BIOES, "
+        "entities opening with I- mean IOB1, else IOB2.",
+    ),
+]
+
+
 def fail(message: str) -> NoReturn:
     console.print(f"[red]error:[/red] {message}", highlight=False)
     raise typer.Exit(2)
+
+
+def check_output_paths(
+    outputs: Mapping[str, Path | str | None], inputs: Mapping[str, Path | str | None]
+) -> None:
+    """:func:`xlner.io.check_outputs` (no output is an input or a directory) as a CLI error."""
+    try:
+        check_outputs(outputs, inputs)
+    except InputError as error:
+        fail(str(error))
 
 
 def say(message: str) -> None:

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from xlner.cli.common import DataDir, out, say
+from xlner.cli.common import DataDir, check_output_paths, out, say
 from xlner.corpora import get_corpus, require
+from xlner.corpora.base import require_sentences
 from xlner.corpora.bitext import read_sentences
 from xlner.corpora.conll import read_conll, write_conll
 from xlner.registry import declared_options
@@ -79,11 +80,15 @@ def train_tagger(
 def tag(
     model: Annotated[Path, typer.Option(help="A trained tagger directory.")],
     input_file: Annotated[Path, typer.Argument(help="Sentences: one a line, or token-per-line.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Token-per-line output.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Token-per-line output ('-': standard output).")
+    ],
     conll: Annotated[bool, typer.Option(help="The input is token-per-line.")] = False,
 ) -> None:
     """Tag text with a trained tagger (model transfer: any language the encoder knows)."""
+    check_output_paths({"--output": output}, {"INPUT_FILE": input_file})
     tokens = [s.tokens for s in read_conll(input_file)] if conll else read_sentences(input_file)
+    require_sentences(tokens, input_file)
     tagger = TokenTagger.load(model)
     spans = tagger.predict_spans(tokens)
     write_conll(

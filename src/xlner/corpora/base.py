@@ -21,14 +21,17 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from io import BufferedReader
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, BinaryIO, ClassVar, TypeVar
 
 from xlner.errors import InputError
 from xlner.registry import ComponentError, registry, suggest
 from xlner.types import TaggedSentence
 
 _BOM = "\ufeff"
+_BLOCK = 1 << 16
+T = TypeVar("T")
 
 
 class CorpusWarning(UserWarning):
@@ -40,11 +43,18 @@ def iter_lines(path: str | Path) -> Iterator[tuple[int, str]]:
 
     The file is split on ``\\n`` only (a trailing ``\\r`` is dropped): text-mode reading
     would also split on lone ``\\r`` and ``str.splitlines`` on characters such as U+2028 or
-    U+001C that occur inside real sentences, shifting every later line number. Each line is
-    decoded on its own so that a bad byte is reported on the line where it is.
+    U+001C that occur inside real sentences, shifting every later line number. The exception
+    is a file written with old-Mac line ends, ``\\r`` alone, recognised by a first block
+    that holds ``\\r`` but no ``\\n``: it is split on ``\\r``. Each line is decoded on its
+    own so that a bad byte is reported on the line where it is.
+
+    A missing file, a directory or an unreadable file is an :class:`InputError`.
     """
-    with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+    with _open(path) as handle:
+        head = handle.peek(_BLOCK)  # no seek, so pipes and /dev/stdin work too
+        cr_only = b"\r" in head and b"\n" not in head
+        raw_lines = _split_on_cr(handle) if cr_only else handle
+        for number, raw in enumerate(raw_lines, start=1):
             raw = raw.removesuffix(b"\n").removesuffix(b"\r")
             try:
                 text = raw.decode("utf-8")
@@ -55,6 +65,26 @@ def iter_lines(path: str | Path) -> Iterator[tuple[int, str]]:
             if number == 1:
                 text = text.removeprefix(_BOM)
             yield number, text
+
+
+def _open(path: str | Path) -> BufferedReader:
+    try:
+        return open(path, "rb", buffering=_BLOCK)
+    except FileNotFoundError:
+        raise InputError(path, None, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(path, None, "is a directory, not a file") from None
+    except OSError as error:
+        raise InputError(path, None, f"cannot read: {error.strerror or error}") from None
+
+
+def _split_on_cr(handle: BinaryIO) -> Iterator[bytes]:
+    rest = b""
+    while block := handle.read(_BLOCK):
+        *lines, rest = (rest + block).split(b"\r")
+        yield from lines
+    if rest:
+        yield rest
 
 
 def has_whitespace(token: str) -> bool:
@@ -70,6 +100,16 @@ def check_tokens(tokens: Iterable[str], sentence_index: int) -> None:
                 f"sentence {sentence_index}, token {position} ({token!r}): tokens must be "
                 "non-empty and contain no whitespace"
             )
+
+
+def require_sentences(sentences: list[T], path: str | Path) -> list[T]:
+    """Return ``sentences``, or raise :class:`InputError` naming ``path`` when there are none.
+
+    A command given an empty or blank-only file would otherwise succeed with an empty result.
+    """
+    if not sentences:
+        raise InputError(path, None, "no sentence: the file is empty or has only blank lines")
+    return sentences
 
 
 # ---------------------------------------------------------------------------- named corpora

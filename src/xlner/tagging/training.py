@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import pickle
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from xlner.errors import InputError
 from xlner.tagging.tagger import Chunk, TokenTagger
 from xlner.tags import spans_to_tags
 from xlner.types import TaggedSentence
@@ -263,11 +265,29 @@ def _restore(
             "use another output_dir or resume=False"
         )
     device = next(tagger.model.parameters()).device
-    tagger.model.load_state_dict(torch.load(checkpoint / "model.pt", map_location=device))
-    optimizer.load_state_dict(torch.load(checkpoint / "optimizer.pt", map_location=device))
-    scheduler.load_state_dict(torch.load(checkpoint / "scheduler.pt", weights_only=False))
-    rng = torch.load(checkpoint / "rng.pt", weights_only=False)
+    tagger.model.load_state_dict(_load_tensors(checkpoint / "model.pt", device))
+    optimizer.load_state_dict(_load_tensors(checkpoint / "optimizer.pt", device))
+    scheduler.load_state_dict(_load_tensors(checkpoint / "scheduler.pt"))
+    rng = _load_tensors(checkpoint / "rng.pt")
     torch.set_rng_state(rng["torch"])
     if "cuda" in rng and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(rng["cuda"])
     return state
+
+
+def _load_tensors(path: Path, device: Any = None) -> Any:
+    """Load a checkpoint file that may hold only tensors and plain data, never code.
+
+    ``weights_only=True`` makes torch's unpickler refuse every other object, so a pickle
+    planted in a checkpoint folder is reported instead of being run. Everything xlner saves
+    (state dicts, the scheduler's numbers, RNG byte tensors) passes.
+    """
+    import torch
+
+    try:
+        return torch.load(path, map_location=device, weights_only=True)
+    except pickle.UnpicklingError:
+        problem = "holds objects other than tensors and plain data; refusing to load it"
+    except (RuntimeError, EOFError, OSError) as error:
+        problem = f"not a readable checkpoint file ({type(error).__name__})"
+    raise InputError(path, None, f"{problem} (delete the checkpoint to start afresh)")
