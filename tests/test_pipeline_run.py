@@ -422,3 +422,22 @@ def test_the_signature_is_built_from_the_settings_that_key_the_cache(tmp_path):
         assert settings is not None and name in result.stages and deps == []
     changed = run_pipeline(apply_overrides(config, ["tag.options.label='ORG'"]))
     assert "tag.label:ORG" in changed.signature and changed.signature != signature
+
+
+def test_eflomal_work_files_live_in_the_run_directory(tmp_path, monkeypatch):
+    import xlner.align.eflomal as eflomal_module
+
+    parents = []
+    real_work_dir = eflomal_module._work_dir
+
+    def spy(parent):
+        parents.append(parent)
+        return real_work_dir(parent)
+
+    monkeypatch.setattr(eflomal_module, "_work_dir", spy)
+    run_dir = tmp_path / "run"
+    config = _config(tmp_path, **{"align.aligner": "eflomal", "align.options": {}})
+    result = run_pipeline(config, run_dir=run_dir)
+    assert result.stages["align"].status == "computed"
+    assert parents == [run_dir / "tmp"]
+    assert list((run_dir / "tmp").iterdir()) == []  # removed after the run

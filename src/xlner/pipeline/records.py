@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from xlner.pipeline.backtranslation import RecoveredSpan
+from xlner.project.links import LinkSets
 from xlner.types import Link, ProjectedSpan, Span, TaggedSentence, Tokens
 
 R = TypeVar("R")
@@ -45,9 +46,15 @@ class Tagged(TaggedSentence):
 
 @dataclass(frozen=True)
 class Alignment:
-    """The word links of one sentence pair (``Link.src`` indexes the first sentence)."""
+    """The word links of one sentence pair (``Link.src`` indexes the first sentence), and the
+    named link sets the projector reads (``intersection``, ``simalign`` ...), if any."""
 
     links: list[Link]
+    sets: dict[str, list[Link]] = field(default_factory=dict)
+
+    def link_sets(self) -> LinkSets:
+        """The links as the projector takes them: the primary links with the named sets."""
+        return LinkSets(self.links, self.sets)
 
 
 @dataclass
@@ -138,8 +145,18 @@ CODECS: dict[type, Codec] = {
         lambda d: Tagged(_tokens(d["tokens"]), [_span_of(s) for s in d["spans"]], _error(d)),
     ),
     Alignment: Codec(
-        lambda r: {"links": [_link(link) for link in r.links]},
-        lambda d: Alignment([_link_of(row) for row in d["links"]]),
+        lambda r: {
+            "links": [_link(link) for link in r.links],
+            **(
+                {"sets": {k: [_link(link) for link in v] for k, v in r.sets.items()}}
+                if r.sets
+                else {}
+            ),
+        },
+        lambda d: Alignment(
+            [_link_of(row) for row in d["links"]],
+            {_text(k): [_link_of(row) for row in v] for k, v in d.get("sets", {}).items()},
+        ),
     ),
     BackTranslation: Codec(
         lambda r: {

@@ -198,6 +198,7 @@ def run_pipeline(
     """
     config = merge(DEFAULTS, config)
     root = Path(run_dir or config["run"]["dir"])
+    config["run"]["dir"] = str(root)  # where the stages put work files (eflomal's)
     data_path = Path(data_dir) if data_dir is not None else None
     result = RunResult(root, config)
 

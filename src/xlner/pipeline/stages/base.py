@@ -71,12 +71,14 @@ def build_component(
     name: str,
     options: Any,
     data_dir: Path | None,
+    temp_dir: Path | None = None,
 ) -> Any:
     """``catalogue.build(name, **options)``, a bad name or option a one-line StageError.
 
     A component that declares a ``data_dir`` option (one that reads a corpus itself, such as
     the ``parallel`` translator or the ``gold`` tagger) gets the run's data directory unless
-    its options name one.
+    its options name one; one that declares ``temp_dir`` (eflomal's work files) gets
+    ``temp_dir``, a folder inside the run directory, so nothing is left in the system's.
     """
     if not isinstance(options, Mapping):
         raise StageError(f"{where.rpartition('.')[0]}.options must be a table, not {options!r}")
@@ -84,6 +86,8 @@ def build_component(
     try:
         if data_dir is not None and "data_dir" in catalogue.options(name):
             options.setdefault("data_dir", data_dir)
+        if temp_dir is not None and "temp_dir" in catalogue.options(name):
+            options.setdefault("temp_dir", temp_dir)
         return catalogue.build(name, **options)
     except ComponentError as error:
         raise StageError(f"{where}: {error}") from None

@@ -35,6 +35,11 @@ def project_stage(config: Mapping[str, Any], data_dir: Path | None) -> Stage:
     if mode != "forward" and not config["backtranslate"]["enabled"]:
         raise StageError(f"project.mode = {mode!r} needs backtranslate.enabled = true")
     projector = projector_of(section)
+    if mode != "forward" and projector.link_sets_used():
+        raise StageError(
+            f"project.mode = {mode!r} projects over plain links; a projector that reads link "
+            f"set {', '.join(map(repr, sorted(projector.link_sets_used())))} needs mode = 'forward'"
+        )
     deps = ("data", "tag", "align") + (("backtranslate", "align_back") if mode != "forward" else ())
 
     def run(inputs: Inputs) -> list[Projection]:
@@ -47,7 +52,7 @@ def project_stage(config: Mapping[str, Any], data_dir: Path | None) -> Stage:
 def _project_one(projector: Projector, mode: str, inputs: Inputs, index: int) -> Projection:
     target = inputs["data"][index].tokens
     tagged = inputs["tag"][index]
-    links = inputs["align"][index].links
+    links = inputs["align"][index].link_sets()
     if mode == "forward":
         return Projection(projector.project(tagged.tokens, tagged.spans, target, links))
     back = inputs["backtranslate"][index]
