@@ -580,9 +580,10 @@ def test_fetch_real_corpus_from_a_local_mirror(shared_data, tmp_path):
 
 @pytest.mark.parametrize("corpus", ["conll2003", "nope"])
 def test_a_study_dataset_needs_a_corpus_with_translations(corpus):
-    from xlner.study.config import load_config, merge, parse_config
+    from xlner.config import merge
+    from xlner.study.config import load_study_config, parse_config
 
-    raw = merge(load_config().raw, {"datasets": {"europarl": {"corpus": corpus}}})
+    raw = merge(load_study_config().raw, {"datasets": {"europarl": {"corpus": corpus}}})
     with pytest.raises(
         ValueError,
         match="datasets.europarl: corpus must be one of europarl-ner, masakhaner2-parallel$",

@@ -19,8 +19,9 @@ from pipeline_fakes import make_config as _config
 from typer.testing import CliRunner
 
 from xlner.cli import app
+from xlner.config import apply_overrides, parse_override
 from xlner.pipeline.cache import stage_key
-from xlner.pipeline.run import apply_overrides, load_config, parse_override, run_pipeline
+from xlner.pipeline.run import load_run_config, run_pipeline
 from xlner.pipeline.stages import StageError
 from xlner.types import Span
 
@@ -41,7 +42,7 @@ def test_overrides_are_read_as_toml_values():
 def test_load_config_layers_defaults_file_and_overrides(tmp_path):
     path = tmp_path / "run.toml"
     path.write_text('[data]\nlang = "lug"\n[project]\nmode = "back"\n')
-    config = load_config(path, ["project.options.merge_distance=0"])
+    config = load_run_config(path, ["project.options.merge_distance=0"])
     assert config["project"] == {
         "method": "heuristic",
         "mode": "back",
@@ -49,7 +50,25 @@ def test_load_config_layers_defaults_file_and_overrides(tmp_path):
     }
     assert config["data"]["pivot"] == "en" and config["evaluate"]["label_map"] == "none"
     with pytest.raises(ValueError, match="data.lang"):
-        load_config(None)
+        load_run_config(None)
+
+
+def test_benchmark_row_signature_is_read_from_the_components(tmp_path):
+    from xlner.bench.report import run_row
+
+    result = run_pipeline(_config(tmp_path, **{"project.options.merge_distance": 0}))
+    row = run_row(result)
+    assert row["signature"] == result.signature
+    fields = dict(field.split(":", 1) for field in row["signature"].split("|"))
+    assert fields["translate"] == "test-echo" and fields["translate.direction"] == "lug+eng"
+    assert fields["tag"] == "test-caps" and fields["tag.label"] == "PER"
+    assert fields["align"] == "test-diagonal"
+    # The projector's own signature: merge_distance is its "d"; its other settings are there.
+    assert fields["project"] == "heuristic" and fields["project.d"] == "0"
+    assert {"project.ratio", "project.k", "project.mode"} <= set(fields)
+    assert row["sentences"] == len(SENTENCES) and row["f1"] == row["scores"]["f1"]
+    changed = run_row(run_pipeline(_config(tmp_path, **{"tag.options.label": "LOC"})))
+    assert "tag.label:LOC" in changed["signature"]
 
 
 def test_stage_key_depends_on_settings_and_inputs():
@@ -213,7 +232,9 @@ def test_cli_run(tmp_path):
     assert "F1 = 100.0" in result.output and "evaluate.labels:drop-misc" in result.output
     again = runner.invoke(app, args)
     assert "reused" in again.output
-    bad = runner.invoke(app, ["run", str(path), "project.mode=sideways"])
+    bad = runner.invoke(
+        app, ["run", str(path), "project.mode=sideways", "--run-dir", str(tmp_path / "bad")]
+    )
     assert bad.exit_code == 2 and "project.mode must be one of" in bad.output
 
 
@@ -224,7 +245,7 @@ def test_example_configs_load():
     configs = sorted(folder.glob("*.toml"))
     assert configs
     for path in configs:
-        config = load_config(path, ["project.mode=combined"])
+        config = load_run_config(path, ["project.mode=combined"])
         assert config["data"]["lang"] and config["project"]["mode"] == "combined"
 
 

@@ -45,7 +45,16 @@ def _tagger(path: Path, labels: list[str], max_length: int = 32) -> TokenTagger:
 
 
 def _config(**changes) -> TrainConfig:
-    base = dict(epochs=12, batch_size=4, learning_rate=3e-3, warmup_ratio=0.0, log_every=0)
+    # Every weight trained (not TrainConfig's frozen embeddings): a random toy encoder has no
+    # pretrained embeddings worth keeping.
+    base = dict(
+        epochs=12,
+        batch_size=4,
+        learning_rate=3e-3,
+        warmup_ratio=0.0,
+        log_every=0,
+        freeze_embeddings=False,
+    )
     return TrainConfig(**{**base, **changes})
 
 

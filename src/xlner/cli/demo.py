@@ -49,7 +49,7 @@ def _europarl(data_dir: Path | None) -> None:
         return
     say("Europarl-NER found: projecting gold English entities onto de, es, it")
     result = europarl_bench.run_europarl(root, progress=say)
-    out.print(europarl_bench.format_table(result), highlight=False)
+    out.print(europarl_bench.format_results(result), highlight=False)
 
 
 def bracketed(tokens: Tokens, spans: list[Span]) -> str:

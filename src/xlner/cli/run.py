@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from xlner.cli.common import DataDir, console, fail, out, say
 from xlner.errors import InputError
 from xlner.pipeline.cache import RunLocked
-from xlner.pipeline.run import RunResult, load_config, run_pipeline
+from xlner.pipeline.run import RunResult, load_run_config, run_pipeline
 from xlner.pipeline.stages import StageError
 from xlner.registry import ComponentError
 from xlner.translate.base import TranslationError
@@ -41,7 +41,7 @@ def run(
 ) -> None:
     """Translate, tag, align, back-translate (optional), project, evaluate; reuse stages."""
     try:
-        settings = load_config(config, overrides or [])
+        settings = load_run_config(config, overrides or [])
     except (OSError, ValueError) as error:
         fail(str(error))
     bar = _progress()

@@ -12,7 +12,25 @@ from xlner.corpora import get_corpus, require
 from xlner.corpora.base import require_sentences
 from xlner.corpora.bitext import read_sentences
 from xlner.corpora.conll import read_conll, write_conll
+from xlner.registry import declared_options
+from xlner.tagging.tagger import DEFAULT_ENCODER, TokenTagger
+from xlner.tagging.training import TrainConfig
 from xlner.types import TaggedSentence
+
+# The training options of `xlner train tagger` and `xlner benchmark model-transfer`. Their
+# defaults are TrainConfig's (its class attributes), never restated here.
+Encoder = Annotated[str, typer.Option(help="Encoder to fine-tune: a name or a path.")]
+Epochs = Annotated[int, typer.Option(help="Training epochs.")]
+BatchSize = Annotated[int, typer.Option(help="Sentence chunks per optimizer step.")]
+LearningRate = Annotated[float, typer.Option(help="Peak learning rate (warm-up, then decay).")]
+FreezeEmbeddings = Annotated[
+    bool,
+    typer.Option(
+        help="Keep word embeddings fixed: 4x faster on CPU and better zero-shot transfer "
+        "(BENCHMARKS.md)."
+    ),
+]
+MAX_LENGTH = declared_options(TokenTagger.from_encoder)["max_length"].default
 
 train_app = typer.Typer(help="Train models.", no_args_is_help=True)
 
@@ -26,24 +44,18 @@ def train() -> None:
 def train_tagger(
     output: Annotated[Path, typer.Option("--output", "-o", help="Directory for the tagger.")],
     data_dir: DataDir = None,
-    encoder: Annotated[str, typer.Option(help="Encoder name or path.")] = "e5-small",
-    epochs: Annotated[int, typer.Option(help="Training epochs.")] = 3,
-    batch_size: Annotated[int, typer.Option(help="Batch size.")] = 32,
-    learning_rate: Annotated[float, typer.Option(help="Peak learning rate.")] = 5e-5,
-    max_length: Annotated[int, typer.Option(help="Subwords per chunk.")] = 128,
-    freeze_embeddings: Annotated[
-        bool,
-        typer.Option(
-            help="Keep word embeddings fixed: 4x faster on CPU and better zero-shot transfer "
-            "(BENCHMARKS.md)."
-        ),
-    ] = True,
+    encoder: Encoder = DEFAULT_ENCODER,
+    epochs: Epochs = TrainConfig.epochs,
+    batch_size: BatchSize = TrainConfig.batch_size,
+    learning_rate: LearningRate = TrainConfig.learning_rate,
+    max_length: Annotated[int, typer.Option(help="Subwords per chunk.")] = MAX_LENGTH,
+    freeze_embeddings: FreezeEmbeddings = TrainConfig.freeze_embeddings,
     stop_after: Annotated[
         int | None, typer.Option(help="Stop after this many steps; rerun to resume.")
-    ] = None,
+    ] = TrainConfig.stop_after,
 ) -> None:
     """Fine-tune ENCODER on CoNLL-2003 English; checkpoints let an interrupted run resume."""
-    from xlner.tagging import TokenTagger, TrainConfig, fit, labels_from
+    from xlner.tagging import fit, labels_from
 
     root = require("conll2003", data_dir)
     conll = get_corpus("conll2003")
@@ -74,8 +86,6 @@ def tag(
     conll: Annotated[bool, typer.Option(help="The input is token-per-line.")] = False,
 ) -> None:
     """Tag text with a trained tagger (model transfer: any language the encoder knows)."""
-    from xlner.tagging import TokenTagger
-
     check_output_paths({"--output": output}, {"INPUT_FILE": input_file})
     tokens = [s.tokens for s in read_conll(input_file)] if conll else read_sentences(input_file)
     require_sentences(tokens, input_file)

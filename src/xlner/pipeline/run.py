@@ -21,12 +21,10 @@ the result.
 
 from __future__ import annotations
 
-import copy
 import json
 import platform
 import sys
 import time
-import tomllib
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +33,9 @@ from pathlib import Path
 from typing import Any
 
 import xlner
+from xlner.config import FREE_TABLES, check_key, load_config, merge, parse_override
+from xlner.config import apply_overrides as apply_overrides  # re-exported for the pipeline's users
+from xlner.corpora import get_corpus
 from xlner.corpora.conll import write_conll
 from xlner.io import atomic_write
 from xlner.pipeline.cache import (
@@ -76,53 +77,32 @@ Warn = Callable[[str], None]
 # ---------------------------------------------------------------------------- config
 
 
-def merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
-    """Deep merge: tables merge key by key, any other value replaces."""
-    out = copy.deepcopy(dict(base))
-    for key, value in extra.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
+def load_run_config(path: str | Path | None, overrides: Sequence[str] = ()) -> dict[str, Any]:
+    """:data:`DEFAULTS`, then the TOML file, then the ``key=value`` overrides, checked.
 
-
-def parse_override(text: str) -> tuple[list[str], Any]:
-    """``"a.b=value"`` -> (["a", "b"], value); the value is read as TOML, else as a string."""
-    key, sep, raw = text.partition("=")
-    if not sep or not key.strip():
-        raise ValueError(f"override {text!r} is not key=value (e.g. project.mode=back)")
-    try:
-        value = tomllib.loads(f"v = {raw.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw.strip()
-    return [part.strip() for part in key.split(".")], value
-
-
-def apply_overrides(config: Mapping[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
-    out = copy.deepcopy(dict(config))
+    An override must name a key of :data:`DEFAULTS`, or under ``data`` a parameter of the
+    chosen corpus (``data.pair`` for a corpus of language pairs); else a one-line ValueError
+    suggests the nearest key. A missing ``data.lang``/``data.pivot`` is one too.
+    """
+    config = load_config(path, overrides, DEFAULTS, free=(*FREE_TABLES, "data"))
+    data_keys = [*DEFAULTS["data"], *_corpus_parameters(config["data"]["corpus"])]
     for text in overrides:
-        keys, value = parse_override(text)
-        table = out
-        for key in keys[:-1]:
-            table = table.setdefault(key, {})
-            if not isinstance(table, dict):
-                raise ValueError(f"override {text!r}: {key} is not a table")
-        table[keys[-1]] = value
-    return out
-
-
-def load_config(path: str | Path | None, overrides: Sequence[str] = ()) -> dict[str, Any]:
-    """Defaults, then the TOML file, then the ``key=value`` overrides."""
-    config = copy.deepcopy(DEFAULTS)
-    if path is not None:
-        with open(path, "rb") as handle:
-            config = merge(config, tomllib.load(handle))
-    config = apply_overrides(config, overrides)
+        keys, _ = parse_override(text)
+        if keys[0] == "data":
+            check_key(keys, {"data": dict.fromkeys(data_keys)}, (), text)
     for key in ("lang", "pivot"):
         if not config["data"].get(key):
             raise ValueError(f"the config needs data.{key}")
     return config
+
+
+def _corpus_parameters(name: str) -> tuple[str, ...]:
+    """The ``[data]`` keys corpus ``name`` reads; none for an unknown corpus (the data stage
+    reports that one)."""
+    try:
+        return get_corpus(name).parameters
+    except ValueError:
+        return ()
 
 
 # ---------------------------------------------------------------------------- running
