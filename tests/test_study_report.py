@@ -166,9 +166,9 @@ def test_config_file_merges_over_the_default(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ({"operators": ["blur"]}, "unknown 'blur'"),
+        ({"operators": ["blur"]}, "operators: unknown noise operator 'blur'"),
         ({"levels": [1.5]}, "levels"),
-        ({"datasets": {"europarl": {"label_map": "nope"}}}, "label_map"),
+        ({"datasets": {"europarl": {"label_map": "nope"}}}, "unknown label map 'nope'"),
         ({"aligners": [{"name": "a", "extra": "nope"}]}, "extra bitext"),
         ({"examples": {"settings": [{"operator": "add_links", "level": 0.1}]}}, "not in the sweep"),
     ],

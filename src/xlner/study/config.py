@@ -17,9 +17,7 @@ from typing import Any
 from xlner.align.symmetrize import METHODS as SYMMETRIZATIONS
 from xlner.config import builtin_config, load_config, read_builtin
 from xlner.corpora import all_corpora, get_corpus
-from xlner.evaluate import LABEL_MAPS
-from xlner.registry import registry
-from xlner.study.noise import OPERATORS
+from xlner.registry import Catalogue, ComponentError, registry
 
 # The built-in default sweep (xlner/configs/study/noise.toml): sized to run on a 2-core machine
 # in well under 15 minutes (Europarl only, one seed).
@@ -99,8 +97,8 @@ def parse_config(raw: Mapping[str, Any]) -> StudyConfig:
     """Check every setting before any work starts; ValueError names the bad key."""
     operators = [str(name) for name in raw["operators"]]
     for name in operators:
-        if name not in OPERATORS:
-            raise ValueError(f"operators: unknown {name!r}; choose from {', '.join(OPERATORS)}")
+        if name not in registry.noise:
+            raise ValueError(f"operators: {_unknown(registry.noise, name)}")
     levels = sorted({float(level) for level in raw["levels"]})
     if not levels or levels[0] < 0 or levels[-1] > 1:
         raise ValueError("levels: need at least one rate, all in [0, 1]")
@@ -186,8 +184,8 @@ def _datasets(raw: Mapping[str, Any]) -> list[DatasetSpec]:
         corpus = str(table["corpus"])
         _check_corpus(corpus, f"datasets.{name}")
         label_map = str(table.get("label_map", "none"))
-        if label_map not in LABEL_MAPS:
-            raise ValueError(f"datasets.{name}: unknown label_map {label_map!r}")
+        if label_map not in registry.label_maps:
+            raise ValueError(f"datasets.{name}: {_unknown(registry.label_maps, label_map)}")
         aligners = _aligners(table.get("aligners", default_aligners), f"datasets.{name}")
         datasets.append(
             DatasetSpec(
@@ -205,3 +203,12 @@ def _datasets(raw: Mapping[str, Any]) -> list[DatasetSpec]:
     if not datasets:
         raise ValueError("datasets: none enabled")
     return datasets
+
+
+def _unknown(catalogue: Catalogue[Any], name: str) -> str:
+    """The catalogue's own one-line message for a name it does not hold."""
+    try:
+        catalogue.get(name)
+    except ComponentError as error:
+        return str(error)
+    return f"{catalogue.kind} {name!r}"

@@ -265,10 +265,6 @@ def get_operator(name: str) -> Operator:
     return registry.noise.get(name)
 
 
-# For study/config.py, which still indexes a dict; new code reads ``registry.noise``.
-OPERATORS: dict[str, Operator] = registry.noise.all()
-
-
 def apply_corpus(
     operator: Operator,
     items: Sequence[SentenceInput],
