@@ -6,13 +6,24 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from click.core import ParameterSource
 
-from xlner.cli.common import DataDir, check_output_paths, out, say
+from xlner.cli.common import (
+    DataDir,
+    SchemeOption,
+    TagScheme,
+    check_output_paths,
+    fail,
+    out,
+    say,
+)
 from xlner.corpora import get_corpus, require
 from xlner.corpora.base import require_sentences
 from xlner.corpora.bitext import read_sentences
 from xlner.corpora.conll import read_conll, write_conll
 from xlner.registry import declared_options
+from xlner.tagging.data import mix, read_labelled, read_training_files
+from xlner.tagging.head import extend_labels
 from xlner.tagging.tagger import DEFAULT_ENCODER, TokenTagger
 from xlner.tagging.training import TrainConfig
 from xlner.types import TaggedSentence
@@ -37,13 +48,43 @@ train_app = typer.Typer(help="Train models.", no_args_is_help=True)
 
 @train_app.callback()
 def train() -> None:
-    """Train models (for now: the NER tagger on CoNLL-2003)."""
+    """Train models: the NER tagger, on CoNLL-2003 or on labelled files of any language."""
 
 
 @train_app.command("tagger")
 def train_tagger(
+    ctx: typer.Context,
     output: Annotated[Path, typer.Option("--output", "-o", help="Directory for the tagger.")],
     data_dir: DataDir = None,
+    train_files: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--train",
+            help="A labelled token-per-line file, silver or gold; repeatable "
+            "(default: CoNLL-2003 English).",
+        ),
+    ] = None,
+    dev_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--dev", help="Labelled file for dev F1 after each epoch (default with CoNLL: valid)."
+        ),
+    ] = None,
+    init: Annotated[
+        Path | None,
+        typer.Option(
+            help="A trained tagger directory to continue from; its labels are kept and the "
+            "new data's added (docs: xlner.tagging.head)."
+        ),
+    ] = None,
+    mix_conll2003: Annotated[
+        float,
+        typer.Option(
+            help="Mix in RATIO times as many CoNLL-2003 English training sentences as the "
+            "--train files hold (drawn with the training seed)."
+        ),
+    ] = 0.0,
+    scheme: SchemeOption = TagScheme.auto,
     encoder: Encoder = DEFAULT_ENCODER,
     epochs: Epochs = TrainConfig.epochs,
     batch_size: BatchSize = TrainConfig.batch_size,
@@ -54,16 +95,20 @@ def train_tagger(
         int | None, typer.Option(help="Stop after this many steps; rerun to resume.")
     ] = TrainConfig.stop_after,
 ) -> None:
-    """Fine-tune ENCODER on CoNLL-2003 English; checkpoints let an interrupted run resume."""
+    """Fine-tune ENCODER (or continue a tagger, --init) on CoNLL-2003 English or on any
+    labelled files; checkpoints let an interrupted run resume."""
     from xlner.tagging import fit, labels_from
 
-    root = require("conll2003", data_dir)
-    conll = get_corpus("conll2003")
-    train_set, dev = (
-        conll.load(split="train", data_dir=root),
-        conll.load(split="valid", data_dir=root),
-    )
-    tagger = TokenTagger.from_encoder(encoder, labels_from(train_set), max_length=max_length)
+    if init is not None:
+        for name in ("encoder", "max_length"):
+            if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+                fail(f"--{name.replace('_', '-')} is the --init tagger's; leave it out")
+    train_set, dev = _training_data(train_files, dev_file, mix_conll2003, scheme, data_dir)
+    labels = labels_from(train_set)
+    if init is not None:
+        tagger = extend_labels(TokenTagger.load(init), labels, seed=TrainConfig.seed)
+    else:
+        tagger = TokenTagger.from_encoder(encoder, labels, max_length=max_length)
     config = TrainConfig(
         epochs=epochs,
         batch_size=batch_size,
@@ -71,10 +116,37 @@ def train_tagger(
         freeze_embeddings=freeze_embeddings,
         stop_after=stop_after,
     )
-    say(f"training {encoder} on {len(train_set)} sentences on {tagger.model.device}")
+    start = f"tagger {init}" if init is not None else encoder
+    say(f"training {start} on {len(train_set)} sentences on {tagger.model.device}")
     for record in fit(tagger, train_set, dev=dev, config=config, output_dir=output):
         out.print(record, highlight=False)
     say(f"tagger in {output}")
+
+
+def _training_data(
+    train_files: list[Path] | None,
+    dev_file: Path | None,
+    mix_conll2003: float,
+    scheme: TagScheme,
+    data_dir: Path | None,
+) -> tuple[list[TaggedSentence], list[TaggedSentence] | None]:
+    """The training and dev sentences: the files given (with CoNLL-2003 mixed in), or
+    CoNLL-2003 train and valid."""
+    if not mix_conll2003 >= 0:
+        fail(f"--mix-conll2003 must be 0 or more, not {mix_conll2003}")
+    if not train_files and mix_conll2003:
+        fail("--mix-conll2003 mixes CoNLL-2003 into --train files; give --train")
+    dev = read_labelled(dev_file, scheme.value) if dev_file is not None else None
+    if train_files:
+        train_set = read_training_files(train_files, scheme.value)
+        if not mix_conll2003:
+            return train_set, dev
+    conll = get_corpus("conll2003")
+    root = require("conll2003", data_dir)
+    english = conll.load(split="train", data_dir=root)
+    if train_files:
+        return mix(train_set, english, mix_conll2003, TrainConfig.seed), dev
+    return english, dev if dev is not None else conll.load(split="valid", data_dir=root)
 
 
 def tag(
