@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from click.core import ParameterSource
 
 from xlner.cli.common import (
     DataDir,
@@ -18,7 +17,7 @@ from xlner.cli.common import (
     say,
 )
 from xlner.corpora import get_corpus, require
-from xlner.corpora.base import require_sentences
+from xlner.corpora.base import CorpusNotFound, require_sentences
 from xlner.corpora.bitext import read_sentences
 from xlner.corpora.conll import read_conll, write_conll
 from xlner.registry import declared_options
@@ -101,12 +100,17 @@ def train_tagger(
 
     if init is not None:
         for name in ("encoder", "max_length"):
-            if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+            source = ctx.get_parameter_source(name)  # typer's own click: compare by name
+            if source is not None and source.name == "COMMANDLINE":
                 fail(f"--{name.replace('_', '-')} is the --init tagger's; leave it out")
     train_set, dev = _training_data(train_files, dev_file, mix_conll2003, scheme, data_dir)
     labels = labels_from(train_set)
     if init is not None:
-        tagger = extend_labels(TokenTagger.load(init), labels, seed=TrainConfig.seed)
+        try:
+            loaded = TokenTagger.load(init)
+        except FileNotFoundError as error:
+            fail(f"--init: {error}")
+        tagger = extend_labels(loaded, labels, seed=TrainConfig.seed)
     else:
         tagger = TokenTagger.from_encoder(encoder, labels, max_length=max_length)
     config = TrainConfig(
@@ -142,7 +146,10 @@ def _training_data(
         if not mix_conll2003:
             return train_set, dev
     conll = get_corpus("conll2003")
-    root = require("conll2003", data_dir)
+    try:
+        root = require("conll2003", data_dir)
+    except CorpusNotFound as error:
+        fail(str(error))
     english = conll.load(split="train", data_dir=root)
     if train_files:
         return mix(train_set, english, mix_conll2003, TrainConfig.seed), dev
