@@ -404,6 +404,8 @@ def test_rerun_reuses_tagging_and_alignment(capsys, tmp_path, bitext) -> None:
     assert _summary(output)["sentences_out"] == 6
     assert _silver(capsys, output, *_files(bitext), *FAKES, "--batch-size", "2").code == 0
     assert (output / "silver.conll").read_text(encoding="utf-8") == first
+    assert _silver(capsys, output, *_files(bitext), *FAKES, "--max-length", "6").code == 0
+    assert (CALLS["tag"], CALLS["align"]) == (3, 2)  # the same tags, other pairs to align
 
 
 def test_interrupted_tagging_resumes_at_the_next_batch(capsys, tmp_path, bitext) -> None:

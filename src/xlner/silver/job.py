@@ -89,6 +89,7 @@ class _Candidate:
     pair: BitextPair
     source_words: list[Word]
     target_words: list[Word]
+    spans: list[Span] = field(default_factory=list)  # the tagger's, label map applied
 
 
 def build_silver(
@@ -114,7 +115,7 @@ def build_silver(
     check_link_sets(aligner, projector)
     notify = progress or (lambda step, done, total: None)
     dropped: Counter[str] = Counter()
-    candidates = _prefilter(pairs, exclusions, selection, tokenizer, dropped)
+    candidates = _prefilter(pairs, exclusions, tokenizer, dropped)
     result = SilverResult([], dropped, len(pairs), list(exclusions), warnings=unmatched(exclusions))
     for message in result.warnings:
         (warn or (lambda _: None))(message)
@@ -125,25 +126,33 @@ def build_silver(
     cache = Path(cache_dir)
     sources = [tokens_of(c.source_words) for c in candidates]
     tagged = tag_sources(tagger, sources, cache, batch_size, notify, check, warn)
-    ok = [i for i, t in enumerate(tagged) if t.error is None]
-    dropped["tagger_error"] += len(candidates) - len(ok)
-    candidates = [candidates[i] for i in ok]
-    spans = [map_spans(tagged[i].spans, label_map) for i in ok]
-    result.source_entities.update(span.label for sentence in spans for span in sentence)
+    kept: list[_Candidate] = []
+    for candidate, sentence in zip(candidates, tagged, strict=True):
+        # Lengths are checked after tagging, so that other limits reuse the cached tags.
+        lengths = len(candidate.source_words), len(candidate.target_words)
+        reason = "tagger_error" if sentence.error else selection.length_reason(*lengths)
+        if reason is not None:
+            dropped[reason] += 1
+            continue
+        candidate.spans = map_spans(sentence.spans, label_map)
+        result.source_entities.update(span.label for span in candidate.spans)
+        kept.append(candidate)
 
-    sources = [tokens_of(c.source_words) for c in candidates]
-    targets = [tokens_of(c.target_words) for c in candidates]
-    pairs_to_align = list(zip(sources, targets, strict=True))
+    pairs_to_align = [(tokens_of(c.source_words), tokens_of(c.target_words)) for c in kept]
     links = align_pairs(aligner, projector, pairs_to_align, cache, notify, warn)
-    projected = _project(candidates, spans, targets, links, projector, batch_size, notify)
-    for candidate, source_spans, found in zip(candidates, spans, projected, strict=True):
-        kept, reason = selection.choose(source_spans, found, candidate.pair.provenance.id)
+    projected = _project(kept, pairs_to_align, links, projector, batch_size, notify)
+    for candidate, found in zip(kept, projected, strict=True):
+        chosen, reason = selection.choose(candidate.spans, found, candidate.pair.provenance.id)
         if reason is not None:
             dropped[reason] += 1
             continue
         result.sentences.append(
             SilverSentence(
-                candidate.pair, candidate.source_words, candidate.target_words, source_spans, kept
+                candidate.pair,
+                candidate.source_words,
+                candidate.target_words,
+                candidate.spans,
+                chosen,
             )
         )
     return result
@@ -152,25 +161,19 @@ def build_silver(
 def _prefilter(
     pairs: Sequence[BitextPair],
     exclusions: Sequence[Exclusion],
-    selection: Selection,
     tokenizer: str,
     dropped: Counter[str],
 ) -> list[_Candidate]:
-    """The pairs worth tagging: no empty side, not excluded, within the length limits."""
+    """The pairs worth tagging: no empty side, not in an evaluation set."""
     kept = []
     for pair in pairs:
         if pair.empty:
             dropped["empty_line"] += 1
-            continue
-        if excluded_by(pair.target, exclusions):
+        elif excluded_by(pair.target, exclusions):
             dropped["excluded"] += 1
-            continue
-        source, target = tokenize(pair.source, tokenizer), tokenize(pair.target, tokenizer)
-        reason = selection.length_reason(len(source), len(target))
-        if reason is not None:
-            dropped[reason] += 1
-            continue
-        kept.append(_Candidate(pair, source, target))
+        else:
+            words = tokenize(pair.source, tokenizer), tokenize(pair.target, tokenizer)
+            kept.append(_Candidate(pair, *words))
     return kept
 
 
@@ -281,8 +284,7 @@ def align_pairs(
 
 def _project(
     candidates: Sequence[_Candidate],
-    spans: Sequence[list[Span]],
-    targets: Sequence[list[str]],
+    pairs: Sequence[tuple[list[str], list[str]]],
     links: Sequence[Any],
     projector: Projector,
     batch_size: int,
@@ -294,10 +296,11 @@ def _project(
     for start in range(0, total, batch_size):
         end = min(start + batch_size, total)
         source = [
-            TaggedSentence(tokens_of(c.source_words), list(s))
-            for c, s in zip(candidates[start:end], spans[start:end], strict=True)
+            TaggedSentence(tokens, list(c.spans))
+            for c, (tokens, _) in zip(candidates[start:end], pairs[start:end], strict=True)
         ]
-        batch = project_corpus(source, targets[start:end], links[start:end], projector)
+        targets = [target for _, target in pairs[start:end]]
+        batch = project_corpus(source, targets, links[start:end], projector)
         out.extend(sentence.projected for sentence in batch)
         progress("project", end, total)
     return out

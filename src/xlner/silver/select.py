@@ -22,9 +22,9 @@ from xlner.types import ProjectedSpan, Span
 DROP_REASONS = (
     "empty_line",  # one side of the pair is an empty line (the pair is dropped, not shifted)
     "excluded",  # the target sentence is in an evaluation set (--exclude, --exclude-corpus)
+    "tagger_error",  # the source tagger failed on this sentence
     "too_short",  # a side has fewer than min_length tokens
     "too_long",  # a side has more than max_length tokens
-    "tagger_error",  # the source tagger failed on this sentence
     "unprojected_entity",  # require_all: a source entity has no projection at all
     "low_score",  # require_all: a source entity's projections all score below min_score
     "no_entities",  # no entity on the target side, beyond the kept share keep_empty
