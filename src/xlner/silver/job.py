@@ -15,6 +15,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -200,9 +201,10 @@ def _digest(items: Any) -> str:
     return hashlib.sha256(canonical(items).encode("utf-8")).hexdigest()
 
 
-def _finished(store: StageStore, expected: int, warn: Warn | None) -> list[Any] | None:
+def _cached(read: Callable[[], list[Any] | None], warn: Warn | None) -> list[Any] | None:
+    """What ``read`` finds in the cache; None, with a warning, where it is damaged."""
     try:
-        return store.read(expected)
+        return read()
     except CacheDamage as damage:
         if warn is not None:
             warn(f"{damage}; recomputing it")
@@ -224,7 +226,7 @@ def tag_sources(
     key = stage_key("silver-tag", settings, [_digest(sentences)])
     store = StageStore(cache_dir, "tag", key, Tagged)
     total = len(sentences)
-    done = _finished(store, total, warn)
+    done = _cached(partial(store.read, total), warn)
     if done is not None:
         check(done)
         progress("tag", total, total)
@@ -233,7 +235,7 @@ def tag_sources(
     progress("tag", 0, total)
     for start in range(0, total, batch_size):
         end = min(start + batch_size, total)
-        batch = _shard(store, start, end, warn)
+        batch = _cached(partial(store.read_shard, start, end), warn)
         if batch is None:
             outcomes = isolated_batch("tag", tagger.tag, list(sentences[start:end]), start)
             batch = [
@@ -247,15 +249,6 @@ def tag_sources(
     store.write(out, settings)
     store.drop_shards()
     return out
-
-
-def _shard(store: StageStore, start: int, end: int, warn: Warn | None) -> list[Any] | None:
-    try:
-        return store.read_shard(start, end)
-    except CacheDamage as damage:
-        if warn is not None:
-            warn(f"{damage}; recomputing it")
-        return None
 
 
 def align_pairs(
@@ -272,7 +265,7 @@ def align_pairs(
     settings = {"aligner": aligner.signature(), "link_sets": names}
     key = stage_key("silver-align", settings, [_digest(pairs)])
     store = StageStore(cache_dir, "align", key, Alignment)
-    done = _finished(store, len(pairs), warn)
+    done = _cached(partial(store.read, len(pairs)), warn)
     if done is None:
         progress("align", 0, None)
         links = align_link_sets(aligner, pairs, set(names)) if pairs else []
