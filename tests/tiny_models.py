@@ -95,7 +95,7 @@ def save_tiny_token_classifier(
 
 def save_tiny_nllb(path: Path) -> Path:
     """A random 1-layer M2M100 (NLLB's architecture) with a BPE tokenizer trained here."""
-    pytest.importorskip("torch")
+    torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
@@ -123,6 +123,18 @@ def save_tiny_nllb(path: Path) -> Path:
         eos_token_id=2,
         decoder_start_token_id=2,
     )
+    torch.manual_seed(0)  # the same random model, and so the same translations, every run
     transformers.M2M100ForConditionalGeneration(config).save_pretrained(path)
     tokenizer.save_pretrained(path)
     return path
+
+
+def tiny_ner_dataset(rows: dict, names: Sequence[str] | None = None, tags_feature=None):
+    """A ``datasets.Dataset`` of ``tokens`` and ``ner_tags``: ClassLabel ids over ``names``,
+    or the given ``tags_feature`` (e.g. plain strings)."""
+    datasets = pytest.importorskip("datasets")
+    tags = tags_feature or datasets.Sequence(datasets.ClassLabel(names=list(names or [])))
+    features = datasets.Features(
+        {"tokens": datasets.Sequence(datasets.Value("string")), "ner_tags": tags}
+    )
+    return datasets.Dataset.from_dict(rows, features=features)

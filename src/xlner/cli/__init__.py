@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from xlner.cli import benchmark, data, demo, evaluate, project, tagger
+from xlner.cli import benchmark, data, demo, evaluate, paper, project, tagger
 from xlner.cli import report as report_cmd
 from xlner.cli import run as run_cmd
 from xlner.cli import study as study_cmd
@@ -30,6 +30,7 @@ app.add_typer(data.app, name="data")
 app.add_typer(benchmark.app, name="benchmark")
 app.add_typer(study_cmd.app, name="study")
 app.command("report")(report_cmd.report)
+app.command("paper")(paper.paper)
 
 
 def run() -> None:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 
-from xlner.config import parse_override
 from xlner.errors import InputError
 from xlner.io import check_outputs
 from xlner.registry import Catalogue, ComponentError, registry
@@ -64,23 +63,6 @@ def check_output_paths(
         check_outputs(outputs, inputs)
     except InputError as error:
         fail(str(error))
-
-
-def parse_options(flag: str, texts: Sequence[str]) -> dict[str, Any]:
-    """``KEY=VALUE`` texts (VALUE read as TOML, else as text) as options; a malformed one or
-    a key given twice is a one-line ComponentError naming ``flag``."""
-    options: dict[str, Any] = {}
-    for text in texts:
-        try:
-            keys, value = parse_override(text)
-        except ValueError:
-            raise ComponentError(f"{flag} {text!r} is not KEY=VALUE") from None
-        if len(keys) != 1 or not keys[0]:
-            raise ComponentError(f"{flag} {text!r}: KEY is one option name")
-        if keys[0] in options:
-            raise ComponentError(f"{flag} {keys[0]} is given twice")
-        options[keys[0]] = value
-    return options
 
 
 def say(message: str) -> None:

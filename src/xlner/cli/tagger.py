@@ -9,7 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from xlner.cli.common import DataDir, check_output_paths, fail, out, parse_options, say
+from xlner.cli.common import DataDir, check_output_paths, fail, out, say
+from xlner.config import parse_options
 from xlner.corpora import get_corpus, require
 from xlner.corpora.base import require_sentences
 from xlner.corpora.bitext import read_sentences
@@ -100,7 +101,10 @@ def train_tagger(
         say(f"stopped at a checkpoint in {folder}; rerun the same command to resume")
         return
     use = folder if output is not None else name or DEFAULT_NAME
-    say(f'tagger in {folder}: `xlner tag --model {use}`; in a run config: tagger = "xlner" with model = "{use}"')
+    say(
+        f"tagger in {folder}: `xlner tag --model {use}`; in a run config: "
+        f'tagger = "xlner" with model = "{use}"'
+    )
 
 
 def tag(
@@ -139,7 +143,11 @@ def build_source_tagger(name: str | None, options: Sequence[str]) -> SourceTagge
         if options:
             raise ComponentError("--tag-option needs --tag")
         return None
-    return registry.taggers.build(name, **parse_options("--tag-option", options))
+    try:
+        parsed = parse_options("--tag-option", options)
+    except ValueError as error:
+        raise ComponentError(str(error)) from None
+    return registry.taggers.build(name, **parsed)
 
 
 def tag_source(path: Path, tagger: SourceTagger) -> list[TaggedSentence]:
