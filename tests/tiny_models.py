@@ -11,31 +11,43 @@ import pytest
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]"]
 
 
-def save_tiny_bert(path: Path, words: Sequence[str]) -> Path:
-    """A 2-layer BERT (width 32) and a WordPiece tokenizer over ``words``, saved to ``path``.
-
-    ``words`` may hold ``##`` continuation pieces; the four special tokens come first.
-    """
-    import torch
-    from tokenizers import Tokenizer, models, pre_tokenizers, processors
-    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+def wordpiece_tokenizer(words: Sequence[str], *, lowercase: bool = False):
+    """A fast BERT-style WordPiece tokenizer: the four special tokens, then ``words``
+    (which may hold ``##`` continuation pieces); ``lowercase`` lowercases the input first."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
 
     vocab = {token: i for i, token in enumerate([*SPECIALS, *words])}
     backend = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
+    if lowercase:
+        backend.normalizer = normalizers.BertNormalizer(lowercase=True)
     backend.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     backend.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)]
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B [SEP]",
+        special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])],
     )
-    tokenizer = PreTrainedTokenizerFast(
+    return PreTrainedTokenizerFast(
         tokenizer_object=backend,
         unk_token="[UNK]",
         pad_token="[PAD]",
         cls_token="[CLS]",
         sep_token="[SEP]",
     )
+
+
+def save_tiny_bert(path: Path, words: Sequence[str]) -> Path:
+    """A 2-layer BERT (width 32) and a WordPiece tokenizer over ``words``, saved to ``path``.
+
+    ``words`` may hold ``##`` continuation pieces; the four special tokens come first.
+    """
+    import torch
+    from transformers import BertConfig, BertModel
+
+    tokenizer = wordpiece_tokenizer(words)
     torch.manual_seed(0)
     config = BertConfig(
-        vocab_size=len(vocab),
+        vocab_size=len(tokenizer),
         hidden_size=32,
         num_hidden_layers=2,
         num_attention_heads=2,
@@ -53,28 +65,13 @@ def save_tiny_token_classifier(
     """A random 1-layer BERT whose classifier always prefers ``favour``, and its tokenizer."""
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
 
     labels = list(labels)
-    vocab = {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "john": 4, "smith": 5, "in": 6}
-    vocab.update({"kam": 7, "##pala": 8, ".": 9, "works": 10})
-    tokenizer = Tokenizer(models.WordPiece(vocab=vocab, unk_token="[UNK]"))
-    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tokenizer.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]",
-        pair="[CLS] $A [SEP] $B [SEP]",
-        special_tokens=[("[CLS]", 2), ("[SEP]", 3)],
-    )
-    fast = transformers.PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer,
-        unk_token="[UNK]",
-        pad_token="[PAD]",
-        cls_token="[CLS]",
-        sep_token="[SEP]",
+    tokenizer = wordpiece_tokenizer(
+        ["john", "smith", "in", "kam", "##pala", ".", "works"], lowercase=True
     )
     config = transformers.BertConfig(
-        vocab_size=len(vocab),
+        vocab_size=len(tokenizer),
         hidden_size=8,
         num_hidden_layers=1,
         num_attention_heads=2,
@@ -89,7 +86,7 @@ def save_tiny_token_classifier(
         model.classifier.bias.zero_()
         model.classifier.bias[labels.index(favour)] = 5.0
     model.save_pretrained(path)
-    fast.save_pretrained(path)
+    tokenizer.save_pretrained(path)
     return path
 
 
