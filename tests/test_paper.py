@@ -107,17 +107,21 @@ def _save_suite(folder: Path, config: str) -> Path:
     return folder
 
 
-@pytest.mark.parametrize(("lang", "config", "gold"), [("swa", "swa", 3), ("de", "PAN-X.de", 4)])
-def test_paper_runs_offline_end_to_end(tiny_models, tmp_path, lang, config, gold):
-    data = _save_suite(tmp_path / "hub-copy", config)
-    overrides = [
+def _local_copies(models: dict[str, Path], data: Path) -> list[str]:
+    """Overrides that put the tiny local models and dataset in place of the hub's."""
+    return [
         f"data.path={str(data)!r}",
-        f"translate.options.model={str(tiny_models['nllb'])!r}",
+        f"translate.options.model={str(models['nllb'])!r}",
         "translate.options.num_beams=1",
-        f"tag.options.model={str(tiny_models['tagger'])!r}",
-        f"align.options.model={str(tiny_models['tagger'])!r}",
+        f"tag.options.model={str(models['tagger'])!r}",
+        f"align.options.model={str(models['tagger'])!r}",
         "align.options.layer=1",  # the tiny BERT has one layer
     ]
+
+
+@pytest.mark.parametrize(("lang", "config", "gold"), [("swa", "swa", 3), ("de", "PAN-X.de", 4)])
+def test_paper_runs_offline_end_to_end(tiny_models, tmp_path, lang, config, gold):
+    overrides = _local_copies(tiny_models, _save_suite(tmp_path / "hub-copy", config))
     run_dir = tmp_path / "run"
     result = invoke("paper", lang, *overrides, "--run-dir", run_dir)
     assert result.exit_code == 0, result.output
@@ -138,3 +142,14 @@ def test_paper_runs_offline_end_to_end(tiny_models, tmp_path, lang, config, gold
     assert "method:model-transfer" in transfer["signature"]
     assert f"tag.model:{tiny_models['tagger']}" in transfer["signature"]
     assert "F1" in result.output and "model transfer" in result.output
+
+
+def test_paper_without_model_transfer_writes_where_asked(tiny_models, tmp_path):
+    overrides = _local_copies(tiny_models, _save_suite(tmp_path / "hub-copy", "hau"))
+    output = tmp_path / "hau.json"
+    args = ["--no-model-transfer", "--output", output, "--run-dir", tmp_path / "run"]
+    result = invoke("paper", "hau", *overrides, *args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(output.read_text())
+    assert list(report["rows"]) == ["translate-test"] and report["suite"] == "masakhaner2"
+    assert not (tmp_path / "run" / "paper.json").exists()
