@@ -146,6 +146,12 @@ def test_tag_errors_are_one_line(cache, saved_tagger, tmp_path):
     assert_one_line_error(
         invoke("tag", text, "-o", out, "--model", tmp_path), f"has no {META_FILE}", "tiny"
     )
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / META_FILE).write_text("{not json")
+    assert_one_line_error(
+        invoke("tag", text, "-o", out, "--model", broken), "unreadable tagger metadata"
+    )
 
 
 def test_loading_a_folder_that_is_no_tagger_is_one_line(tmp_path):

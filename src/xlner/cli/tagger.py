@@ -15,6 +15,7 @@ from xlner.corpora import get_corpus, require
 from xlner.corpora.base import require_sentences
 from xlner.corpora.bitext import read_sentences
 from xlner.corpora.conll import read_conll, write_conll
+from xlner.errors import InputError
 from xlner.registry import ComponentError, declared_options, registry
 from xlner.tagging.base import SourceTagger
 from xlner.tagging.tagger import DEFAULT_ENCODER, META_FILE, TokenTagger
@@ -120,11 +121,15 @@ def tag(
 ) -> None:
     """Tag text with a trained tagger (model transfer: any language the encoder knows)."""
     check_output_paths({"--output": output}, {"INPUT_FILE": input_file})
+    try:
+        folder = locate(model)  # no such tagger, or not a tagger: one line, before any work
+    except ComponentError as error:
+        fail(str(error))
     tokens = [s.tokens for s in read_conll(input_file)] if conll else read_sentences(input_file)
     require_sentences(tokens, input_file)
     try:
-        tagger = TokenTagger.load(locate(model))
-    except ValueError as error:  # no such tagger, or not a tagger: one line
+        tagger = TokenTagger.load(folder)
+    except InputError as error:  # unreadable metadata
         fail(str(error))
     spans = tagger.predict_spans(tokens)
     write_conll(
