@@ -350,6 +350,7 @@ def test_cli_project_heuristic_on_a_named_set_of_a_combined_aligner(sample, tmp_
     def f1(*options: str) -> float:
         out = tmp_path / "out.jsonl"
         args = project_args(sample, out, "--aligner-option", members, "--evaluate", *options)
+        args += ["--method", "heuristic"]
         result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output
         total = next(line for line in result.output.splitlines() if line.startswith("all "))
@@ -362,7 +363,7 @@ def test_cli_project_heuristic_on_a_named_set_of_a_combined_aligner(sample, tmp_
 
 
 def test_cli_reports_a_member_count_mismatch_in_one_line(sample, tmp_path, monkeypatch, capsys):
-    args = project_args(sample, tmp_path / "o.jsonl", "--aligner-option")
+    args = project_args(sample, tmp_path / "o.jsonl", "--method", "heuristic", "--aligner-option")
     args.append("members={bad={aligner='test-combined-short'}}")
     monkeypatch.setattr(sys, "argv", ["xlner", *args])
     with pytest.raises(SystemExit) as exit_info:
@@ -386,7 +387,7 @@ def test_xlner_run_config_with_a_combined_aligner(tmp_path, primary, f1):
         f'[run]\ndir = "{tmp_path / "run"}"\n'
         f'[data]\ncorpus = "conll"\npath = "{corpus}"\nlang = "lug"\n'
         '[translate]\ntranslator = "test-cli-copy"\n[tag]\ntagger = "test-cli-caps"\n'
-        '[align]\naligner = "combined"\n'
+        '[project]\nmethod = "heuristic"\n[align]\naligner = "combined"\n'
         "options = { members = { diag = { aligner = 'test-combined-diagonal', shift = 1 },"
         f" same = {{ aligner = 'test-combined-diagonal' }} }}, primary = '{primary}' }}\n",
         encoding="utf-8",
