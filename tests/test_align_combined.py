@@ -143,6 +143,19 @@ def test_align_runs_only_the_member_of_the_primary_links():
         aligner.align_sets(PAIRS)
 
 
+def test_a_subset_runs_only_the_members_of_the_sets_it_gives():
+    aligner = combined()
+    sub = aligner.subset({"wide"}, "last")
+    assert list(sub.members) == ["multi"] and sub.members["multi"] is aligner.members["multi"]
+    seen.clear()
+    _, sets = sub.align_sets(PAIRS)
+    assert set(seen) == {"sets"} and sets["wide"] == aligner.align_sets(PAIRS)[1]["wide"]
+    assert set(sub.seconds) == {"multi"} and set(aligner.seconds) == {"diag", "multi"}
+    assert list(aligner.subset({"diag"}, "wide").members) == ["diag", "multi"]  # member order
+    with pytest.raises(ComponentError, match="gives no link set 'far'"):
+        aligner.subset({"far"}, "diag")
+
+
 def test_a_set_name_two_members_give_is_only_qualified():
     members = {"m1": {"aligner": "test-combined-sets"}, "m2": {"aligner": "test-combined-sets"}}
     names = set(CombinedAligner(members).link_set_names())
