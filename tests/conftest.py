@@ -54,3 +54,39 @@ def sample(tmp_path: Path) -> tuple[Path, Path]:
     write_conll(tmp_path / "en.conll", english)
     write_conll(tmp_path / "es.conll", spanish)
     return tmp_path / "en.conll", tmp_path / "es.conll"
+
+
+TINY_BERT_LAYERS = 2  # the tiny BERT's (tiny_models.save_tiny_bert)
+
+
+@pytest.fixture(scope="session")
+def tiny_bert(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny local BERT whose vocabulary holds every word of the built-in sample."""
+    pytest.importorskip("transformers")
+    from tiny_models import save_tiny_bert
+
+    from xlner.pipeline.sample import load_sample
+
+    english, spanish = load_sample()
+    words = sorted({w for s in english + spanish for w in s.tokens})
+    return save_tiny_bert(tmp_path_factory.mktemp("tiny-bert"), words)
+
+
+@pytest.fixture
+def tiny_presets(tiny_bert: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The shipped presets with the tiny BERT (its last layer) in place of e5-small, so that
+    tests run the default preset in seconds. A test-only override: the shipped files are not
+    changed."""
+    from xlner import presets
+
+    shipped = presets.load_preset
+
+    def load(name: str) -> dict:
+        preset = shipped(name)
+        for member in preset["align"]["options"].get("members", {}).values():
+            if member.get("aligner", "simalign") == "simalign" and "model" in member:
+                member |= {"model": str(tiny_bert), "layer": TINY_BERT_LAYERS}
+        return preset
+
+    monkeypatch.setattr(presets, "load_preset", load)
+    return tiny_bert

@@ -101,6 +101,7 @@ def make_config(tmp_path, sentences=SENTENCES, **extra):
     corpus = write_corpus(tmp_path / "gold.conll", sentences)
     config = {
         "run": {"dir": str(tmp_path / "run")},
+        "preset": "light",  # its projection, the heuristic; the aligner is named below
         "data": {"corpus": "conll", "path": str(corpus), "lang": "lug", "pivot": "en"},
         "translate": {"translator": "test-echo", "batch_size": 3},
         "tag": {"tagger": "test-caps", "batch_size": 2},

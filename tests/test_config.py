@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from xlner.bench import europarl, europarl_mt, masakhaner
+from xlner.bench import europarl_mt, masakhaner
 from xlner.cli import app
 from xlner.config import (
     apply_overrides,
@@ -19,7 +19,8 @@ from xlner.config import (
     read_builtin,
     read_toml,
 )
-from xlner.pipeline.run import DEFAULTS, load_run_config
+from xlner.pipeline.run import load_run_config
+from xlner.presets import load_preset
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULTS_TABLE = {"project": {"mode": "forward", "options": {}}, "data": {"limit": 0}}
@@ -174,17 +175,24 @@ def test_masakhaner_config_is_the_lug_file_with_the_language_put_in(tmp_path):
 
 
 def test_europarl_mt_config_is_the_apertium_file(tmp_path):
-    file = load_run_config(builtin_config("translate-test/europarl-es-apertium"))
+    name = "translate-test/europarl-es-apertium"
+    file = load_run_config(builtin_config(name))
     config = europarl_mt.config_for("back", "drop-misc", tmp_path, ["tag.batch_size=8"])
     assert config["project"]["mode"] == "back" and config["evaluate"]["label_map"] == "drop-misc"
     assert config["tag"]["batch_size"] == 8 and config["run"]["dir"] == str(tmp_path)
     for section in ("data", "translate", "align", "backtranslate"):
-        assert config[section] == merge(DEFAULTS[section], file[section])
+        assert config[section] == file[section]
+    # the file names its aligner: none of the default preset's aligner options reach it
+    assert config["align"]["options"] == read_builtin(name)["align"]["options"]
 
 
 def test_eflomal_settings_are_stated_in_each_config():
-    """The benchmark stems to 4 letters; the study and the translate-test configs do not."""
-    assert europarl.SETTINGS["aligner"] == {"rel_iterations": 0.25, "stem_length": 4}
+    """The presets (and so the Europarl benchmark) stem; the study and the translate-test
+    configs do not."""
+    light = load_preset("light")["align"]
+    assert light["aligner"] == "eflomal" and light["options"]["stem_length"] > 0
+    members = load_preset("default")["align"]["options"]["members"]
+    assert members["eflomal"] == {"aligner": "eflomal", **light["options"]}  # the light one
     study = read_builtin("study/noise")
     aligners = study["aligners"] + study["datasets"]["masakhaner"]["aligners"]
     eflomal = [a for a in aligners if a["backend"] == "eflomal"]
@@ -197,5 +205,6 @@ def test_benchmark_refuses_an_unknown_preset_in_one_line(tmp_path):
     args = ["benchmark", "europarl", "--preset", "fast", "--data-dir", str(tmp_path)]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2
-    assert "unknown preset 'fast'; choose from heuristic, match, all, embedding" in result.output
+    choices = "default, heuristic, match, all, embedding"
+    assert f"unknown preset 'fast'; choose from {choices}" in result.output
     assert "Traceback" not in result.output

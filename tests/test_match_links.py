@@ -8,7 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from xlner.align.symmetrize import METHODS
 from xlner.bench import europarl
+from xlner.presets import build_preset, load_preset
+from xlner.project.corpus import signature_fields
 from xlner.project.heuristic import HeuristicProjector
 from xlner.project.links import LinkSets, named_link_sets
 from xlner.project.match import (
@@ -20,6 +23,8 @@ from xlner.project.match import (
     make_match_projector,
     make_score,
 )
+from xlner.registry import registry
+from xlner.signature import make_signature
 from xlner.types import Link, Span
 
 
@@ -175,7 +180,7 @@ def test_presets_and_labels() -> None:
     embedding = europarl.preset_projectors("embedding")
     heuristic = embedding["heuristic(s)"]
     assert isinstance(heuristic.projector, HeuristicProjector) and heuristic.links == "simalign"
-    assert all(europarl.SIMALIGN in setup.link_sets() for setup in embedding.values())
+    assert all("simalign" in embedding[name].link_sets() for name in SETTINGS_EMBEDDING)
     assert list(europarl.preset_projectors("all")) == [
         *europarl.preset_projectors("heuristic"),
         *europarl.preset_projectors("match"),
@@ -184,14 +189,52 @@ def test_presets_and_labels() -> None:
     assert all(isinstance(p, MatchProjector) for p in match)
     used = set().union(*(p.link_sets_used() for p in match))  # type: ignore[union-attr]
     assert used == {"intersection", "union"}
-    assert europarl._aligner_label({"union", "intersection"}) == "eflomal/intersection,union"
-    assert europarl._aligner_label({"simalign", "intersection"}) == "eflomal/intersection+simalign"
-    assert europarl._primaries(europarl.Setup(HeuristicProjector()), ["union", "forward"]) == [
-        "union",
-        "forward",
-    ]
+    aligner = europarl.benchmark_aligner()
+    label = europarl._aligner_label
+    assert label(aligner, {"union", "intersection"}) == "eflomal/intersection,union"
+    assert label(aligner, {"simalign", "intersection"}) == "simalign+eflomal/intersection"
+    assert label(aligner, {"eflomal"}) == "eflomal"
+    setup = europarl.Setup(HeuristicProjector())
+    assert europarl._primaries(setup, ["union", "forward"], "simalign") == ["union", "forward"]
     with pytest.raises(ValueError, match="unknown preset"):
         europarl.preset_projectors("fast")
+
+
+SETTINGS_EMBEDDING = europarl.SETTINGS["projectors"]["embedding"]
+
+
+def test_benchmark_rows_of_the_presets_are_what_xlner_project_runs() -> None:
+    """``preset default`` and ``preset light``: the shipped presets, their signatures those
+    of ``xlner project --preset NAME``; rows derived from a preset keep its other settings."""
+    aligner = europarl.benchmark_aligner()
+    shipped = europarl.preset_projectors()  # the benchmark's default rows
+    assert list(shipped) == ["preset default", "preset light"]
+    for name, preset in (("preset default", "default"), ("preset light", "light")):
+        setup = europarl.place(name, shipped[name], aligner)
+        primary = europarl._primaries(setup, METHODS, aligner.primary)
+        assert len(primary) == 1  # one row, not one per symmetrisation
+        row = europarl._new_row(aligner, primary[0], name, setup)
+        expected = make_signature(
+            {"corpus": "europarl-ner"}, signature_fields(*build_preset(preset))
+        )
+        assert row.signature == expected
+    # the light preset's eflomal is the default's member: its links, not a second eflomal run
+    assert europarl.place("light", shipped["preset light"], aligner).links == "eflomal"
+    derived = europarl.preset_projectors("embedding")["match/coverage(s+i)/ilp"]
+    assert derived.aligner is None  # the benchmark's aligner
+    default = shipped["preset default"].projector.signature()
+    derived_signature = derived.projector.signature()
+    assert {k: derived_signature[k] for k in default} == default | {"solver": "ilp"}
+
+
+def test_a_preset_row_on_another_aligner() -> None:
+    light = europarl.preset_projectors()["preset light"]
+    other = europarl.benchmark_aligner(registry.aligners.build("eflomal", n_iterations=2))
+    placed = europarl.place("light", light, other)
+    assert placed.links == f"{europarl.OWN_LINKS}light" and placed.aligner is light.aligner
+    default = europarl.preset_projectors()["preset default"]
+    with pytest.raises(ValueError, match="reads named link sets, but its preset's aligner"):
+        europarl.place("default", default, other)
 
 
 def _write_conll(path: Path, sentences: list[list[tuple[str, str]]]) -> None:
@@ -215,9 +258,11 @@ def test_run_europarl_with_link_set_rows(tmp_path: Path) -> None:
         "iu": make_match_projector("alignment:intersection=0.01,alignment:union=0.01,string=1"),
         "plain": make_match_projector("coverage"),
     }
-    result = europarl.run_europarl(
-        tmp_path, ["de"], projectors, ["intersection", "union"], {"n_iterations": 4}
-    )
+    # The default preset's eflomal (the light preset's) with a few iterations; no encoder.
+    members = load_preset("default")["align"]["options"]["members"]
+    few = {"eflomal": {**members["eflomal"], "n_iterations": 4}}
+    eflomal = registry.aligners.build("combined", members=few)
+    result = europarl.run_europarl(tmp_path, ["de"], projectors, ["intersection", "union"], eflomal)
     rows = {(r["aligner"], r["projector"]): r for r in result["rows"]}
     assert set(rows) == {
         ("eflomal/intersection", "heuristic"),
@@ -227,8 +272,8 @@ def test_run_europarl_with_link_set_rows(tmp_path: Path) -> None:
         ("eflomal/intersection,union", "iu"),
     }
     assert rows[("eflomal/intersection,union", "iu")]["f1"]["de"] == pytest.approx(100.0)
-    # eflomal got the benchmark's settings (configs/benchmarks/europarl.toml) and the update.
+    # each row is signed by the aligner that gave its links
     signature = rows[("eflomal/union", "heuristic")]["signature"]
-    assert "align.rel_iterations:0.25" in signature and "align.source_prefix_len:4" in signature
-    assert "align.n_iterations:auto" not in signature  # n_iterations=4 replaced the automatic
+    assert "align.method:combined|align.primary:union|" in signature
+    assert f"rel_iterations={members['eflomal']['rel_iterations']:g}," in signature
     assert len({r["signature"] for r in result["rows"]}) == len(rows)

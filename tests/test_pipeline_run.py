@@ -41,7 +41,7 @@ def test_overrides_are_read_as_toml_values():
 
 def test_load_config_layers_defaults_file_and_overrides(tmp_path):
     path = tmp_path / "run.toml"
-    path.write_text('[data]\nlang = "lug"\n[project]\nmode = "back"\n')
+    path.write_text('preset = "light"\n[data]\nlang = "lug"\n[project]\nmode = "back"\n')
     config = load_run_config(path, ["project.options.merge_distance=0"])
     assert config["project"] == {
         "method": "heuristic",
@@ -218,6 +218,7 @@ def test_cli_run(tmp_path):
     config = _config(tmp_path)
     path = tmp_path / "run.toml"
     lines = [
+        "preset = 'light'  # its projection: the heuristic",
         "[data]",
         f"corpus = 'conll'\npath = '{config['data']['path']}'\nlang = 'lug'",
         "[translate]\ntranslator = 'test-echo'",
@@ -259,6 +260,7 @@ def _cli_config(tmp_path):
     path.write_text(
         "\n".join(
             [
+                "preset = 'light'  # its projection: the heuristic",
                 f"[run]\ndir = '{config['run']['dir']}'",
                 f"[data]\ncorpus = 'conll'\npath = '{config['data']['path']}'\nlang = 'lug'",
                 "[translate]\ntranslator = 'test-echo'",
@@ -370,6 +372,7 @@ def test_the_parallel_translator_gets_the_run_data_directory(shared_data, monkey
     tmp = shared_data  # read-only: the run directory goes elsewhere
     options = "{corpus='masakhaner2-parallel', lang='lug', split='test'}"
     config = {
+        "preset": "light",
         "data": {"corpus": "masakhaner2-parallel", "lang": "lug", "limit": 6},
         "translate": {"translator": "parallel"},
         "tag": {"tagger": "test-caps"},

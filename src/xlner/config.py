@@ -1,7 +1,8 @@
 """One configuration system: defaults, then a TOML file, then ``key=value`` overrides.
 
 Every configured command of xlner reads its settings this way: ``xlner run`` (the pipeline's
-defaults, the run's TOML file, the overrides on the command line), the benchmarks (the pipeline's
+defaults with a preset's aligner and projection (:mod:`xlner.presets`), the run's TOML file,
+the overrides on the command line), the benchmarks (the pipeline's
 defaults and a named built-in config, e.g. ``translate-test/masakhaner-lug``) and
 ``xlner study noise`` (the built-in default sweep, ``study/noise``, and the user's file).
 

@@ -26,7 +26,8 @@ also be an :class:`Aligner` instance.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from xlner.align.base import Aligner, SentencePair, register_aligner
@@ -53,6 +54,7 @@ class CombinedAligner(Aligner):
             raise ValueError("members must be a non-empty table of name = {aligner = ..., options}")
         self.members = {str(name): _build_member(str(name), spec) for name, spec in members.items()}
         self.sources = _set_sources(self.members)
+        self.seconds: dict[str, float] = {}  # each member's time on the last pairs it aligned
         self.primary = next(iter(self.members)) if primary is None else primary
         if self.primary not in self.sources:
             raise ValueError(
@@ -68,6 +70,19 @@ class CombinedAligner(Aligner):
 
     def link_set_names(self) -> tuple[str, ...]:
         return tuple(self.sources)
+
+    def subset(self, names: Iterable[str], primary: str) -> CombinedAligner:
+        """The same members (the same instances), only those that give ``names`` and
+        ``primary``: what reading those link sets needs run, e.g. no encoder for eflomal's."""
+        wanted = {*names, primary}
+        if unknown := sorted(wanted - set(self.sources)):
+            raise ComponentError(
+                f"aligner 'combined' gives no link set {', '.join(map(repr, unknown))} "
+                f"(its link sets: {', '.join(self.sources)})"
+            )
+        needed = {self.sources[name][0] for name in wanted}
+        members = {name: m for name, m in self.members.items() if name in needed}
+        return CombinedAligner(members, primary=primary)
 
     def align(
         self,
@@ -105,6 +120,7 @@ class CombinedAligner(Aligner):
     ) -> tuple[LinkLists, dict[str, LinkLists]]:
         """One member's primary links and (with ``sets``) its named sets, their counts checked."""
         member = self.members[name]
+        started = time.perf_counter()
         if sets:
             primary, named = member.align_sets(pairs, extra_bitext=extra_bitext)
             if missing := [k for k in member.link_set_names() if k not in named]:
@@ -114,6 +130,7 @@ class CombinedAligner(Aligner):
                 )
         else:
             primary, named = member.align(pairs, extra_bitext=extra_bitext), {}
+        self.seconds[name] = time.perf_counter() - started
         given = [("", primary)] + [(f" (link set {k!r})", v) for k, v in named.items()]
         for which, links in given:
             if len(links) != len(pairs):

@@ -4,36 +4,38 @@ The gold English entities are projected onto the German, Spanish and Italian sen
 the projection is scored against those languages' gold annotation. No translation and no
 source tagger are involved, so the table measures alignment + projection alone.
 
-Each sentence pair is aligned once by eflomal (every symmetrisation is read off the same run)
-and, for the ``embedding`` preset, by the SimAlign aligner on e5-small. A projector is run
-once per requested symmetrisation, unless it reads named link sets (``coverage:simalign``,
-``alignment:union``; see :class:`~xlner.project.links.LinkSets`): such a projector is
-run once, with every link set at hand, and its row names the link sets it read.
+The sentence pairs are aligned once per language by the default preset's aligner (the
+``combined`` aligner: SimAlign on e5-small and eflomal, every symmetrisation read off one
+eflomal run), of which only the members whose link sets some row reads run. A projector is
+run once per requested symmetrisation, unless it reads named link sets
+(``coverage:simalign``, ``alignment:union``; see :class:`~xlner.project.links.LinkSets`):
+such a projector is run once, with every link set at hand, and its row names the link sets
+it read. The rows of the shipped presets (``default``, ``light``) run as ``xlner project
+--preset NAME`` does and carry the same signature.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from xlner.align.eflomal import EflomalAligner
+from xlner.align.base import Aligner
+from xlner.align.combined import CombinedAligner
 from xlner.align.symmetrize import METHODS
 from xlner.bench.report import format_table
 from xlner.config import read_builtin
 from xlner.corpora.europarl_ner import EUROPARL_NER
 from xlner.evaluate import Scores, evaluate_spans
 from xlner.evaluate.errors import count_errors
+from xlner.presets import DEFAULT_PRESET, build_preset, preset_section
 from xlner.project import make_projector
 from xlner.project.base import Projector
 from xlner.project.links import LinkSets
 from xlner.signature import make_signature
 from xlner.types import Link, TaggedSentence
-
-LANGUAGES = ("de", "es", "it")
-SOURCE_LANGUAGE = EUROPARL_NER.pivot  # the gold entities projected onto the others
 
 
 @dataclass
@@ -53,40 +55,44 @@ class Row:
         return sum(s.f1 for s in self.scores.values()) / len(self.scores)
 
 
-# The benchmark's settings, as data: languages, the eflomal options, the embedding aligner and
-# the projector rows of each preset (configs/benchmarks/europarl.toml).
+# The benchmark's settings, as data: languages and the projector rows of each preset
+# (configs/benchmarks/europarl.toml). The aligner is the default preset's
+# (configs/presets/default.toml).
 SETTINGS = read_builtin("benchmarks/europarl")
 SOURCE_LANGUAGE: str = SETTINGS["source_language"]
 LANGUAGES: tuple[str, ...] = tuple(SETTINGS["languages"])
 PRESETS: tuple[str, ...] = tuple(SETTINGS["presets"])
-# The link set of the embedding aligner (run when a row reads it).
-SIMALIGN = "simalign"
+OWN_LINKS = "own:"  # the link set of a row whose preset's aligner runs on its own: own:<row>
 
 
 @dataclass(frozen=True)
 class Setup:
-    """A projector and the link set it gets as its primary links.
+    """A projector, the link set it gets as its primary links, and its preset's aligner.
 
     ``links=None``: once per eflomal symmetrisation, with that symmetrisation's links (unless
-    the projector reads named link sets: then once, on the intersection). Otherwise once, on
-    the named set (``"simalign"``, ``"union"`` ...).
+    the projector reads named link sets: then once). Otherwise once, on the named set
+    (``"simalign"``, ``"union"`` ...). ``aligner``: the aligner of the preset a row was taken
+    from (see :func:`place`), else the benchmark's.
     """
 
     projector: Projector
     links: str | None = None
+    aligner: Aligner | None = None
 
     def link_sets(self) -> set[str]:
         """The named link sets this setup reads."""
         return self.projector.link_sets_used() | ({self.links} if self.links else set())
 
 
-def preset_projectors(preset: str = "heuristic") -> dict[str, Setup]:
-    """The projector rows of ``preset`` (``heuristic``, ``match``, ``all``, ``embedding``).
+def preset_projectors(preset: str = PRESETS[0]) -> dict[str, Setup]:
+    """The projector rows of ``preset`` (``default``, ``heuristic``, ``match``, ``all``,
+    ``embedding``).
 
-    ``heuristic``: the baseline; ``match``: the matching configurations; ``all``: both;
-    ``embedding``: the heuristic and matching on the links of the embedding aligner, alone and
-    with eflomal's (it runs the e5-small encoder on every sentence: about 40 s more on 2 CPU
-    cores).
+    ``default``: the shipped presets (configs/presets/), default and light, each on its own
+    aligner; ``heuristic``: the baseline; ``match``: the matching configurations; ``all``:
+    both; ``embedding``: the shipped presets and the heuristic and matching on the links of
+    the embedding aligner. The rows that read the embedding aligner's links run the e5-small
+    encoder on every sentence.
     """
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
@@ -95,12 +101,22 @@ def preset_projectors(preset: str = "heuristic") -> dict[str, Setup]:
 
 
 def projector_group(group: str, **shared: Any) -> dict[str, Setup]:
-    """The rows of ``[projectors.<group>]``, built; ``shared`` options go to every projector."""
+    """The rows of ``[projectors.<group>]``, built; ``shared`` options go to every projector.
+
+    A row ``preset = NAME`` alone is that preset as shipped, its aligner included; with other
+    keys, it is the preset's projection settings, changed by them, on the benchmark's aligner.
+    """
     setups = {}
     for name, row in SETTINGS["projectors"][group].items():
         options = dict(row)
         links = options.pop("links", None)
-        setups[name] = Setup(make_projector(options.pop("method"), **options, **shared), links)
+        aligner = None
+        if (preset := options.pop("preset", None)) is not None:
+            project = preset_section(preset, "project", options.get("method"))
+            aligner = None if options else build_preset(preset)[0]
+            options = {**project["options"], **options, "method": project["method"]}
+        projector = make_projector(options.pop("method"), **options, **shared)
+        setups[name] = Setup(projector, links, aligner)
     return setups
 
 
@@ -115,55 +131,85 @@ def tagger_projectors(probabilities_dir: Path, data_dir: Path) -> dict[str, Setu
     return projector_group("tagger", tagger=tagger)
 
 
+def benchmark_aligner(aligner: Aligner | None = None) -> CombinedAligner:
+    """``aligner`` (default: the default preset's) as a combined aligner, whose link sets
+    the rows read by name."""
+    aligner = aligner or build_preset(DEFAULT_PRESET)[0]
+    return (
+        aligner
+        if isinstance(aligner, CombinedAligner)
+        else CombinedAligner({aligner.name: aligner})
+    )
+
+
+def place(name: str, setup: Setup, aligner: CombinedAligner) -> Setup:
+    """A preset row's links: the benchmark aligner's when the preset's aligner is that
+    aligner, a member's links when it is one of its members (the light preset's eflomal is
+    the default's), else those of its own run (link set ``own:<row>``)."""
+    if setup.aligner is None:
+        return setup
+    signature = setup.aligner.signature()
+    if signature == aligner.signature():
+        return replace(setup, aligner=None)
+    member = next((m for m, a in aligner.members.items() if a.signature() == signature), None)
+    if member is None and setup.projector.link_sets_used():
+        raise ValueError(
+            f"row {name!r} reads named link sets, but its preset's aligner is not the "
+            "benchmark's aligner"
+        )
+    return replace(setup, links=setup.links or member or f"{OWN_LINKS}{name}")
+
+
 def run_europarl(
     data_dir: Path,
     languages: Sequence[str] = LANGUAGES,
     projectors: Mapping[str, Projector | Setup] | None = None,
     symmetrizations: Sequence[str] = METHODS,
-    aligner_options: Mapping[str, Any] | None = None,
+    aligner: Aligner | None = None,
     progress: Callable[[str], None] = lambda message: None,
-    embedding_aligner: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Align en→X once per language, then run every projector (see :class:`Setup`).
 
-    ``aligner_options`` update the config's ``[aligner]`` (eflomal's options);
-    ``embedding_aligner`` replaces its ``[embedding_aligner]`` (the options of the SimAlign
-    aligner, run only when a projector reads the ``simalign`` link set).
+    ``aligner`` gives the link sets (default: the default preset's); only its members whose
+    link sets some row reads run.
     """
+    combined = benchmark_aligner(aligner)
     setups = {
-        name: p if isinstance(p, Setup) else Setup(p)
+        name: place(name, p if isinstance(p, Setup) else Setup(p), combined)
         for name, p in (projectors or preset_projectors()).items()
     }
+    own = {
+        setup.links: setup.aligner
+        for setup in setups.values()
+        if setup.links and setup.links.startswith(OWN_LINKS) and setup.aligner is not None
+    }
+    plans = {name: _primaries(s, symmetrizations, combined.primary) for name, s in setups.items()}
+    needed = set().union(*(s.link_sets() | {*plans[n]} for n, s in setups.items())) - set(own)
+    run = combined.subset(needed, min(needed)) if needed else None
     started = time.perf_counter()
     corpus = EUROPARL_NER.load_languages((SOURCE_LANGUAGE, *languages), data_dir=data_dir)
     source = corpus[SOURCE_LANGUAGE]
-    aligner = EflomalAligner(**(SETTINGS["aligner"] | dict(aligner_options or {})))
-    embedder = None
-    if any(SIMALIGN in setup.link_sets() for setup in setups.values()):
-        from xlner.align.simalign import SimAlignAligner
-
-        embedder = SimAlignAligner(**dict(embedding_aligner or SETTINGS["embedding_aligner"]))
     rows: dict[tuple[str, str], Row] = {}
     align_seconds: dict[str, float] = {}
     for lang in languages:
-        progress(f"aligning en-{lang} with eflomal ({len(source)} sentence pairs)")
         target = corpus[lang]
-        t0 = time.perf_counter()
         pairs = [(s.tokens, t.tokens) for s, t in zip(source, target, strict=True)]
-        link_sets: dict[str, list[list[Link]]] = dict(aligner.align_all(pairs))
-        align_seconds[lang] = time.perf_counter() - t0
-        if embedder is not None:
-            progress(f"aligning en-{lang} with {embedder.model} ({len(source)} sentence pairs)")
+        link_sets: dict[str, list[list[Link]]] = {}
+        if run is not None:
+            progress(f"aligning en-{lang} with {', '.join(run.members)} ({len(pairs)} pairs)")
+            link_sets = run.align_sets(pairs)[1]
+            align_seconds |= {f"{lang}/{m}": t for m, t in run.seconds.items()}
+        for set_name, own_aligner in own.items():
+            progress(f"aligning en-{lang} with {own_aligner.name} for {set_name}")
             t0 = time.perf_counter()
-            link_sets[SIMALIGN] = embedder.align(pairs)
-            align_seconds[f"{lang}/{SIMALIGN}"] = time.perf_counter() - t0
+            link_sets[set_name] = own_aligner.align(pairs)
+            align_seconds[f"{lang}/{set_name}"] = time.perf_counter() - t0
         by_pair = [{k: v[i] for k, v in link_sets.items()} for i in range(len(pairs))]
         pair_links: dict[str, list[LinkSets]] = {}
         for name, setup in setups.items():
-            for primary in _primaries(setup, symmetrizations):
-                row = rows.setdefault(
-                    (primary, name), _new_row(aligner, embedder, primary, name, setup)
-                )
+            for primary in plans[name]:
+                key = (primary, name)
+                row = rows.setdefault(key, _new_row(combined, primary, name, setup))
                 if primary not in pair_links:
                     pair_links[primary] = [LinkSets.of(sets, primary) for sets in by_pair]
                 _score(row, lang, source, target, pair_links[primary], setup.projector)
@@ -176,35 +222,41 @@ def run_europarl(
     }
 
 
-def _primaries(setup: Setup, symmetrizations: Sequence[str]) -> list[str]:
-    """The primary link sets a setup runs on: each symmetrisation, or just one."""
+def _primaries(setup: Setup, symmetrizations: Sequence[str], primary: str) -> list[str]:
+    """The primary link sets a setup runs on: each symmetrisation, or just one (for a setup
+    that reads named sets: the aligner's ``primary`` when it is one of them)."""
     if setup.links is not None:
         return [setup.links]
-    if setup.link_sets():
-        return ["intersection"]
+    if sets := setup.link_sets():
+        return [primary if primary in sets else min(sets)]
     return list(symmetrizations)
 
 
-def _new_row(aligner: EflomalAligner, embedder: Any, primary: str, name: str, setup: Setup) -> Row:
+def _new_row(aligner: CombinedAligner, primary: str, name: str, setup: Setup) -> Row:
+    """A row, signed by what it read: its preset's aligner, or the benchmark aligner's
+    members that give its link sets, with ``primary`` as their primary links."""
     sets = setup.link_sets() or {primary}
-    aligner_sig: dict[str, Any] = {}
-    if sets - {SIMALIGN}:
-        aligner_sig = {f"align.{k}": v for k, v in aligner.signature().items()}
-        aligner_sig["align.symmetrization"] = primary
-        if setup.link_sets():
-            aligner_sig["align.link_sets"] = ",".join(sorted(sets - {SIMALIGN}))
-    if SIMALIGN in sets:
-        aligner_sig |= {f"align.{SIMALIGN}.{k}": v for k, v in embedder.signature().items()}
+    if setup.aligner is not None:
+        used, label = setup.aligner, setup.aligner.name
+    else:
+        used, label = aligner.subset(sets, primary), _aligner_label(aligner, sets)
+    aligner_sig = {f"align.{k}": v for k, v in used.signature().items()}
     project_sig = {f"project.{k}": v for k, v in setup.projector.signature().items()}
     signature = make_signature({"corpus": "europarl-ner"}, aligner_sig, project_sig)
-    return Row(aligner=_aligner_label(sets), projector=name, signature=signature)
+    return Row(aligner=label, projector=name, signature=signature)
 
 
-def _aligner_label(sets: set[str]) -> str:
-    """``eflomal/intersection``, ``simalign``, ``eflomal/intersection,union+simalign`` ..."""
-    eflomal = sorted(sets - {SIMALIGN})
-    parts = [f"eflomal/{','.join(eflomal)}"] if eflomal else []
-    return "+".join(parts + ([SIMALIGN] if SIMALIGN in sets else []))
+def _aligner_label(aligner: CombinedAligner, sets: set[str]) -> str:
+    """``eflomal/intersection``, ``simalign``, ``simalign+eflomal/intersection,union`` ..."""
+    read: dict[str, set[str]] = {}
+    for name in sets:
+        member, link_set = aligner.sources[name]
+        read.setdefault(member, set()).update([link_set] if link_set else [])
+    return "+".join(
+        f"{member}/{','.join(sorted(read[member]))}" if read[member] else member
+        for member in aligner.members
+        if member in read
+    )
 
 
 def _score(

@@ -36,11 +36,12 @@ def europarl(
     preset: Annotated[
         str,
         typer.Option(
-            help="Projectors (configs/benchmarks/europarl.toml): heuristic, match (matching "
-            "configurations), all (both), or embedding (with the e5-small SimAlign aligner; "
-            "about 40 s more on a CPU)."
+            help="Projector rows (configs/benchmarks/europarl.toml): default (the shipped "
+            "presets, default and light), heuristic (once per symmetrisation), match (matching "
+            "configurations), all (both), or embedding (the presets and more rows on the "
+            "e5-small SimAlign links)."
         ),
-    ] = "heuristic",
+    ] = europarl_bench.PRESETS[0],
     symmetrizations: Annotated[
         str, typer.Option(help="Comma-separated eflomal symmetrisations, or 'all'.")
     ] = "all",

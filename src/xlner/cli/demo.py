@@ -6,12 +6,11 @@ from pathlib import Path
 
 from xlner.bench import europarl as europarl_bench
 from xlner.cli.common import DataDir, out, say
-from xlner.cli.project import DEFAULT_ALIGNER, DEFAULT_METHOD
 from xlner.corpora import find
 from xlner.evaluate import evaluate_spans
 from xlner.pipeline.sample import load_sample
+from xlner.presets import DEFAULT_PRESET, build_preset
 from xlner.project.corpus import project_bitext, signature_fields
-from xlner.registry import registry
 from xlner.signature import make_signature
 from xlner.types import Span, Tokens
 
@@ -19,10 +18,12 @@ from xlner.types import Span, Tokens
 def demo(data_dir: DataDir = None, show: int = 5) -> None:
     """Project the built-in English entities onto Spanish, score them, then run Europarl."""
     english, spanish = load_sample()
-    # What ``xlner project`` does with no options.
-    aligner = registry.aligners.build(DEFAULT_ALIGNER)
-    projector = registry.projectors.build(DEFAULT_METHOD)
-    say(f"aligning the built-in sample: {len(english)} English-Spanish sentence pairs")
+    # What ``xlner project`` does with no options: the default preset.
+    aligner, projector = build_preset(DEFAULT_PRESET)
+    say(
+        f"aligning the built-in sample: {len(english)} English-Spanish sentence pairs "
+        f"(preset {DEFAULT_PRESET}: {aligner.name} aligner, {projector.name} projection)"
+    )
     projected = project_bitext(english, [s.tokens for s in spanish], aligner, projector)
     for src, sentence in list(zip(english, projected, strict=True))[:show]:
         out.print(f"en  {bracketed(src.tokens, src.spans)}", highlight=False)

@@ -29,11 +29,12 @@ from xlner.cli.common import (
     say,
 )
 from xlner.cli.tagger import build_source_tagger, source_signature, tag_source
+from xlner.config import apply_overrides, parse_override
 from xlner.corpora.base import require_sentences
 from xlner.corpora.bitext import read_bitext, read_sentences
 from xlner.corpora.conll import read_conll
 from xlner.evaluate import evaluate_spans, format_scores
-from xlner.pipeline.run import parse_override
+from xlner.presets import DEFAULT_PRESET, describe_preset, load_preset, preset_names, preset_section
 from xlner.project.base import Projector
 from xlner.project.corpus import (
     ProjectedSentence,
@@ -47,12 +48,13 @@ from xlner.registry import ComponentError, registry
 from xlner.signature import make_signature
 from xlner.types import TaggedSentence, Tokens
 
-DEFAULT_ALIGNER = "eflomal"
-DEFAULT_METHOD = "heuristic"
 _HEURISTIC = registry.projectors.defaults("heuristic")
 _MATCH = registry.projectors.defaults("match")
 _SOLVER = registry.solvers.defaults(_MATCH["solver"])
-_ALIGNER = registry.aligners.defaults(DEFAULT_ALIGNER)
+_EFLOMAL = registry.aligners.defaults("eflomal")
+_PRESET = load_preset(DEFAULT_PRESET)
+# The help of --preset: every preset with its settings, read from its file.
+_PRESETS_HELP = "; ".join(f"{name}: {describe_preset(name)}" for name in preset_names())
 
 
 class OutputFormat(StrEnum):
@@ -81,21 +83,35 @@ def project(
     target_conll: Annotated[bool, typer.Option(help="The target file is token-per-line.")] = False,
     scheme: SchemeOption = TagScheme.auto,
     output_format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.conll,
-    aligner: Annotated[str, typer.Option(help=one_of(registry.aligners))] = DEFAULT_ALIGNER,
+    preset: Annotated[
+        str,
+        typer.Option(
+            help="The aligner and projection to start from (configs/presets/); the options "
+            f"below change them. {_PRESETS_HELP}."
+        ),
+    ] = DEFAULT_PRESET,
+    aligner: Annotated[
+        str | None,
+        typer.Option(
+            help=f"{one_of(registry.aligners)} Default: the preset's "
+            f"({_PRESET['align']['aligner']}); another drops the preset's aligner options."
+        ),
+    ] = None,
     symmetrization: Annotated[
         str | None,
         typer.Option(
             help="How to combine directions, for an aligner that has this option "
-            f"(eflomal's default: {_ALIGNER['symmetrization']})."
+            f"(eflomal's default: {_EFLOMAL['symmetrization']})."
         ),
     ] = None,
     aligner_option: Annotated[
         list[str] | None,
         typer.Option(
             help="KEY=VALUE: an option the aligner declares, e.g. stem_length=4 or "
-            "rel_iterations=0.25 (eflomal), layer=6 or method=itermax (simalign), "
-            "'members={simalign={layer=6},eflomal={stem_length=4}}' or primary=intersection "
-            "(combined); repeatable. VALUE is read as TOML, else as text."
+            "rel_iterations=0.25 (eflomal), layer=6 or method=itermax (simalign); for the "
+            "combined aligner MEMBER.KEY=VALUE sets a member's (simalign.layer=8, "
+            "eflomal.stem_length=0), members={...} or primary=intersection its own. A dotted "
+            "KEY sets a nested option; repeatable. VALUE is read as TOML, else as text."
         ),
     ] = None,
     extra_source: Annotated[
@@ -104,7 +120,13 @@ def project(
     extra_target: Annotated[
         Path | None, typer.Option(help="Extra target-side bitext, line-parallel.")
     ] = None,
-    method: Annotated[str, typer.Option(help=one_of(registry.projectors))] = DEFAULT_METHOD,
+    method: Annotated[
+        str | None,
+        typer.Option(
+            help=f"{one_of(registry.projectors)} Default: the preset's "
+            f"({_PRESET['project']['method']}); another drops the preset's method options."
+        ),
+    ] = None,
     merge_distance: Annotated[
         int | None,
         typer.Option(
@@ -129,14 +151,14 @@ def project(
         str | None,
         typer.Option(
             help="Match: a score name or weights, e.g. alignment=1,string=1 "
-            f"(default {_MATCH['score']})."
+            f"(default: the preset's, else {_MATCH['score']})."
         ),
     ] = None,
     solver: Annotated[
         str | None,
         typer.Option(
             help=f"Match: one of {', '.join(registry.solvers.available())} "
-            f"(default {_MATCH['solver']})."
+            f"(default: the preset's, else {_MATCH['solver']})."
         ),
     ] = None,
     limit: Annotated[
@@ -190,9 +212,18 @@ def project(
         ("--threshold", "threshold", threshold),
     ]
     try:
-        backend = build_aligner(aligner, symmetrization, aligner_option or [])
-        projector = build_projector(method, method_options)
+        settings = resolve_settings(
+            preset, aligner, symmetrization, aligner_option or [], method, method_options
+        )
+        backend, projector = build_settings(settings)
+    except ComponentError as error:
+        fail(str(error))
+    try:
         check_link_sets(backend, projector)
+    except ComponentError as error:
+        # The projection may be the preset's, chosen for the preset's aligner.
+        fail(f"{error}" + ("" if method else f" (--preset {preset} chose {projector.name})"))
+    try:
         source_tagger = build_source_tagger(tag, tag_option or [])
     except ComponentError as error:
         fail(str(error))
@@ -208,7 +239,7 @@ def project(
     except ValueError as error:
         fail(f"{source} and {target}: {error}")
     extra = _read_extra(extra_source, extra_target)
-    say(f"aligning {len(src)} sentence pairs with {aligner} (+{len(extra)} extra)")
+    say(f"aligning {len(src)} sentence pairs with {backend.name} (+{len(extra)} extra)")
     projected = project_bitext(src, tokens, backend, projector, extra_bitext=extra)
 
     signature = make_signature(
@@ -237,38 +268,77 @@ def _check_settings(
         fail("--extra-source and --extra-target go together")
 
 
-def build_aligner(name: str, symmetrization: str | None, options: Sequence[str]) -> Aligner:
-    """The aligner with the ``KEY=VALUE`` options given; only options it declares reach it."""
-    parsed: dict[str, Any] = {}
-    for text in options:
-        key, value = _parse_option(text)
-        if key in parsed:
-            raise ComponentError(f"--aligner-option {key} is given twice")
-        parsed[key] = value
+def resolve_settings(
+    preset: str,
+    aligner: str | None,
+    symmetrization: str | None,
+    aligner_options: Sequence[str],
+    method: str | None,
+    method_options: Sequence[tuple[str, str, Any]],
+) -> dict[str, Any]:
+    """The ``[align]`` and ``[project]`` tables: the preset's, with the options given on top.
+
+    ``method_options`` are ``(flag, option, value)``, ``None`` when not given; an option the
+    method does not declare is refused, as it would be silently ignored.
+    """
+    align = preset_section(preset, "align", aligner)
+    project = preset_section(preset, "project", method)
+    align["options"] = aligner_table(align["aligner"], aligner_options, align["options"])
+    project["options"] |= _method_table(project["method"], method_options)
     if symmetrization is not None:
-        if "symmetrization" in parsed:
+        if any(_parse_option(text)[0] == ["symmetrization"] for text in aligner_options):
             raise ComponentError("give --symmetrization or --aligner-option symmetrization=...")
-        parsed["symmetrization"] = symmetrization
-    return registry.aligners.build(name, **parsed)
+        align["options"]["symmetrization"] = symmetrization
+    return {"align": align, "project": project}
 
 
-def _parse_option(text: str) -> tuple[str, Any]:
+def build_settings(settings: Mapping[str, Any]) -> tuple[Aligner, Projector]:
+    """The aligner and the projector of resolved ``[align]`` and ``[project]`` tables."""
+    align, project = settings["align"], settings["project"]
+    aligner = registry.aligners.build(align["aligner"], **align["options"])
+    return aligner, registry.projectors.build(project["method"], **project["options"])
+
+
+def aligner_table(name: str, options: Sequence[str], base: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` (the preset's options for aligner ``name``) with each ``KEY=VALUE`` set.
+
+    A dotted KEY sets one nested option (``members.simalign.layer=8``), a plain one replaces
+    the option whole (``members={eflomal={}}``: only that member). For the combined aligner
+    ``MEMBER.KEY`` is short for ``members.MEMBER.KEY``.
+    """
+    parsed = [_parse_option(text) for text in options]
+    members = {*base.get("members", {})}
+    members |= {m for keys, v in parsed if keys == ["members"] and isinstance(v, dict) for m in v}
+    declared = registry.aligners.options(name)
+    overrides, seen = [], set()
+    for keys, text in zip((keys for keys, _ in parsed), options, strict=True):
+        if name == "combined" and len(keys) > 1 and keys[0] in members and keys[0] not in declared:
+            keys = ["members", *keys]
+        key = ".".join(keys)
+        if key in seen:
+            raise ComponentError(f"--aligner-option {key} is given twice")
+        seen.add(key)
+        overrides.append(f"{key}={text.partition('=')[2]}")
+    try:
+        return apply_overrides(base, overrides)
+    except ValueError as error:
+        raise ComponentError(f"--aligner-option: {error}") from None
+
+
+def _parse_option(text: str) -> tuple[list[str], Any]:
     try:
         path, value = parse_override(text)
     except ValueError:
         raise ComponentError(
             f"--aligner-option {text!r} is not KEY=VALUE (e.g. stem_length=4)"
         ) from None
-    if len(path) != 1 or not path[0]:
-        raise ComponentError(f"--aligner-option {text!r}: KEY is one option name")
-    return path[0], value
+    if not all(path):
+        raise ComponentError(f"--aligner-option {text!r}: KEY is an option name or NAME.KEY")
+    return path, value
 
 
-def build_projector(method: str, given: Sequence[tuple[str, str, Any]]) -> Projector:
-    """The projector with the options given as ``(flag, option, value)``; ``None`` = not given.
-
-    An option the method does not declare is refused: it would be silently ignored.
-    """
+def _method_table(method: str, given: Sequence[tuple[str, str, Any]]) -> dict[str, Any]:
+    """The method options given as ``(flag, option, value)``; ``None`` = not given."""
     declared = registry.projectors.options(method)
     options: dict[str, Any] = {}
     for flag, option, value in given:
@@ -277,7 +347,7 @@ def build_projector(method: str, given: Sequence[tuple[str, str, Any]]) -> Proje
         if option not in declared:
             raise ComponentError(f"{flag} is not an option of --method {method}")
         options[option] = value
-    return registry.projectors.build(method, **options)
+    return options
 
 
 def _read_target(

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import xlner
-from xlner.config import FREE_TABLES, check_key, load_config, merge, parse_override
+from xlner.config import FREE_TABLES, check_key, merge, parse_override, read_toml
 from xlner.config import apply_overrides as apply_overrides  # re-exported for the pipeline's users
 from xlner.corpora import get_corpus
 from xlner.corpora.conll import write_conll
@@ -48,15 +48,18 @@ from xlner.pipeline.cache import (
 )
 from xlner.pipeline.records import Evaluation
 from xlner.pipeline.stages import Stage, StageError, build_stages
+from xlner.presets import DEFAULT_PRESET, REPLACED, preset_defaults, with_preset
 from xlner.signature import format_value, make_signature
 from xlner.types import TaggedSentence
 
-DEFAULTS: dict[str, Any] = {
+# Everything but the aligner and the projection method, which come from the preset.
+_BASE: dict[str, Any] = {
     "run": {"dir": "runs/default"},
+    "preset": DEFAULT_PRESET,
     "data": {"corpus": "", "lang": "", "pivot": "en", "split": "test", "limit": 0},
     "translate": {"translator": "nllb", "batch_size": 32, "options": {}},
     "tag": {"tagger": "spacy", "batch_size": 64, "options": {}},
-    "align": {"aligner": "eflomal", "options": {}, "extra": []},
+    "align": {"options": {}, "extra": []},
     "backtranslate": {
         "enabled": False,
         "translator": "nllb",
@@ -65,9 +68,12 @@ DEFAULTS: dict[str, Any] = {
         "min_similarity": 0.5,
         "align": {"aligner": "eflomal", "options": {}, "similar_words": 0.8},
     },
-    "project": {"method": "heuristic", "mode": "forward", "options": {}},
+    "project": {"mode": "forward", "options": {}},
     "evaluate": {"label_map": "none"},
 }
+# Every setting of a run and its default: the default preset's ``[align]`` and ``[project]``
+# filled in (configs/presets/default.toml).
+DEFAULTS: dict[str, Any] = with_preset(_BASE, {})
 _VERSIONED = ("eflomal", "torch", "transformers", "spacy", "numpy", "seqeval")
 
 Progress = Callable[[str, int, int], None]  # stage, batches done, batches total
@@ -78,13 +84,18 @@ Warn = Callable[[str], None]
 
 
 def load_run_config(path: str | Path | None, overrides: Sequence[str] = ()) -> dict[str, Any]:
-    """:data:`DEFAULTS`, then the TOML file, then the ``key=value`` overrides, checked.
+    """:data:`DEFAULTS`, then the TOML file, then the ``key=value`` overrides, checked; the
+    aligner and projection of the preset the config names (see :func:`resolve_config`).
 
     An override must name a key of :data:`DEFAULTS`, or under ``data`` a parameter of the
     chosen corpus (``data.pair`` for a corpus of language pairs); else a one-line ValueError
     suggests the nearest key. A missing ``data.lang``/``data.pivot`` is one too.
     """
-    config = load_config(path, overrides, DEFAULTS, free=(*FREE_TABLES, "data"))
+    file = read_toml(path) if path is not None else {}
+    # What the file and the overrides name (the preset, the components), their keys checked.
+    given = apply_overrides(file, overrides, DEFAULTS, free=(*FREE_TABLES, "data"))
+    defaults = preset_defaults(_BASE, given, given.get("preset", DEFAULT_PRESET))
+    config = apply_overrides(merge(defaults, file, replace=REPLACED), overrides)
     data_keys = [*DEFAULTS["data"], *_corpus_parameters(config["data"]["corpus"])]
     for text in overrides:
         keys, _ = parse_override(text)
@@ -94,6 +105,15 @@ def load_run_config(path: str | Path | None, overrides: Sequence[str] = ()) -> d
         if not config["data"].get(key):
             raise ValueError(f"the config needs data.{key}")
     return config
+
+
+def resolve_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """``config`` over :data:`DEFAULTS`, with the aligner and the projection of the preset it
+    names (``preset = "light"``; default: the default preset) where it names none of its own.
+
+    Resolving a resolved config changes nothing.
+    """
+    return with_preset(_BASE, config, config.get("preset", DEFAULT_PRESET))
 
 
 def _corpus_parameters(name: str) -> tuple[str, ...]:
@@ -196,7 +216,7 @@ def run_pipeline(
     :class:`~xlner.pipeline.cache.CacheWarning`). Raises
     :class:`~xlner.pipeline.cache.RunLocked` when another process runs in the directory.
     """
-    config = merge(DEFAULTS, config)
+    config = resolve_config(config)
     root = Path(run_dir or config["run"]["dir"])
     config["run"]["dir"] = str(root)  # where the stages put work files (eflomal's)
     data_path = Path(data_dir) if data_dir is not None else None

@@ -39,7 +39,9 @@ def align_stage(config: Mapping[str, Any], data_dir: Path | None) -> Stage:
     try:
         check_link_sets(aligner, projector)
     except ComponentError as error:
-        raise StageError(f"align.aligner: {error}") from None
+        # The projection may be the preset's, chosen for the preset's aligner.
+        hint = f"; set project.method (preset {config['preset']!r} chose {projector.name!r})"
+        raise StageError(f"align.aligner: {error}{hint}") from None
     names = projector.link_sets_used()
     settings: dict[str, Any] = {"aligner": aligner.signature(), "extra": specs}
     if names:  # only then, so that the cache of runs on plain links stays valid

@@ -1,0 +1,170 @@
+"""The shipped presets: what ``xlner project``, ``xlner run`` and ``xlner demo`` run by default.
+
+The tests that run the default preset use ``tiny_presets`` (conftest.py): the presets with a
+tiny local BERT in place of e5-small, so that they take seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from pipeline_fakes import make_config
+from typer.testing import CliRunner
+
+from xlner import presets
+from xlner.cli import app
+from xlner.pipeline.run import load_run_config, run_pipeline
+from xlner.presets import build_preset, describe_preset, load_preset, preset_names
+from xlner.project.corpus import signature_fields
+from xlner.registry import registry
+from xlner.signature import make_signature
+
+runner = CliRunner()
+
+
+def project(sample, tmp_path, *options: str) -> tuple[str, str]:
+    """``xlner project`` on the sample with ``options``: (its output, the file's signature)."""
+    source, gold = sample
+    out = tmp_path / "out.jsonl"
+    args = ["project", "--source", str(source), "--target", str(gold), "--target-conll"]
+    result = runner.invoke(app, [*args, "-o", str(out), "--format", "jsonl", *options])
+    assert result.exit_code == 0, result.output
+    return result.output, json.loads(out.read_text(encoding="utf-8").splitlines()[0])["signature"]
+
+
+def signature_of(preset: dict) -> str:
+    """The signature ``xlner project`` writes for a preset's tables."""
+    align, method = preset["align"], preset["project"]
+    aligner = registry.aligners.build(align["aligner"], **align["options"])
+    projector = registry.projectors.build(method["method"], **method["options"])
+    return make_signature(signature_fields(aligner, projector))
+
+
+# ---------------------------------------------------------------------------- xlner project
+
+
+def test_project_without_method_options_runs_the_default_preset(sample, tmp_path, tiny_presets):
+    output, signature = project(sample, tmp_path, "--evaluate")
+    assert signature == make_signature(signature_fields(*build_preset("default")))
+    assert signature in output  # printed under the scores
+    assert "align.method:combined" in signature and "project.method:match" in signature
+    assert "coverage:simalign.links:simalign" in signature
+    assert "coverage:intersection.links:intersection" in signature
+    assert "aligning 40 sentence pairs with combined" in output
+
+
+def test_project_with_the_light_preset(sample, tmp_path):
+    _, signature = project(sample, tmp_path, "--preset", "light")
+    assert signature == signature_of(load_preset("light"))
+    assert "align.method:eflomal" in signature and "project.method:heuristic" in signature
+    assert "simalign" not in signature
+
+
+def test_explicit_options_override_only_those_of_the_preset(sample, tmp_path, tiny_presets):
+    options = ["--aligner-option", "eflomal.stem_length=0", "--aligner-option"]
+    options += ["simalign.method=argmax", "--solver", "ilp"]
+    _, signature = project(sample, tmp_path, *options)
+    expected = presets.load_preset("default")  # with the tiny encoder
+    expected["align"]["options"]["members"]["eflomal"]["stem_length"] = 0
+    expected["align"]["options"]["members"]["simalign"]["method"] = "argmax"
+    expected["project"]["options"]["solver"] = "ilp"
+    assert signature == signature_of(expected)  # the preset's other settings kept
+    _, light = project(sample, tmp_path, "--preset", "light", "--aligner-option", "stem_length=2")
+    expected = load_preset("light")
+    expected["align"]["options"]["stem_length"] = 2
+    assert light == signature_of(expected)
+
+
+def test_another_component_takes_none_of_the_presets_options(sample, tmp_path, tiny_presets):
+    _, signature = project(sample, tmp_path, "--aligner", "eflomal", "--method", "heuristic")
+    plain = {"align": {"aligner": "eflomal", "options": {}}}
+    assert signature == signature_of(plain | {"project": {"method": "heuristic", "options": {}}})
+    # a members table given lists the members: eflomal alone, no encoder
+    only = ["--aligner-option", "members={eflomal={}}", "--method", "heuristic"]
+    _, signature = project(sample, tmp_path, *only)
+    assert "align.members:eflomal=" in signature and "simalign" not in signature
+
+
+def test_an_unknown_preset_is_one_line_through_the_entry_point(tmp_path):
+    args = ["project", "--source", "x.conll", "--target", "x.txt", "-o", str(tmp_path / "o")]
+    result = subprocess.run(
+        [sys.executable, "-m", "xlner", *args, "--preset", "fast"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert (
+        result.stderr == f"error: unknown preset 'fast'; choose from {', '.join(preset_names())}\n"
+    )
+
+
+def test_project_help_shows_every_presets_settings():
+    result = runner.invoke(app, ["project", "--help"], env={"COLUMNS": "2000"})
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    for name in preset_names():
+        assert f"{name}: {describe_preset(name)}" in text
+    default = load_preset("default")
+    assert default["project"]["options"]["score"] in describe_preset("default")
+    for member in default["align"]["options"]["members"].values():
+        for key, value in member.items():
+            assert f"{key} = " in text and str(value).lower() in text.lower()
+
+
+def test_a_preset_of_the_wrong_aligner_says_which_projection_it_chose(tmp_path):
+    args = ["project", "--source", "x.conll", "--target", "x.txt", "-o", str(tmp_path / "o")]
+    result = runner.invoke(app, [*args, "--aligner", "eflomal"])
+    assert result.exit_code == 2
+    assert "which aligner 'eflomal' does not provide" in result.output
+    assert "(--preset default chose match)" in result.output
+
+
+# ---------------------------------------------------------------------------- xlner run
+
+
+def _run_file(tmp_path, tables: str = "", top: str = "") -> str:
+    path = tmp_path / "run.toml"
+    path.write_text(f'{top}[data]\nlang = "lug"\n{tables}', encoding="utf-8")
+    return str(path)
+
+
+def test_run_config_defaults_to_the_default_preset(tmp_path):
+    default = load_preset("default")
+    config = load_run_config(_run_file(tmp_path))
+    assert config["preset"] == "default"
+    assert config["align"] == default["align"] | {"extra": []}
+    assert config["project"] == default["project"] | {"mode": "forward"}
+    light = load_run_config(_run_file(tmp_path), ["preset=light"])
+    assert light["align"] == load_preset("light")["align"] | {"extra": []}
+    assert light["project"] == load_preset("light")["project"] | {"mode": "forward"}
+
+
+def test_run_config_settings_override_the_presets(tmp_path):
+    default = load_preset("default")
+    members = default["align"]["options"]["members"]
+    config = load_run_config(_run_file(tmp_path), ["align.options.members.simalign.layer=8"])
+    assert config["align"]["options"]["members"] == members | {
+        "simalign": members["simalign"] | {"layer": 8}
+    }
+    named = load_run_config(_run_file(tmp_path, '[align]\naligner = "eflomal"\n'))
+    assert named["align"]["options"] == {}  # the preset's options were the combined aligner's
+    assert named["project"] == default["project"] | {"mode": "forward"}
+    one = "[align.options.members.eflomal]\nstem_length = 0\n"
+    config = load_run_config(_run_file(tmp_path, one))
+    assert config["align"]["options"]["members"] == {"eflomal": {"stem_length": 0}}
+    with pytest.raises(ValueError, match="unknown preset 'fast'; choose from default, light"):
+        load_run_config(_run_file(tmp_path, top='preset = "fast"\n'))
+
+
+def test_xlner_run_runs_the_default_preset(tmp_path, tiny_presets):
+    config = make_config(tmp_path)
+    del config["preset"], config["align"]  # the fakes' own; here the default preset's
+    result = run_pipeline(config)
+    fields = dict(field.split(":", 1) for field in result.signature.split("|"))
+    assert fields["align"] == "combined" and fields["project"] == "match"
+    assert "coverage:simalign" in fields["project.score"]
+    assert result.config["align"]["options"] == presets.load_preset("default")["align"]["options"]
