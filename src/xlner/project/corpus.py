@@ -306,13 +306,13 @@ def balanced_chunks(items: Iterable[T], size: int | None) -> Iterator[list[T]]:
         return
     chunk = list(islice(iterator, size))
     while chunk:
+        # Half a chunk is read ahead (no more, to hold at most one and a half chunks).
         ahead = list(islice(iterator, size // 2))
         if len(ahead) < size // 2:
             yield chunk + ahead  # the input ends within half a chunk
             return
-        following = ahead + list(islice(iterator, size - len(ahead)))
         yield chunk
-        chunk = following
+        chunk = ahead + list(islice(iterator, size - len(ahead)))
 
 
 def signature_fields(aligner: Aligner, projector: Projector) -> dict[str, Any]:
