@@ -9,10 +9,12 @@ import typer
 
 from xlner.align.symmetrize import METHODS
 from xlner.bench import europarl as europarl_bench
+from xlner.bench import project_scale as scale_bench
 from xlner.bench.report import write_json
 from xlner.cli.common import DataDir, fail, out, say
 from xlner.cli.tagger import BatchSize, Encoder, Epochs, FreezeEmbeddings, LearningRate
 from xlner.corpora import require
+from xlner.registry import ComponentError, registry
 from xlner.tagging.tagger import DEFAULT_ENCODER
 from xlner.tagging.training import TrainConfig
 
@@ -111,5 +113,68 @@ def model_transfer(
         export_dir=export_dir,
     )
     out.print(bench.format_results(result), highlight=False)
+    write_json(result, output)
+    say(f"wrote {output}")
+
+
+@app.command("project-scale")
+def project_scale(
+    data_dir: DataDir = None,
+    output: Annotated[
+        Path, typer.Option(help="Where to write the JSON results.")
+    ] = scale_bench.DEFAULT_OUTPUT,
+    sizes: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated corpus sizes in sentence pairs (MAFAND-MT en-swa repeated); "
+            "'' for none."
+        ),
+    ] = ",".join(map(str, scale_bench.SIZES)),
+    solvers: Annotated[
+        str, typer.Option(help="Comma-separated solvers for the long-pair rows; '' for none.")
+    ] = ",".join(scale_bench.SOLVERS),
+    long_tokens: Annotated[
+        int, typer.Option(help="Tokens of the long pair (Europarl-NER en-de joined).")
+    ] = scale_bench.LONG_TOKENS,
+    aligner_option: Annotated[
+        list[str] | None,
+        typer.Option(help="KEY=VALUE for eflomal in every row, as in xlner project."),
+    ] = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(help="Stop a row after this many seconds and estimate its time."),
+    ] = None,
+    work_dir: Annotated[
+        Path | None, typer.Option(help="Where the corpora are written (default: the system's).")
+    ] = None,
+) -> None:
+    """Peak memory and time of `xlner project` for growing corpora and one very long pair."""
+    try:
+        size_list = [int(size) for size in sizes.split(",") if size.strip()]
+    except ValueError:
+        fail(f"--sizes must be comma-separated whole numbers, not {sizes!r}")
+    if any(size < 1 for size in size_list):
+        fail(f"--sizes must be positive, not {sizes!r}")
+    solver_list = [name.strip() for name in solvers.split(",") if name.strip()]
+    try:
+        for name in solver_list:
+            registry.solvers.get(name)
+    except ComponentError as error:
+        fail(str(error))
+    if long_tokens < 1:
+        fail(f"--long-tokens must be positive, got {long_tokens}")
+    if time_limit is not None and time_limit <= 0:
+        fail(f"--time-limit must be positive, got {time_limit}")
+    result = scale_bench.run_project_scale(
+        data_dir,
+        sizes=size_list,
+        solvers=solver_list,
+        long_tokens=long_tokens,
+        aligner_options=aligner_option or [],
+        limit=time_limit,
+        work_dir=work_dir,
+        progress=say,
+    )
+    out.print(scale_bench.format_results(result), highlight=False)
     write_json(result, output)
     say(f"wrote {output}")

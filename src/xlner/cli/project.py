@@ -1,15 +1,17 @@
 """``xlner project``: project source entities onto target sentences.
 
-A thin layer over :func:`xlner.project.corpus.project_bitext`. The options of the projection
-methods have no defaults of their own here: each reads its default from the component
-(``registry.projectors.defaults``), and an option the chosen method does not declare is
+A thin layer over :func:`xlner.project.corpus.iter_project_bitext`: the corpus is streamed,
+read, aligned, projected and written ``--chunk-size`` sentence pairs at a time, so that memory
+stays flat whatever the size of the input (``--evaluate`` keeps only the spans). The options
+of the projection methods have no defaults of their own here: each reads its default from the
+component (``registry.projectors.defaults``), and an option the chosen method does not declare is
 refused rather than ignored. Every setting is checked before any file is read or any
 alignment runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -30,23 +32,25 @@ from xlner.cli.common import (
 )
 from xlner.cli.tagger import build_source_tagger, source_signature, tag_source
 from xlner.config import apply_overrides, parse_override
-from xlner.corpora.base import require_sentences
-from xlner.corpora.bitext import read_bitext, read_sentences
-from xlner.corpora.conll import read_conll
+from xlner.corpora.base import require_first
+from xlner.corpora.bitext import iter_sentences, read_bitext
+from xlner.corpora.conll import iter_conll
 from xlner.evaluate import evaluate_spans, format_scores
 from xlner.presets import DEFAULT_PRESET, describe_preset, load_preset, preset_names, preset_section
 from xlner.project.base import Projector
 from xlner.project.corpus import (
+    CHUNK_SIZE,
+    ParallelError,
     ProjectedSentence,
     check_link_sets,
-    check_parallel,
-    project_bitext,
+    iter_project_bitext,
+    parallel,
     signature_fields,
 )
-from xlner.project.writers import write_projected_conll, write_projected_jsonl
+from xlner.project.writers import write_projected_conll, write_projected_pairs_jsonl
 from xlner.registry import ComponentError, registry
 from xlner.signature import make_signature
-from xlner.types import TaggedSentence, Tokens
+from xlner.types import Span, TaggedSentence, Tokens
 
 _HEURISTIC = registry.projectors.defaults("heuristic")
 _MATCH = registry.projectors.defaults("match")
@@ -55,6 +59,10 @@ _EFLOMAL = registry.aligners.defaults("eflomal")
 _PRESET = load_preset(DEFAULT_PRESET)
 # The help of --preset: every preset with its settings, read from its file.
 _PRESETS_HELP = "; ".join(f"{name}: {describe_preset(name)}" for name in preset_names())
+
+
+# A gold target sentence as --evaluate keeps it: its spans and its length in tokens.
+Gold = tuple[list[Span], int]
 
 
 class OutputFormat(StrEnum):
@@ -192,12 +200,20 @@ def project(
             "zero_shot=true (xlner); repeatable."
         ),
     ] = None,
+    chunk_size: Annotated[
+        int,
+        typer.Option(
+            help="Sentence pairs read, aligned and written together: memory grows with it, "
+            "and eflomal learns from each chunk alone (with the extra bitext), so keep it "
+            "large. A rest of less than half a chunk joins the last chunk."
+        ),
+    ] = CHUNK_SIZE,
 ) -> None:
     """Align source and target, project the source entities and write the tagged target."""
     inputs = {"--source": source, "--target": target, "--extra-source": extra_source}
     check_output_paths({"--output": output}, {**inputs, "--extra-target": extra_target})
     # Every setting is checked before any file is read or any alignment is run.
-    _check_settings(output, evaluate, target_conll, extra_source, extra_target)
+    _check_settings(output, evaluate, target_conll, extra_source, extra_target, chunk_size)
     table = label_map_table(label_map)
     # (flag, the option the projectors declare, value or None when not given)
     method_options = [
@@ -227,29 +243,56 @@ def project(
         source_tagger = build_source_tagger(tag, tag_option or [])
     except ComponentError as error:
         fail(str(error))
+    # The corpus is streamed: read, aligned, projected and written a chunk at a time.
+    gold: list[Gold] | None = [] if evaluate else None
     if source_tagger is not None:
         say(f"tagging {source} with {tag}")
-        src = tag_source(source, source_tagger)
+        sources = iter(tag_source(source, source_tagger))
     else:
-        src = require_sentences(read_conll(source, scheme.value), source)
-    gold, tokens = _read_target(target, target_conll, scheme.value)
-    require_sentences(tokens, target)
-    try:
-        check_parallel(src, tokens)
-    except ValueError as error:
-        fail(f"{source} and {target}: {error}")
+        sources = require_first(iter_conll(source, scheme.value), source)
+    targets = require_first(_iter_target(target, target_conll, scheme.value, gold), target)
     extra = _read_extra(extra_source, extra_target)
-    say(f"aligning {len(src)} sentence pairs with {backend.name} (+{len(extra)} extra)")
-    projected = project_bitext(src, tokens, backend, projector, extra_bitext=extra)
 
+    def announce(first: int, count: int) -> None:
+        say(
+            f"aligning sentence pairs {first + 1}-{first + count} with {backend.name} "
+            f"(+{len(extra)} extra)"
+        )
+
+    stream = iter_project_bitext(
+        parallel(sources, targets), backend, projector, extra, chunk_size, announce
+    )
     signature = make_signature(
         source_signature(source_tagger), signature_fields(backend, projector)
     )
-    _write(output, output_format, src, projected, signature)
-    n_entities = sum(len(s.projected) for s in projected)
-    say(f"projected {n_entities} entities onto {len(projected)} sentences: wrote {output}")
-    if evaluate and gold is not None:
-        _print_scores(gold, projected, table, f"{signature}|labels:{label_map}")
+    tally = _Tally(keep=evaluate)
+    try:
+        _write(output, output_format, tally.count(stream), signature)
+    except ParallelError as error:
+        fail(f"{source} and {target}: {error}")
+    say(f"projected {tally.entities} entities onto {tally.sentences} sentences: wrote {output}")
+    if gold is not None:
+        _print_scores(gold, tally.predicted, table, f"{signature}|labels:{label_map}")
+
+
+class _Tally:
+    """Counts what passes on its way to the writer, and keeps the spans for ``--evaluate``."""
+
+    def __init__(self, keep: bool) -> None:
+        self.keep = keep
+        self.sentences = 0
+        self.entities = 0
+        self.predicted: list[list[Span]] = []
+
+    def count(
+        self, stream: Iterable[tuple[TaggedSentence, ProjectedSentence]]
+    ) -> Iterator[tuple[TaggedSentence, ProjectedSentence]]:
+        for source, projected in stream:
+            self.sentences += 1
+            self.entities += len(projected.projected)
+            if self.keep:
+                self.predicted.append([p.span for p in projected.projected])
+            yield source, projected
 
 
 def _check_settings(
@@ -258,6 +301,7 @@ def _check_settings(
     target_conll: bool,
     extra_source: Path | None,
     extra_target: Path | None,
+    chunk_size: int,
 ) -> None:
     """The settings that need no component: refused before anything is read or aligned."""
     if output.is_dir():
@@ -266,6 +310,8 @@ def _check_settings(
         fail("--evaluate needs a token-per-line target with tags (--target-conll)")
     if (extra_source is None) != (extra_target is None):
         fail("--extra-source and --extra-target go together")
+    if chunk_size < 1:
+        fail(f"--chunk-size must be at least 1, got {chunk_size}")
 
 
 def resolve_settings(
@@ -350,13 +396,15 @@ def _method_table(method: str, given: Sequence[tuple[str, str, Any]]) -> dict[st
     return options
 
 
-def _read_target(
-    path: Path, conll: bool, scheme: str
-) -> tuple[list[TaggedSentence] | None, list[Tokens]]:
-    if conll:
-        gold = read_conll(path, scheme)
-        return gold, [s.tokens for s in gold]
-    return None, read_sentences(path)
+def _iter_target(path: Path, conll: bool, scheme: str, gold: list[Gold] | None) -> Iterator[Tokens]:
+    """The target's tokens; with ``gold``, each sentence's spans and length are kept there."""
+    if not conll:
+        yield from iter_sentences(path)
+        return
+    for sentence in iter_conll(path, scheme):
+        if gold is not None:
+            gold.append((sentence.spans, len(sentence.tokens)))
+        yield sentence.tokens
 
 
 def _read_extra(source: Path | None, target: Path | None) -> list[tuple[Tokens, Tokens]]:
@@ -369,26 +417,20 @@ def _read_extra(source: Path | None, target: Path | None) -> list[tuple[Tokens, 
 def _write(
     output: Path,
     output_format: OutputFormat,
-    source: Sequence[TaggedSentence],
-    projected: Sequence[ProjectedSentence],
+    pairs: Iterable[tuple[TaggedSentence, ProjectedSentence]],
     signature: str,
 ) -> None:
     if output_format is OutputFormat.jsonl:
-        write_projected_jsonl(output, source, projected, signature)
+        write_projected_pairs_jsonl(output, pairs, signature)
     else:
-        write_projected_conll(output, projected)
+        write_projected_conll(output, (projected for _, projected in pairs))
 
 
 def _print_scores(
-    gold: Sequence[TaggedSentence],
-    projected: Sequence[ProjectedSentence],
+    gold: Sequence[Gold],
+    predicted: Sequence[Sequence[Span]],
     table: Mapping[str, str | None],
     signature: str,
 ) -> None:
-    scores = evaluate_spans(
-        [g.spans for g in gold],
-        [[p.span for p in s.projected] for s in projected],
-        [len(g.tokens) for g in gold],
-        table,
-    )
+    scores = evaluate_spans([spans for spans, _ in gold], predicted, [n for _, n in gold], table)
     out.print(f"{format_scores(scores)}\n{signature}", highlight=False)

@@ -28,11 +28,11 @@ from xlner.cli.common import (
     step_updater,
     warn,
 )
-from xlner.cli.project import DEFAULT_ALIGNER, DEFAULT_METHOD
 from xlner.errors import InputError
 from xlner.export import FORMATS
 from xlner.pipeline.cache import RunLocked, run_lock
 from xlner.pipeline.stages.base import StageError, build_component
+from xlner.presets import load_preset
 from xlner.project.corpus import check_link_sets, signature_fields
 from xlner.registry import Catalogue, ComponentError, registry
 from xlner.signature import make_signature
@@ -46,6 +46,12 @@ from xlner.silver import (
 )
 from xlner.silver.bitext import BitextPair, bitext_corpora, languages_of
 from xlner.silver.exclude import Exclusion, from_corpus, from_file
+
+# Until silver reads whole presets, its aligner and projector are the light preset's names
+# (eflomal + heuristic); their options come from --aligner-option/--method-option.
+_LIGHT = load_preset("light")
+DEFAULT_ALIGNER = _LIGHT["align"]["aligner"]
+DEFAULT_METHOD = _LIGHT["project"]["method"]
 
 # The source tagger: a trained xlner tagger (the English CoNLL-2003 one), by name.
 DEFAULT_TAGGER = "xlner"

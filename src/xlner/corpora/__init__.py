@@ -29,7 +29,14 @@ from xlner.corpora.base import (
     require,
     resolve_data_dir,
 )
-from xlner.corpora.bitext import read_bitext, read_sentences, write_bitext, write_sentences
+from xlner.corpora.bitext import (
+    iter_bitext,
+    iter_sentences,
+    read_bitext,
+    read_sentences,
+    write_bitext,
+    write_sentences,
+)
 from xlner.corpora.conll import detect_scheme, iter_conll, read_conll, write_conll
 from xlner.corpora.fetch import FetchError, fetch
 from xlner.corpora.parallel_tsv import (
@@ -59,6 +66,8 @@ __all__ = [
     "iter_conll",
     "list_corpora",
     "load_parallel",
+    "iter_bitext",
+    "iter_sentences",
     "read_bitext",
     "read_conll",
     "read_parallel_tsv",

@@ -22,6 +22,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from io import BufferedReader
+from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar, TypeVar
 
@@ -109,8 +110,20 @@ def require_sentences(sentences: list[T], path: str | Path) -> list[T]:
     A command given an empty or blank-only file would otherwise succeed with an empty result.
     """
     if not sentences:
-        raise InputError(path, None, "no sentence: the file is empty or has only blank lines")
+        raise InputError(path, None, _NO_SENTENCE)
     return sentences
+
+
+def require_first(sentences: Iterable[T], path: str | Path) -> Iterator[T]:
+    """:func:`require_sentences` for a stream: the first sentence is read at once (an
+    :class:`InputError` naming ``path`` when there is none), the others when asked for."""
+    iterator = iter(sentences)
+    for first in iterator:
+        return chain([first], iterator)
+    raise InputError(path, None, _NO_SENTENCE)
+
+
+_NO_SENTENCE = "no sentence: the file is empty or has only blank lines"
 
 
 # ---------------------------------------------------------------------------- named corpora

@@ -44,19 +44,26 @@ def read_sentences(path: str | Path, *, allow_empty: bool = False) -> list[Token
 def read_bitext(
     source: str | Path, target: str | Path, *, allow_empty: bool = False
 ) -> list[tuple[Tokens, Tokens]]:
-    """Read two line-parallel files into ``(source_tokens, target_tokens)`` pairs.
+    """Read two line-parallel files into ``(source_tokens, target_tokens)`` pairs; see
+    :func:`iter_bitext`."""
+    return list(iter_bitext(source, target, allow_empty=allow_empty))
+
+
+def iter_bitext(
+    source: str | Path, target: str | Path, *, allow_empty: bool = False
+) -> Iterator[tuple[Tokens, Tokens]]:
+    """Yield the ``(source_tokens, target_tokens)`` pairs of two line-parallel files.
 
     Raises :class:`~xlner.errors.InputError` when the files have different numbers of lines
-    (naming both files and both counts) or, unless ``allow_empty``, at an empty line.
+    (naming both files and both counts) or, unless ``allow_empty``, at an empty line. When
+    reading stops at a difference in length, the pairs before it have been yielded.
     """
-    pairs: list[tuple[Tokens, Tokens]] = []
     left = iter_sentences(source, allow_empty=allow_empty)
     right = iter_sentences(target, allow_empty=allow_empty)
     for src, tgt in zip_longest(left, right):
         if src is None or tgt is None:
             _raise_length_mismatch(source, target)
-        pairs.append((src, tgt))
-    return pairs
+        yield src, tgt
 
 
 def _raise_length_mismatch(source: str | Path, target: str | Path) -> None:

@@ -8,6 +8,7 @@ normalised; writing produces IOB2 unless asked for another scheme.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -69,10 +70,11 @@ def iter_conll(
     """Yield the sentences of a token-per-line file as tokens with IOB2-normalised spans.
 
     ``scheme`` is the scheme the file is written in: ``"iob1"``, ``"iob2"``, ``"bioes"`` or
-    ``"auto"`` (see :func:`detect_scheme`; the whole file is read before the first sentence
-    is yielded). The tag is taken from ``tag_column`` (the last one by default), the token
-    from ``token_column``. Columns are split with ``str.split()``, so tabs, spaces and other
-    Unicode whitespace such as U+00A0 all separate columns.
+    ``"auto"`` (see :func:`detect_scheme`; the whole file is read once for it before the
+    first sentence is yielded, and held in memory only when it is not a regular file, such
+    as a pipe, which cannot be read twice). The tag is taken from ``tag_column`` (the last
+    one by default), the token from ``token_column``. Columns are split with ``str.split()``,
+    so tabs, spaces and other Unicode whitespace such as U+00A0 all separate columns.
 
     Problems raise :class:`~xlner.errors.InputError` with the file and 1-based line: bytes
     that are not UTF-8, a line with one column, a line whose column count differs from the
@@ -103,7 +105,11 @@ def _iter_sentences(
 ) -> Iterator[TaggedSentence]:
     repairs = _Repairs()
     raw = _iter_raw(path, token_column, tag_column, repair, repairs)
-    if scheme == "auto":
+    if scheme == "auto" and os.path.isfile(path):
+        # Read twice, once for the scheme, so that memory holds one sentence, not the file.
+        first = _iter_raw(path, token_column, tag_column, repair, _Repairs())
+        scheme = detect_scheme(sentence.tags for sentence in first)
+    elif scheme == "auto":  # a pipe can be read once only
         buffered = list(raw)
         scheme = detect_scheme(sentence.tags for sentence in buffered)
         raw = iter(buffered)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -14,19 +14,28 @@ from xlner.tags import spans_to_tags
 from xlner.types import TaggedSentence
 
 
-def write_projected_conll(path: Path, projected: Sequence[ProjectedSentence]) -> None:
-    write_conll(path, [sentence.tagged() for sentence in projected], sep="\t")
+def write_projected_conll(path: Path, projected: Iterable[ProjectedSentence]) -> None:
+    """Token-per-line, one sentence at a time: ``projected`` may be a stream."""
+    write_conll(path, (sentence.tagged() for sentence in projected), sep="\t")
 
 
 def write_projected_jsonl(
     path: Path,
-    source: Sequence[TaggedSentence],
-    projected: Sequence[ProjectedSentence],
+    source: Iterable[TaggedSentence],
+    projected: Iterable[ProjectedSentence],
     signature: str,
 ) -> None:
     """One JSON object per sentence: tokens, tags, and each projected span with its source."""
+    write_projected_pairs_jsonl(path, zip(source, projected, strict=True), signature)
+
+
+def write_projected_pairs_jsonl(
+    path: Path, pairs: Iterable[tuple[TaggedSentence, ProjectedSentence]], signature: str
+) -> None:
+    """:func:`write_projected_jsonl` for a stream of ``(source, projected)`` pairs, as
+    :func:`~xlner.project.corpus.iter_project_bitext` yields them."""
     with atomic_write(path) as out:
-        for index, (src, sentence) in enumerate(zip(source, projected, strict=True)):
+        for index, (src, sentence) in enumerate(pairs):
             out.write(json.dumps(_record(index, src, sentence, signature), ensure_ascii=False))
             out.write("\n")
 

@@ -18,6 +18,13 @@ from xlner.types import Link, Span, Tokens
 
 # Punctuation that never occurs inside a name when it stands as a token of its own.
 DEFAULT_BARRIERS = ',;:!?()[]{}"“”„«»‹›'
+# The longest n-gram ``max_len_ratio`` may ask for. 1.5 x the longest entity of Europarl-NER
+# (41 tokens) fits; a source "entity" of hundreds of tokens would otherwise start hundreds of
+# candidates at every word of the target sentence.
+MAX_RATIO_LENGTH = 64
+# Above this many entity x candidate cells (32 MB a float matrix) a sentence keeps only the
+# candidates that hold a target word aligned to an entity word (see ``near_aligned``).
+MAX_SCORE_CELLS = 1 << 22
 
 
 @dataclass(frozen=True, order=True)
@@ -112,6 +119,26 @@ def aligned_window(
     return max(min(targets) - margin, 0), min(max(targets) + 1 + margin, n_target)
 
 
+def near_aligned(
+    candidates: Sequence[Candidate],
+    source_spans: Sequence[Span],
+    links: Iterable[Link],
+    n_target: int,
+) -> list[Candidate]:
+    """The candidates that hold at least one target word aligned to a word of an entity.
+
+    The others get no link from any entity: under the alignment and coverage scores they
+    score 0, so no solver without a lower bound would choose them anyway.
+    """
+    entity_words = {i for span in source_spans for i in span.indices}
+    aligned = np.zeros(n_target, dtype=np.int64)
+    for link in links:
+        if link.src in entity_words and 0 <= link.tgt < n_target:
+            aligned[link.tgt] = 1
+    counts = np.concatenate([[0], np.cumsum(aligned)])
+    return [c for c in candidates if counts[c.end] > counts[c.start]]
+
+
 def ngram_arrays(
     n_tokens: int, max_len: int, lo: int = 0, hi: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -166,7 +193,12 @@ class CandidateExtractor:
             raise ValueError(f"max_len_ratio must be non-negative, got {self.max_len_ratio}")
 
     def longest(self, source_spans: Sequence[Span] = ()) -> int:
-        """The longest n-gram for these source entities."""
+        """The longest n-gram for these source entities (at most :data:`MAX_RATIO_LENGTH`
+        where ``max_len_ratio`` asks for more, see :meth:`wanted`)."""
+        return max(self.max_len, min(self.wanted(source_spans), MAX_RATIO_LENGTH))
+
+    def wanted(self, source_spans: Sequence[Span] = ()) -> int:
+        """The longest n-gram ``max_len`` and ``max_len_ratio`` ask for, before the cap."""
         if self.max_len_ratio <= 0 or not source_spans:
             return self.max_len
         entity = max(len(span) for span in source_spans)

@@ -9,6 +9,7 @@ limited number of times. The pieces are exchangeable: a :class:`CandidateExtract
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -16,7 +17,14 @@ from typing import Any
 
 from xlner.project.base import Projector
 from xlner.project.links import named_link_sets
-from xlner.project.match.candidates import CandidateExtractor, PunctuationRule
+from xlner.project.match.candidates import (
+    MAX_RATIO_LENGTH,
+    MAX_SCORE_CELLS,
+    Candidate,
+    CandidateExtractor,
+    PunctuationRule,
+    near_aligned,
+)
 from xlner.project.match.scores import (
     CachedTagger,
     FusionScore,
@@ -30,6 +38,8 @@ from xlner.project.match.solvers import Limit, Solver
 from xlner.project.match.solvers.ilp import OverlapForm
 from xlner.registry import registry
 from xlner.types import Link, ProjectedSpan, Span, Tokens
+
+logger = logging.getLogger(__name__)
 
 
 class MatchProjector(Projector):
@@ -88,9 +98,25 @@ class MatchProjector(Projector):
     ) -> MatchContext:
         """The candidates and everything the scores need for one sentence pair."""
         extra = self.tagger.spans(target_tokens) if self.tagger_candidates and self.tagger else []
+        if self.candidates.wanted(source_spans) > MAX_RATIO_LENGTH:
+            self._capped(
+                "length",
+                f"candidates of at most {MAX_RATIO_LENGTH} words, not the "
+                f"{self.candidates.wanted(source_spans)} that max_len_ratio asks for",
+            )
         candidates = self.candidates.extract(
             target_tokens, source_spans, links, extra, source_tokens=source_tokens
         )
+        if len(source_spans) * len(candidates) > MAX_SCORE_CELLS:
+            every_link = [x for part in [links, *named_link_sets(links).values()] for x in part]
+            near = near_aligned(candidates, source_spans, every_link, len(target_tokens))
+            self._capped(
+                "cells",
+                f"{len(source_spans)} entities x {len(candidates)} candidates are more than "
+                f"{MAX_SCORE_CELLS} score cells: kept the {len(near)} candidates that hold a word "
+                "aligned to an entity",
+            )
+            candidates = sorted(set(near) | {Candidate(s.start, s.end) for s in extra})
         probs = self.tagger.proba(target_tokens) if self.tagger is not None else None
         labels = self.tagger.labels if self.tagger is not None else None
         return MatchContext(
@@ -103,6 +129,18 @@ class MatchProjector(Projector):
             labels,
             link_sets=named_link_sets(links),
         )
+
+    def _capped(self, kind: str, what: str) -> None:
+        """Count a capped sentence in ``stats``; warn about the first of each kind."""
+        key = f"capped:{kind}"
+        self.stats[key] += 1
+        if self.stats[key] == 1:
+            logger.warning(
+                "match projection of a long sentence pair: %s (later cases are counted in "
+                "the projector's stats[%r], without a warning)",
+                what,
+                key,
+            )
 
     def link_sets_used(self) -> set[str]:
         parts = self.score.scores if isinstance(self.score, FusionScore) else [self.score]

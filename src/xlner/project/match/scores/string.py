@@ -21,6 +21,7 @@ computed for all candidates at once from prefix sums over that one string.
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -63,25 +64,27 @@ def padded_with_bounds(words: Sequence[str]) -> tuple[str, np.ndarray]:
 def ngram_dice(
     entities: list[str], text: str, lo: np.ndarray, hi: np.ndarray, order: int
 ) -> np.ndarray:
-    """Dice over n-gram multisets between each entity and each substring ``text[lo:hi]``."""
-    n_grams = max(len(text) - order + 1, 0)
-    grams = [text[j : j + order] for j in range(n_grams)]
-    vocab = {g: i for i, g in enumerate(dict.fromkeys(grams))}
-    onehot = np.zeros((n_grams, len(vocab)))
-    onehot[np.arange(n_grams), [vocab[g] for g in grams]] = 1.0
-    prefix = np.vstack([np.zeros((1, len(vocab))), onehot.cumsum(0)])
-    grams_end = np.maximum(hi - order + 1, lo)
-    cand_counts = prefix[grams_end] - prefix[lo]
+    """Dice over n-gram multisets between each entity and each substring ``text[lo:hi]``.
+
+    Only an entity's own n-grams can be shared, so each is counted inside every candidate
+    from its positions in ``text``: memory grows with the candidates, not with candidates x
+    the sentence's n-gram vocabulary (which a sentence of thousands of words cannot hold).
+    """
+    positions: dict[str, list[int]] = {}
+    for j in range(max(len(text) - order + 1, 0)):
+        positions.setdefault(text[j : j + order], []).append(j)
+    grams_end = np.maximum(hi - order + 1, lo)  # an n-gram inside starts before this
     cand_total = (grams_end - lo).astype(np.float64)
-    ent_counts = np.zeros((len(entities), len(vocab)))
+    shared = np.zeros((len(entities), len(lo)))
     ent_total = np.zeros(len(entities))
     for row, ent in enumerate(entities):
-        ent_grams = [ent[j : j + order] for j in range(len(ent) - order + 1)]
-        ent_total[row] = len(ent_grams)
-        for g in ent_grams:
-            if g in vocab:
-                ent_counts[row, vocab[g]] += 1
-    shared = np.minimum(ent_counts[:, None, :], cand_counts[None, :, :]).sum(-1)
+        ent_grams = Counter(ent[j : j + order] for j in range(len(ent) - order + 1))
+        ent_total[row] = sum(ent_grams.values())
+        for gram, count in ent_grams.items():
+            if gram in positions:
+                found = np.asarray(positions[gram])
+                inside = np.searchsorted(found, grams_end) - np.searchsorted(found, lo)
+                shared[row] += np.minimum(count, inside)
     total = ent_total[:, None] + cand_total[None, :]
     return np.divide(2 * shared, total, out=np.zeros_like(shared), where=total > 0)
 

@@ -103,11 +103,6 @@ class Solver(ABC):
         return {"solver": self.name, "limit": c.limit, "n": c.n, "threshold": c.threshold}
 
 
-def overlap_matrix(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Boolean matrix: do candidates i and j share a word (True on the diagonal)."""
-    return (starts[:, None] < ends[None, :]) & (starts[None, :] < ends[:, None])
-
-
 def objective(scores: np.ndarray, pairs: Sequence[tuple[int, int]]) -> float:
     return float(sum(scores[e, c] for e, c in pairs))
 

@@ -44,7 +44,6 @@ from xlner.project.match.solvers.base import (
     Solver,
     feasible_counts,
     objective,
-    overlap_matrix,
 )
 from xlner.project.match.solvers.dp import interval_schedule
 from xlner.project.match.solvers.greedy import greedy_pairs
@@ -55,14 +54,34 @@ OverlapForm = Literal["pairwise", "clique"]
 
 def pairwise_rows(starts: np.ndarray, ends: np.ndarray) -> sparse.csr_matrix:
     """Rows over candidates: one per overlapping pair, one per candidate overlapping none."""
-    overlap = overlap_matrix(starts, ends)
-    first, second = np.nonzero(np.triu(overlap, k=1))
-    alone = np.flatnonzero(overlap.sum(axis=1) == 1)
+    first, second = overlapping_pairs(starts, ends)
+    counts = np.bincount(np.concatenate([first, second]), minlength=len(starts))
+    alone = np.flatnonzero(counts == 0)
     pair_ids = np.arange(len(first))
     n_rows = len(first) + len(alone)
     rows = np.concatenate([pair_ids, pair_ids, np.arange(len(first), n_rows)])
     cols = np.concatenate([first, second, alone])
     return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_rows, len(starts)))
+
+
+def overlapping_pairs(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Indices ``(i, j)``, ``i < j``, of the candidates that share a word, in row-major order.
+
+    The pairs in the order of ``np.nonzero`` over the upper triangle of the candidates'
+    overlap matrix, without that quadratic matrix: a long sentence has tens of thousands of
+    candidates, but each overlaps only the few that start inside it.
+    """
+    order = np.lexsort((ends, starts))
+    sorted_starts, sorted_ends = starts[order], ends[order]
+    # In start order, candidate p overlaps exactly the later ones that start before it ends.
+    stop = np.searchsorted(sorted_starts, sorted_ends, side="left")
+    later = np.maximum(stop - np.arange(len(order)) - 1, 0)
+    p = np.repeat(np.arange(len(order)), later)
+    q = p + 1 + (np.arange(len(p)) - np.repeat(np.cumsum(later) - later, later))
+    a, b = order[p], order[q]
+    first, second = np.minimum(a, b), np.maximum(a, b)
+    rank = np.lexsort((second, first))
+    return first[rank], second[rank]
 
 
 def clique_rows(starts: np.ndarray, ends: np.ndarray) -> sparse.csr_matrix:
@@ -78,18 +97,20 @@ def undominated(
 ) -> np.ndarray:
     """``allowed`` without the pairs a strictly nested candidate beats or ties for that entity."""
     n_words = int(ends.max(initial=0))
+    lengths = ends - starts
+    longest = int(lengths.max(initial=0))
     masked = np.where(allowed, scores, -np.inf)
-    table = np.full((scores.shape[0], n_words + 1, n_words + 1), -np.inf)
-    table[:, starts, ends] = masked
-    # best[:, s, t]: best allowed score of any candidate within words s .. t-1, built up by
-    # length from the two ranges one word shorter.
-    best = table.copy()
-    for length in range(2, int((ends - starts).max(initial=0)) + 1):
+    # best[:, s, k]: best allowed score of any candidate within words s .. s+k-1, built up by
+    # length from the two ranges one word shorter. Indexed by length rather than end, so that
+    # its size grows with the sentence times the longest candidate, not the sentence squared.
+    best = np.full((scores.shape[0], n_words + 1, longest + 1), -np.inf)
+    best[:, starts, lengths] = masked
+    for length in range(2, longest + 1):
         s = np.arange(n_words - length + 1)
-        t = s + length
-        best[:, s, t] = np.maximum(table[:, s, t], np.maximum(best[:, s + 1, t], best[:, s, t - 1]))
-    inner = np.maximum(best[:, starts + 1, ends], best[:, starts, ends - 1])
-    inner[:, ends - starts == 1] = -np.inf  # a one-word candidate contains no other
+        shorter = np.maximum(best[:, s + 1, length - 1], best[:, s, length - 1])
+        best[:, s, length] = np.maximum(best[:, s, length], shorter)
+    inner = np.maximum(best[:, starts + 1, lengths - 1], best[:, starts, lengths - 1])
+    inner[:, lengths == 1] = -np.inf  # a one-word candidate contains no other
     return allowed & ~(inner >= masked)
 
 
