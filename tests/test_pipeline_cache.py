@@ -217,6 +217,7 @@ def test_the_cli_prints_the_damaged_file_as_one_warning_line(tmp_path):
 def _toml(config):
     return "\n".join(
         [
+            f"preset = '{config['preset']}'",
             f"[run]\ndir = '{config['run']['dir']}'",
             f"[data]\ncorpus = 'conll'\npath = '{config['data']['path']}'\nlang = 'lug'",
             "[translate]\ntranslator = 'test-echo'\nbatch_size = 3",
