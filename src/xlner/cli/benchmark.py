@@ -9,8 +9,8 @@ import typer
 
 from xlner.align.symmetrize import METHODS
 from xlner.bench import europarl as europarl_bench
-from xlner.cli.common import DataDir, out, say
-from xlner.corpora.registry import require
+from xlner.cli.common import DataDir, fail, out, say
+from xlner.corpora.registry import CorpusNotFound, require
 
 app = typer.Typer(help="Benchmarks that print a table and write JSON.", no_args_is_help=True)
 
@@ -102,6 +102,60 @@ def model_transfer(
         progress=say,
         export_dir=export_dir,
     )
+    out.print(bench.format_table(result), highlight=False)
+    bench.write_json(result, output)
+    say(f"wrote {output}")
+
+
+@app.command("throughput")
+def throughput(
+    data_dir: DataDir = None,
+    output: Annotated[Path, typer.Option(help="Where to write the JSON results.")] = Path(
+        "results/throughput.json"
+    ),
+    parts: Annotated[
+        str, typer.Option(help="Comma-separated parts: simalign, tagging, training.")
+    ] = "simalign,tagging,training",
+    repeats: Annotated[int, typer.Option(min=1, help="Measurements per part and setting.")] = 2,
+    pairs: Annotated[
+        int, typer.Option(min=0, help="Europarl-NER sentence pairs a language (0: all 799).")
+    ] = 300,
+    sentences: Annotated[
+        int, typer.Option(min=0, help="CoNLL-2003 test sentences to tag (0: all 3,453).")
+    ] = 1000,
+    steps: Annotated[int, typer.Option(min=1, help="Training steps timed.")] = 10,
+    tagger: Annotated[
+        Path | None,
+        typer.Option(help="A trained tagger, for tagging F1 (default: an untrained one)."),
+    ] = None,
+) -> None:
+    """SimAlign, tagging and training throughput: the old settings against today's."""
+    from xlner.bench import throughput as bench
+    from xlner.tagging.tagger import META_FILE
+
+    chosen = parts.split(",")
+    unknown = [part for part in chosen if part not in bench.PARTS]
+    if unknown:
+        fail(f"unknown part {unknown[0]!r}; choose from {', '.join(bench.PARTS)}")
+    if tagger is not None and not (tagger / META_FILE).is_file():
+        fail(f"{tagger} is not a saved xlner tagger (no {META_FILE})")
+    needed = {"europarl-ner"} if "simalign" in chosen else set()
+    needed |= {"conll2003"} if {"tagging", "training"} & set(chosen) else set()
+    try:
+        roots = [require(name, data_dir) for name in sorted(needed)]  # one root holds them all
+    except CorpusNotFound as error:
+        fail(str(error))
+    settings = {
+        "data_dir": str(roots[0]),
+        "pairs": pairs,
+        "sentences": sentences,
+        "steps": steps,
+        "tagger": str(tagger) if tagger is not None else None,
+    }
+    try:
+        result = bench.run_throughput(settings, chosen, repeats, progress=say)
+    except bench.WorkerError as error:
+        fail(str(error))
     out.print(bench.format_table(result), highlight=False)
     bench.write_json(result, output)
     say(f"wrote {output}")

@@ -56,7 +56,15 @@ def train_tagger(
         stop_after=stop_after,
     )
     say(f"training {encoder} on {len(train_set)} sentences on {tagger.model.device}")
-    for record in fit(tagger, train_set, dev=dev, config=config, output_dir=output):
+    history = fit(
+        tagger,
+        train_set,
+        dev=dev,
+        config=config,
+        output_dir=output,
+        progress=lambda report: say(str(report)),
+    )
+    for record in history:
         out.print(record, highlight=False)
     say(f"tagger in {output}")
 
