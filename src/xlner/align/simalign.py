@@ -34,7 +34,7 @@ from scipy.optimize import linear_sum_assignment
 from threadpoolctl import threadpool_limits
 
 from xlner.align.base import Aligner, SentencePair, check_pairs, register_aligner
-from xlner.encoders.base import PRECISIONS, resolve_precision
+from xlner.encoders.base import check_precision, resolve_precision
 from xlner.types import Link, Tokens
 
 logger = logging.getLogger(__name__)
@@ -162,8 +162,6 @@ class SimAlignAligner(Aligner):
             raise ValueError(f"distortion must be in [0, 1], not {distortion}")
         if batch_size < 1 or max_length < 3:
             raise ValueError("batch_size must be >= 1 and max_length >= 3")
-        if precision not in PRECISIONS:
-            raise ValueError(f"unknown precision {precision!r}; choose one of {PRECISIONS}")
         if cache_size < 0:
             raise ValueError(f"cache_size must be >= 0, not {cache_size}")
         self.model = str(model)
@@ -173,7 +171,7 @@ class SimAlignAligner(Aligner):
         self.batch_size = batch_size
         self.device = device
         self.max_length = max_length
-        self.precision = precision
+        self.precision = check_precision(precision)
         self.cache_size = cache_size
         self._encoder: tuple[Any, Any] | None = None
         # Word vectors of the sentences embedded last, by token tuple (least recently used

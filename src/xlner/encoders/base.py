@@ -57,6 +57,13 @@ def load_encoder(name_or_path: str | Path, device: str | None = None) -> tuple[A
 PRECISIONS = ("auto", "float32", "bfloat16", "int8")
 
 
+def check_precision(precision: str, choices: tuple[str, ...] = PRECISIONS) -> str:
+    """``precision`` if it is one of ``choices``, else a ValueError naming them."""
+    if precision not in choices:
+        raise ValueError(f"unknown precision {precision!r}; choose one of {', '.join(choices)}")
+    return precision
+
+
 def cpu_capabilities() -> dict[str, Any]:
     """The CPU's name and instruction-set flags as torch sees them (empty on old torch)."""
     import torch
@@ -80,9 +87,7 @@ def resolve_precision(precision: str, device: str | None = None) -> str:
     """
     import torch
 
-    if precision not in PRECISIONS:
-        raise ValueError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
-    if precision != "auto":
+    if check_precision(precision) != "auto":
         return precision
     kind = torch.device(device or default_device()).type
     if kind == "cuda":

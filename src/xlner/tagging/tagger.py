@@ -59,12 +59,9 @@ class TokenTagger:
         device: str | None = None,
         precision: str = "auto",
     ) -> None:
-        from xlner.encoders.base import default_device
+        from xlner.encoders.base import check_precision, default_device
 
-        if precision not in INFERENCE_PRECISIONS:
-            raise ValueError(
-                f"unknown precision {precision!r}; choose one of {', '.join(INFERENCE_PRECISIONS)}"
-            )
+        check_precision(precision, INFERENCE_PRECISIONS)
         if not tokenizer.is_fast:
             raise ValueError("the tagger needs a fast tokenizer (for word_ids)")
         for position, label in enumerate(labels):

@@ -31,8 +31,8 @@ from xlner.types import TaggedSentence
 logger = logging.getLogger(__name__)
 
 STATE_FILE = "state.json"
-GROUP_WINDOW = 50  # batches sorted by length together under ``group_by_length``
 CHECKPOINT_PREFIX = "checkpoint-"
+GROUP_WINDOW = 50  # batches sorted by length together under ``group_by_length``
 
 
 # Fields added after checkpoints were first written, with the value that changes nothing.
@@ -158,7 +158,8 @@ def fit(
             or (config.log_every and step % config.log_every == 0)
         ):
             rate = (step - first_step) / (time.perf_counter() - started)
-            report = TrainProgress(step, end_step, float(np.mean(running[-50:])), rate)
+            recent = float(np.mean(running[-(config.log_every or 50) :]))
+            report = TrainProgress(step, end_step, recent, rate)
             logger.info("%s", report)
             if progress is not None:
                 progress(report)
