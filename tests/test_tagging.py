@@ -234,7 +234,7 @@ def test_group_by_length_batches_cover_every_chunk_with_less_padding() -> None:
 
     rng = np.random.default_rng(0)
     chunks = [Chunk(i, 0, [1] * int(n), [0]) for i, n in enumerate(rng.integers(3, 120, 999))]
-    grouped, plain = TrainConfig(batch_size=8), TrainConfig(batch_size=8, group_by_length=False)
+    grouped, plain = TrainConfig(batch_size=8, group_by_length=True), TrainConfig(batch_size=8)
     batches = _epoch_batches(chunks, grouped, 0)
     assert sorted(i for b in batches for i in b) == list(range(999))
     assert len(batches) == 125 and all(1 <= len(b) <= 8 for b in batches)
@@ -250,9 +250,51 @@ def test_group_by_length_batches_cover_every_chunk_with_less_padding() -> None:
     assert widths != sorted(widths)
 
 
+def test_micro_batches_are_sorted_pieces_of_the_batch() -> None:
+    from xlner.tagging.tagger import Chunk
+    from xlner.tagging.training import _micro_batches
+
+    batch = [Chunk(i, 0, [1] * n, [0]) for i, n in enumerate([9, 3, 7, 1, 5])]
+    pieces = _micro_batches(batch, 2)
+    assert [[len(c.input_ids) for c in p] for p in pieces] == [[1, 3], [5, 7], [9]]
+    assert _micro_batches(batch, None) == [batch] == _micro_batches(batch, 5)
+
+
+def _without_dropout(tagger: TokenTagger) -> TokenTagger:
+    for module in tagger.model.modules():
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 0.0
+    return tagger
+
+
+def test_micro_batches_make_the_same_step_as_one_batch(tiny_encoder: Path) -> None:
+    from xlner.tagging.training import _train_step
+
+    data = _data()[:6]
+    labels = labels_from(data)
+    config = _config(bf16=False, max_grad_norm=0.0)
+    results = []
+    for micro in (None, 2):
+        tagger = _without_dropout(_tagger(tiny_encoder, labels))
+        chunks = tagger.chunks([s.tokens for s in data], [s.tags() for s in data])
+        tagger.model.eval()
+        with torch.no_grad():
+            reference = float(tagger.model(**tagger.collate(chunks)).loss)
+        # Plain SGD: the update is the gradient itself, so any mis-weighting would show.
+        optimizer = torch.optim.SGD(tagger.model.parameters(), lr=1.0)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
+        step_config = TrainConfig(**{**config.__dict__, "micro_batch_size": micro})
+        loss = _train_step(tagger, chunks, optimizer, scheduler, step_config, False)
+        assert loss == pytest.approx(reference, rel=1e-5)  # the model's own mean loss
+        results.append([p.detach().clone() for p in tagger.model.parameters()])
+    for one, micro in zip(*results, strict=True):
+        torch.testing.assert_close(one, micro, atol=1e-6, rtol=1e-4)
+
+
 def test_old_checkpoints_fingerprint_without_group_by_length() -> None:
     plain = TrainConfig(group_by_length=False).fingerprint(10, ["O"])
-    assert "group_by_length" not in plain
+    assert "group_by_length" not in plain and "micro_batch_size" not in plain
+    assert plain == TrainConfig(micro_batch_size=None).fingerprint(10, ["O"])
     assert TrainConfig(group_by_length=True).fingerprint(10, ["O"])["group_by_length"] is True
 
 

@@ -41,7 +41,7 @@ UNITS = {"simalign": "pairs/s", "tagging": "sentences/s", "training": "steps/s"}
 OLD_OPTIONS: dict[str, dict[str, Any]] = {
     "simalign": {"precision": "float32", "cache_size": 0},
     "tagging": {"precision": "float32"},
-    "training": {"bf16": False, "group_by_length": False},
+    "training": {"bf16": False, "micro_batch_size": None},
 }
 # The training run measured: the CPU setting of BENCHMARKS.md's model-transfer tagger.
 TRAINING: dict[str, Any] = {"batch_size": 32, "learning_rate": 1e-4, "freeze_embeddings": True}

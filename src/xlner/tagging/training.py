@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from xlner.tagging.tagger import Chunk, TokenTagger
+from xlner.tagging.tagger import IGNORE, Chunk, TokenTagger
 from xlner.types import TaggedSentence
 
 logger = logging.getLogger(__name__)
@@ -60,12 +60,17 @@ class TrainConfig:
     # Batches of chunks of similar length (shuffled, then sorted by length within windows of
     # GROUP_WINDOW batches, and the batches shuffled again): less padding, so a step costs
     # 2.6x less on a CPU (BENCHMARKS.md); each batch is still a random draw.
-    group_by_length: bool = True
+    group_by_length: bool = False
+    # Each batch runs as micro-batches of this many chunks of similar length, their gradients
+    # summed: the same optimizer step as one padded pass over the batch, with less padding.
+    micro_batch_size: int | None = 8
 
     def fingerprint(self, n_chunks: int, labels: Sequence[str]) -> dict[str, Any]:
         """Settings a resumed run must share with the run that wrote the checkpoint."""
         fields = asdict(self)
-        for volatile in ("checkpoint_every", "keep_checkpoints", "stop_after", "log_every"):
+        # micro_batch_size changes rounding and dropout draws only, not what a step learns.
+        volatile_fields = ("checkpoint_every", "keep_checkpoints", "stop_after", "log_every")
+        for volatile in (*volatile_fields, "micro_batch_size"):
             fields.pop(volatile)
         for added, off in _ADDED_FIELDS.items():  # so that older checkpoints still resume
             if fields[added] == off:
@@ -224,19 +229,40 @@ def _train_step(
     config: TrainConfig,
     use_bf16: bool,
 ) -> float:
+    """One optimizer step on ``batch``; returns its loss (mean over labelled subwords).
+
+    The batch runs as micro-batches of similar length whose gradients add up to the batch's:
+    the same step as one padded forward pass, with less padding to compute.
+    """
     import torch
 
     tagger.model.train()
-    inputs = tagger.collate(batch)
-    with torch.autocast(tagger.device_type, dtype=torch.bfloat16, enabled=use_bf16):
-        loss = tagger.model(**inputs).loss
-    loss.backward()
+    labelled = sum(label >= 0 for chunk in batch for label in chunk.labels or [])
+    total = 0.0
+    for part in _micro_batches(batch, config.micro_batch_size):
+        inputs = tagger.collate(part)
+        labels = inputs.pop("labels")
+        with torch.autocast(tagger.device_type, dtype=torch.bfloat16, enabled=use_bf16):
+            logits = tagger.model(**inputs).logits
+        loss = torch.nn.functional.cross_entropy(
+            logits.float().flatten(0, 1), labels.flatten(), ignore_index=IGNORE, reduction="sum"
+        )
+        (loss / labelled).backward()
+        total += float(loss.detach())
     if config.max_grad_norm:
         torch.nn.utils.clip_grad_norm_(tagger.model.parameters(), config.max_grad_norm)
     optimizer.step()
     scheduler.step()
     optimizer.zero_grad(set_to_none=True)
-    return float(loss.detach())
+    return total / labelled
+
+
+def _micro_batches(batch: list[Chunk], size: int | None) -> list[list[Chunk]]:
+    """``batch`` sorted by length and cut into pieces of ``size`` (one piece if None)."""
+    if not size or size >= len(batch):
+        return [batch]
+    ordered = sorted(batch, key=lambda chunk: len(chunk.input_ids))
+    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
 
 
 def bf16_training(tagger: TokenTagger) -> bool:
