@@ -10,7 +10,8 @@ import argparse
 from pathlib import Path
 
 from xlner.bench import europarl_mt
-from xlner.pipeline.run import apply_overrides
+from xlner.bench.report import write_json
+from xlner.pipeline.stages import StageError
 
 
 def main() -> None:
@@ -20,11 +21,14 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=Path("results/europarl_apertium.json"))
     parser.add_argument("overrides", nargs="*")
     args = parser.parse_args()
-    result = europarl_mt.run_europarl_mt(
-        args.data_dir, args.runs, overrides=apply_overrides({}, args.overrides), progress=print
-    )
-    print(europarl_mt.format_table(result))
-    europarl_mt.write_json(result, args.output)
+    try:
+        result = europarl_mt.run_europarl_mt(
+            args.data_dir, args.runs, overrides=args.overrides, progress=print
+        )
+    except (ValueError, StageError) as error:  # a bad setting: one line, no traceback
+        parser.exit(2, f"error: {error}\n")
+    print(europarl_mt.format_results(result))
+    write_json(result, args.output)
     print(f"wrote {args.output}")
 
 

@@ -11,7 +11,8 @@ import argparse
 from pathlib import Path
 
 from xlner.bench import masakhaner
-from xlner.pipeline.run import apply_overrides
+from xlner.bench.report import write_json
+from xlner.pipeline.stages import StageError
 
 
 def main() -> None:
@@ -22,15 +23,14 @@ def main() -> None:
     parser.add_argument("--languages", default=",".join(masakhaner.LANGUAGES))
     parser.add_argument("overrides", nargs="*")
     args = parser.parse_args()
-    result = masakhaner.run_masakhaner(
-        args.data_dir,
-        args.runs,
-        args.languages.split(","),
-        apply_overrides({}, args.overrides),
-        progress=print,
-    )
-    print(masakhaner.format_table(result))
-    masakhaner.write_json(result, args.output)
+    try:
+        result = masakhaner.run_masakhaner(
+            args.data_dir, args.runs, args.languages.split(","), args.overrides, progress=print
+        )
+    except (ValueError, StageError) as error:  # a bad setting: one line, no traceback
+        parser.exit(2, f"error: {error}\n")
+    print(masakhaner.format_results(result))
+    write_json(result, args.output)
     print(f"wrote {args.output}")
 
 

@@ -42,3 +42,15 @@ def require(shared_data: Path):
         return path
 
     return _require
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> tuple[Path, Path]:
+    """The built-in sample as files: English with tags, Spanish with tags."""
+    from xlner.corpora.conll import write_conll
+    from xlner.pipeline.sample import load_sample
+
+    english, spanish = load_sample()
+    write_conll(tmp_path / "en.conll", english)
+    write_conll(tmp_path / "es.conll", spanish)
+    return tmp_path / "en.conll", tmp_path / "es.conll"

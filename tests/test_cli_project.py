@@ -22,6 +22,8 @@ from xlner.types import Span, TaggedSentence
 
 runner = CliRunner()
 MISSING = ["--source", "missing.conll", "--target", "missing.txt", "-o", "out.conll"]
+COMBINED = ["--aligner", "combined", "--aligner-option"]
+EFLOMAL_ONLY = [*COMBINED, "members={eflomal={}}"]
 
 
 def refused(args: list[str], message: str) -> str:
@@ -72,10 +74,13 @@ def refused(args: list[str], message: str) -> str:
         # a link set the aligner cannot provide: refused before any alignment
         (
             ["--method", "match", "--score", "coverage:simalign"],
-            "the score reads link set 'simalign', which aligner 'eflomal' does not provide",
+            "'match' reads link set 'simalign', which aligner 'eflomal' does not provide",
         ),
         # aligners and their options
-        (["--aligner", "fastalign"], "unknown aligner 'fastalign'; choose from eflomal, simalign"),
+        (
+            ["--aligner", "fastalign"],
+            "unknown aligner 'fastalign'; choose from combined, eflomal, simalign",
+        ),
         (["--symmetrization", "bogus"], "unknown symmetrization 'bogus'"),
         (
             ["--aligner", "simalign", "--symmetrization", "intersection"],
@@ -97,6 +102,18 @@ def refused(args: list[str], message: str) -> str:
             ["--aligner", "simalign", "--aligner-option", "method=argmin"],
             "unknown SimAlign method 'argmin'",
         ),
+        # the combined aligner and the heuristic's named link set
+        (["--aligner", "combined"], "aligner 'combined' needs option 'members'"),
+        ([*COMBINED, "members={fast={}}"], "member 'fast': unknown aligner 'fast'"),
+        ([*COMBINED, "members={eflomal={stem=4}}"], "member 'eflomal': aligner 'eflomal' has no"),
+        ([*COMBINED, "members=eflomal"], "members must be a non-empty table"),
+        ([*EFLOMAL_ONLY, "--aligner-option", "primary=gdfa"], "primary 'gdfa' is none of its"),
+        ([*EFLOMAL_ONLY, "--symmetrization", "union"], "'combined' has no option 'symmetrization'"),
+        (
+            [*EFLOMAL_ONLY, "--links", "simalign"],
+            "projection method 'heuristic' reads link set 'simalign', which aligner 'combined'",
+        ),
+        ([*EFLOMAL_ONLY, "--method", "match", "--links", "union"], "--links is not an option of"),
         # settings that need no component
         (["--evaluate"], "--evaluate needs a token-per-line target with tags (--target-conll)"),
         (["--extra-source", "x.txt"], "--extra-source and --extra-target go together"),
@@ -110,15 +127,6 @@ def test_bad_options_are_refused_before_any_file_is_read(options, message):
 def test_output_directory_is_refused_before_any_work(tmp_path):
     args = ["--source", "missing.conll", "--target", "missing.txt", "-o", str(tmp_path)]
     refused(args, "is a directory")
-
-
-@pytest.fixture
-def sample(tmp_path):
-    """The built-in sample as files: English with tags, Spanish with tags."""
-    english, spanish = load_sample()
-    write_conll(tmp_path / "en.conll", english)
-    write_conll(tmp_path / "es.conll", spanish)
-    return tmp_path / "en.conll", tmp_path / "es.conll"
 
 
 def _signature(path):
@@ -219,7 +227,10 @@ class CapsTagger(SourceTagger):
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ("align.aligner=fastalign", "unknown aligner 'fastalign'; choose from eflomal, simalign"),
+        (
+            "align.aligner=fastalign",
+            "unknown aligner 'fastalign'; choose from combined, eflomal, simalign",
+        ),
         ("align.options={foo=1}", "aligner 'eflomal' has no option 'foo'; its options: symm"),
         ('align.options={symmetrization="bogus"}', "unknown symmetrization 'bogus'"),
         ("project.method=nope", "unknown projection method 'nope'; choose from heuristic"),

@@ -69,6 +69,7 @@ def test_options_are_read_from_the_constructors():
         "length_ratio": 0.8,
         "max_runs": None,
         "filter_single_run": False,
+        "links": None,
     }
     assert heuristic["length_ratio"] == HeuristicProjector().length_ratio
     match = registry.projectors.defaults("match")

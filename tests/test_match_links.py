@@ -174,13 +174,13 @@ def test_make_match_projector_new_options() -> None:
 def test_presets_and_labels() -> None:
     embedding = europarl.preset_projectors("embedding")
     heuristic = embedding["heuristic(s)"]
-    assert isinstance(heuristic, europarl.Setup) and heuristic.link_sets() == {"simalign"}
-    assert all(
-        europarl.SIMALIGN in europarl.Setup(p).link_sets()
-        for name, p in embedding.items()
-        if name != "heuristic(s)" and not isinstance(p, europarl.Setup)
-    )
-    match = [p for p in europarl.preset_projectors("match").values()]
+    assert isinstance(heuristic.projector, HeuristicProjector) and heuristic.links == "simalign"
+    assert all(europarl.SIMALIGN in setup.link_sets() for setup in embedding.values())
+    assert list(europarl.preset_projectors("all")) == [
+        *europarl.preset_projectors("heuristic"),
+        *europarl.preset_projectors("match"),
+    ]
+    match = [setup.projector for setup in europarl.preset_projectors("match").values()]
     assert all(isinstance(p, MatchProjector) for p in match)
     used = set().union(*(p.link_sets_used() for p in match))  # type: ignore[union-attr]
     assert used == {"intersection", "union"}
@@ -227,4 +227,8 @@ def test_run_europarl_with_link_set_rows(tmp_path: Path) -> None:
         ("eflomal/intersection,union", "iu"),
     }
     assert rows[("eflomal/intersection,union", "iu")]["f1"]["de"] == pytest.approx(100.0)
+    # eflomal got the benchmark's settings (configs/benchmarks/europarl.toml) and the update.
+    signature = rows[("eflomal/union", "heuristic")]["signature"]
+    assert "align.rel_iterations:0.25" in signature and "align.source_prefix_len:4" in signature
+    assert "align.n_iterations:auto" not in signature  # n_iterations=4 replaced the automatic
     assert len({r["signature"] for r in result["rows"]}) == len(rows)

@@ -6,126 +6,26 @@ import json
 from collections import Counter
 
 import pytest
+from pipeline_fakes import (
+    CALLS,
+    SENTENCES,
+    Crash,
+    EchoTranslator,
+    fresh_counters,
+    statuses,
+    write_corpus,
+)
+from pipeline_fakes import make_config as _config
 from typer.testing import CliRunner
 
-from xlner.align.base import Aligner, register_aligner
 from xlner.cli import app
-from xlner.corpora.conll import write_conll
+from xlner.config import apply_overrides, parse_override
 from xlner.pipeline.cache import stage_key
-from xlner.pipeline.run import apply_overrides, load_config, parse_override, run_pipeline
+from xlner.pipeline.run import load_run_config, run_pipeline
 from xlner.pipeline.stages import StageError
-from xlner.tagging.base import SourceTagger, register_tagger
-from xlner.translate.base import Translator, register_translator
-from xlner.types import Link, Span, TaggedSentence
+from xlner.types import Span
 
-CALLS: Counter[str] = Counter()
-
-
-class Crash(BaseException):
-    """Stands for the process being killed: not an Exception, so nothing catches it."""
-
-
-@register_translator("test-echo")
-class EchoTranslator(Translator):
-    """Returns each sentence as its own translation; ``DROP`` loses a line, ``EMPTY`` is empty.
-
-    ``crash_at`` raises :class:`Crash` on that call (counted over all instances).
-    """
-
-    name = "test-echo"
-    crash_at: int | None = None
-
-    def __init__(self, batch_size: int = 3) -> None:
-        self.batch_size = batch_size
-
-    def translate_batch(self, sentences, src_lang, tgt_lang):
-        CALLS["translate"] += 1
-        if EchoTranslator.crash_at is not None and CALLS["translate"] == EchoTranslator.crash_at:
-            raise Crash()
-        out = ["" if "EMPTY" in s else s for s in sentences]
-        return out[:-1] if any("DROP" in s for s in sentences) else out
-
-
-@register_tagger("test-caps")
-class CapsTagger(SourceTagger):
-    """Every capitalised word is a PER; a sentence containing ``BOOM`` crashes it."""
-
-    name = "test-caps"
-
-    def __init__(self, label: str = "PER") -> None:
-        self.label = label
-
-    def signature(self):
-        return {"method": self.name, "label": self.label}
-
-    def tag(self, sentences):
-        CALLS["tag"] += 1
-        if any("BOOM" in s for s in sentences):
-            raise ValueError("the tagger crashed")
-        return [
-            [Span(i, i + 1, self.label) for i, w in enumerate(s) if w[:1].isupper() and w.isalpha()]
-            for s in sentences
-        ]
-
-
-@register_aligner("test-diagonal")
-class DiagonalAligner(Aligner):
-    name = "test-diagonal"
-
-    def align(self, pairs, *, extra_bitext=()):
-        CALLS["align"] += 1
-        return [[Link(i, i, 1.0) for i in range(min(len(s), len(t)))] for s, t in pairs]
-
-
-SENTENCES = [
-    "Anna visits Berlin today .",
-    "the weather is fine .",
-    "Ravi and Mona met .",
-    "nobody came .",
-    "Kampala is far from Lagos .",
-    "we saw Omar .",
-    "Li wrote to Sara .",
-]
-
-
-def _corpus(path, words_list):
-    sentences = []
-    for text in words_list:
-        tokens = text.split()
-        spans = [Span(i, i + 1, "PER") for i, w in enumerate(tokens) if w[:1].isupper()]
-        sentences.append(TaggedSentence(tokens, spans))
-    write_conll(path, sentences)
-    return path
-
-
-def _config(tmp_path, sentences=SENTENCES, **extra):
-    corpus = _corpus(tmp_path / "gold.conll", sentences)
-    config = {
-        "run": {"dir": str(tmp_path / "run")},
-        "data": {"corpus": "conll", "path": str(corpus), "lang": "lug", "pivot": "en"},
-        "translate": {"translator": "test-echo", "batch_size": 3},
-        "tag": {"tagger": "test-caps", "batch_size": 2},
-        "align": {"aligner": "test-diagonal"},
-        "backtranslate": {
-            "translator": "test-echo",
-            "batch_size": 2,
-            "align": {"aligner": "test-diagonal"},
-        },
-    }
-    return apply_overrides(config, [f"{k}={v!r}" for k, v in extra.items()])
-
-
-@pytest.fixture(autouse=True)
-def fresh_counters():
-    CALLS.clear()
-    EchoTranslator.crash_at = None
-    yield
-    EchoTranslator.crash_at = None
-
-
-def statuses(result):
-    return {name: report.status for name, report in result.stages.items()}
-
+__all__ = ["fresh_counters"]  # the autouse fixture, imported to apply here
 
 # ---------------------------------------------------------------------------- config
 
@@ -142,7 +42,7 @@ def test_overrides_are_read_as_toml_values():
 def test_load_config_layers_defaults_file_and_overrides(tmp_path):
     path = tmp_path / "run.toml"
     path.write_text('[data]\nlang = "lug"\n[project]\nmode = "back"\n')
-    config = load_config(path, ["project.options.merge_distance=0"])
+    config = load_run_config(path, ["project.options.merge_distance=0"])
     assert config["project"] == {
         "method": "heuristic",
         "mode": "back",
@@ -150,7 +50,25 @@ def test_load_config_layers_defaults_file_and_overrides(tmp_path):
     }
     assert config["data"]["pivot"] == "en" and config["evaluate"]["label_map"] == "none"
     with pytest.raises(ValueError, match="data.lang"):
-        load_config(None)
+        load_run_config(None)
+
+
+def test_benchmark_row_signature_is_read_from_the_components(tmp_path):
+    from xlner.bench.report import run_row
+
+    result = run_pipeline(_config(tmp_path, **{"project.options.merge_distance": 0}))
+    row = run_row(result)
+    assert row["signature"] == result.signature
+    fields = dict(field.split(":", 1) for field in row["signature"].split("|"))
+    assert fields["translate"] == "test-echo" and fields["translate.direction"] == "lug+eng"
+    assert fields["tag"] == "test-caps" and fields["tag.label"] == "PER"
+    assert fields["align"] == "test-diagonal"
+    # The projector's own signature: merge_distance is its "d"; its other settings are there.
+    assert fields["project"] == "heuristic" and fields["project.d"] == "0"
+    assert {"project.ratio", "project.k", "project.mode"} <= set(fields)
+    assert row["sentences"] == len(SENTENCES) and row["f1"] == row["scores"]["f1"]
+    changed = run_row(run_pipeline(_config(tmp_path, **{"tag.options.label": "LOC"})))
+    assert "tag.label:LOC" in changed["signature"]
 
 
 def test_stage_key_depends_on_settings_and_inputs():
@@ -226,7 +144,8 @@ def test_resume_after_a_crash_mid_stage(tmp_path):
     with pytest.raises(Crash):
         run_pipeline(config)
     shard_dirs = list((tmp_path / "run" / "stages").glob("translate-*/shards"))
-    assert len(shard_dirs) == 1 and len(list(shard_dirs[0].iterdir())) == 2
+    assert len(shard_dirs) == 1 and len(list(shard_dirs[0].glob("*.jsonl"))) == 2
+    assert len(list(shard_dirs[0].glob("*.meta.json"))) == 2
     assert not list((tmp_path / "run" / "stages").glob("translate-*/result.jsonl"))
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert manifest["stages"]["translate"]["status"] == "interrupted"
@@ -261,7 +180,7 @@ def test_per_sentence_faults_are_recorded_and_the_run_goes_on(tmp_path):
         == "TranslationError: test-echo returned 0 translations for 1 sentences"
     )
     assert result.failure_counts() == {"translate": 2, "tag": 1}
-    predicted = [r["spans"] for r in result.records["project"]]
+    predicted = [r.spans for r in result.records["project"]]
     assert predicted[0] and predicted[4] and not predicted[2] and not predicted[3]
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert manifest["failures"]["counts"] == {"translate": 2, "tag": 1}
@@ -278,8 +197,11 @@ def test_back_translation_modes_share_the_upstream_stages(tmp_path):
     first = run_pipeline(config)
     assert "backtranslate" in first.stages and first.scores["f1"] == 100.0
     back = first.records["backtranslate"][0]
-    assert back["tokens"] == ["Anna", "visits", "Berlin", "today", "."]
-    assert [row[:4] for row in back["spans"]] == [[0, 1, "PER", 0], [2, 3, "PER", 1]]
+    assert back.tokens == ["Anna", "visits", "Berlin", "today", "."]
+    assert [(r.span, r.entity) for r in back.spans] == [
+        (Span(0, 1, "PER"), 0),
+        (Span(2, 3, "PER"), 1),
+    ]
     for mode in ("back", "combined"):
         result = run_pipeline(apply_overrides(config, [f"project.mode={mode}"]))
         assert statuses(result)["backtranslate"] == "reused"
@@ -307,10 +229,12 @@ def test_cli_run(tmp_path):
     args = ["run", str(path), "evaluate.label_map=drop-misc", "--run-dir", str(tmp_path / "cli")]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "F1 = 100.0" in result.output and "labels:drop-misc" in result.output
+    assert "F1 = 100.0" in result.output and "evaluate.labels:drop-misc" in result.output
     again = runner.invoke(app, args)
     assert "reused" in again.output
-    bad = runner.invoke(app, ["run", str(path), "project.mode=sideways"])
+    bad = runner.invoke(
+        app, ["run", str(path), "project.mode=sideways", "--run-dir", str(tmp_path / "bad")]
+    )
     assert bad.exit_code == 2 and "project.mode must be one of" in bad.output
 
 
@@ -321,5 +245,199 @@ def test_example_configs_load():
     configs = sorted(folder.glob("*.toml"))
     assert configs
     for path in configs:
-        config = load_config(path, ["project.mode=combined"])
+        config = load_run_config(path, ["project.mode=combined"])
         assert config["data"]["lang"] and config["project"]["mode"] == "combined"
+
+
+# ---------------------------------------------------------------------------- bad settings
+
+
+def _cli_config(tmp_path):
+    """A TOML config of the fake components, as a user would write it."""
+    config = _config(tmp_path)
+    path = tmp_path / "run.toml"
+    path.write_text(
+        "\n".join(
+            [
+                f"[run]\ndir = '{config['run']['dir']}'",
+                f"[data]\ncorpus = 'conll'\npath = '{config['data']['path']}'\nlang = 'lug'",
+                "[translate]\ntranslator = 'test-echo'",
+                "[tag]\ntagger = 'test-caps'",
+                "[align]\naligner = 'test-diagonal'",
+                "[backtranslate]\ntranslator = 'test-echo'",
+                "align = { aligner = 'test-diagonal' }",
+            ]
+        )
+        + "\n"
+    )
+    return path
+
+
+BAD_SETTINGS = [
+    (["translate.translator=google"], "translate.translator: unknown translator 'google'"),
+    (["tag.tagger=flair"], "tag.tagger: unknown tagger 'flair'; choose from"),
+    (["tag.options={colour='red'}"], "tagger 'test-caps' has no option 'colour'; its options"),
+    (["align.aligner=fastalign"], "unknown aligner 'fastalign'; choose from"),
+    (
+        ["align.aligner=eflomal", "align.options={symmetrization='bogus'}"],
+        "align.aligner: aligner 'eflomal': unknown symmetrization 'bogus'; choose one of",
+    ),
+    (
+        ["align.aligner=eflomal", "align.options={foo=1}"],
+        "align.aligner: aligner 'eflomal' has no option 'foo'",
+    ),
+    (["align.options=5"], "align.options must be a table, not 5"),
+    (
+        ["backtranslate.enabled=true", "backtranslate.align.options={foo=1}"],
+        "backtranslate.align.aligner: aligner 'test-diagonal' has no option 'foo'",
+    ),
+    (["project.method=magic"], "project.method: unknown projection method 'magic'"),
+    (["project.options={bogus=1}"], "project.method: projection method "),
+    (["project.mode=sideways"], "project.mode must be one of forward, back, combined"),
+    (["evaluate.label_map=nope"], "evaluate.label_map: unknown label map 'nope'"),
+    (["translate.batch_size=0"], "translate.batch_size must be a whole number of at least 1"),
+    (["data.limit=-5"], "data.limit must be a whole number >= 0 (0: all), not -5"),
+    (["data.limit=abc"], "data.limit must be a whole number >= 0 (0: all), not 'abc'"),
+    (["data.corpus=nope"], "data.corpus: unknown corpus 'nope'"),
+    (["data.corpus=''"], "the config needs data.corpus"),
+    (["data.path=''"], "data: corpus 'conll' needs path"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "message"), BAD_SETTINGS, ids=lambda v: str(v))
+def test_bad_settings_are_one_line_errors_before_any_work(tmp_path, overrides, message):
+    result = CliRunner().invoke(app, ["run", str(_cli_config(tmp_path)), *overrides])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert result.output.startswith("error: ") and result.output.count("\n") == 1
+    assert "Traceback" not in result.output
+    assert CALLS == {}  # nothing was translated, tagged or aligned
+
+
+def test_a_corpus_without_ner_annotation_is_refused(tmp_path):
+    root = tmp_path / "data" / "mafand-mt" / "text_files" / "en-lug"
+    root.mkdir(parents=True)
+    (root / "test.en").write_text("The man .\n")
+    (root / "test.lug").write_text("Omusajja .\n")
+    args = ["run", str(_cli_config(tmp_path)), "data.corpus=mafand-mt", "data.pair=en-lug"]
+    result = CliRunner().invoke(app, [*args, "--data-dir", str(tmp_path / "data")])
+    assert result.exit_code == 2, result.output
+    assert "error: data.corpus = 'mafand-mt' is not an annotated NER corpus" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("corpus", ["europarl-ner", "masakhaner2"])
+def test_a_language_the_corpus_does_not_have_is_a_one_line_error(tmp_path, corpus):
+    args = ["run", str(_cli_config(tmp_path)), f"data.corpus={corpus}", "data.lang=xx"]
+    result = CliRunner().invoke(app, [*args, "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert "error: data: " in result.output and "'xx'" in result.output
+    assert "unknown lang 'xx'" in result.output and "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------------------- corpora, signature
+
+
+def _data_dir(tmp_path):
+    """A data directory holding a Europarl-NER look-alike: English and Spanish, parallel."""
+    root = tmp_path / "data"
+    write_corpus(root / "europarl-ner" / "en-europarl.test.conll02", SENTENCES)
+    write_corpus(root / "europarl-ner" / "es-europarl.test.conll02", SENTENCES)
+    return root
+
+
+def test_any_catalogue_corpus_feeds_a_run_and_gold_reads_its_own(tmp_path, monkeypatch):
+    monkeypatch.delenv("XLNER_DATA", raising=False)  # only --data-dir can find the corpus
+    config = _config(tmp_path, **{"data.corpus": "europarl-ner", "data.lang": "es"})
+    config = apply_overrides(
+        config, ["tag.tagger='gold'", "tag.options={corpus='europarl-ner', lang='en'}"]
+    )
+    result = run_pipeline(config, data_dir=_data_dir(tmp_path))
+    assert result.scores["f1"] == 100.0 and len(result.records["data"]) == len(SENTENCES)
+    assert result.settings["data"]["corpus"] == "europarl-ner"
+    assert result.settings["data"]["lang"] == "es" and "split" not in result.settings["data"]
+    assert "tag:gold" in result.signature and "data.lang:es" in result.signature
+
+
+def test_the_parallel_translator_gets_the_run_data_directory(shared_data, monkeypatch):
+    from xlner.corpora import get_corpus
+
+    MASAKHANER2_PARALLEL = get_corpus("masakhaner2-parallel")
+
+    if not MASAKHANER2_PARALLEL.is_present(shared_data):
+        pytest.skip("masakhaner2-parallel is not in the shared data")
+    monkeypatch.delenv("XLNER_DATA", raising=False)
+    tmp = shared_data  # read-only: the run directory goes elsewhere
+    options = "{corpus='masakhaner2-parallel', lang='lug', split='test'}"
+    config = {
+        "data": {"corpus": "masakhaner2-parallel", "lang": "lug", "limit": 6},
+        "translate": {"translator": "parallel"},
+        "tag": {"tagger": "test-caps"},
+        "align": {"aligner": "test-diagonal"},
+    }
+    config = apply_overrides(config, [f"translate.options={options}"])
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as run_dir:
+        result = run_pipeline(config, run_dir=run_dir, data_dir=tmp)
+    assert result.failure_counts().get("translate", 0) == 0
+    assert all(t.text for t in result.records["translate"])
+    assert "translate:parallel|translate.corpus:masakhaner2-parallel" in result.signature
+
+
+def test_the_signature_is_built_from_the_settings_that_key_the_cache(tmp_path):
+    config = apply_overrides(
+        _config(tmp_path),
+        [
+            "align.aligner='eflomal'",
+            "align.options={symmetrization='intersection', rel_iterations=0.1}",
+            "tag.options.label='PER'",
+        ],
+    )
+    result = run_pipeline(config)
+    signature = result.signature
+    for field in (
+        "data.corpus:conll",
+        "translate:test-echo",
+        "translate.direction:lug+eng",
+        "tag:test-caps",
+        "tag.label:PER",
+        "align:eflomal",
+        "align.symmetrization:intersection",
+        "align.rel_iterations:0.1",
+        "align.eflomal_version:",
+        "project:heuristic",
+        "project.d:",
+        "project.mode:forward",
+        "evaluate.labels:none",
+        "version:",
+    ):
+        assert f"{field}" in signature, field
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert manifest["signature"] == report["signature"] == signature
+    # Each stage's settings are what keyed it.
+    for name, settings in result.settings.items():
+        deps = [result.stages[d].key for d in ("data", "translate")[:0]]
+        assert settings is not None and name in result.stages and deps == []
+    changed = run_pipeline(apply_overrides(config, ["tag.options.label='ORG'"]))
+    assert "tag.label:ORG" in changed.signature and changed.signature != signature
+
+
+def test_eflomal_work_files_live_in_the_run_directory(tmp_path, monkeypatch):
+    import xlner.align.eflomal as eflomal_module
+
+    parents = []
+    real_work_dir = eflomal_module._work_dir
+
+    def spy(parent):
+        parents.append(parent)
+        return real_work_dir(parent)
+
+    monkeypatch.setattr(eflomal_module, "_work_dir", spy)
+    run_dir = tmp_path / "run"
+    config = _config(tmp_path, **{"align.aligner": "eflomal", "align.options": {}})
+    result = run_pipeline(config, run_dir=run_dir)
+    assert result.stages["align"].status == "computed"
+    assert parents == [run_dir / "tmp"]
+    assert list((run_dir / "tmp").iterdir()) == []  # removed after the run

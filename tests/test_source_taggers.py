@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from xlner.corpora.conll import write_conll
+from xlner.registry import ComponentError
 from xlner.tagging.base import SourceTagger, get_tagger, register_tagger, relabel
 from xlner.types import Span, TaggedSentence
 
@@ -45,6 +47,20 @@ def test_gold_tagger_moves_spans_onto_other_tokens():
     ]
     with pytest.raises(KeyError, match="no gold annotation"):
         tagger.tag([["something", "else"]])
+
+
+def test_gold_tagger_reads_a_corpus_of_the_catalogue(tmp_path, monkeypatch):
+    monkeypatch.delenv("XLNER_DATA", raising=False)
+    sentence = TaggedSentence(["Barroso", "visited", "Rome", "."], [Span(0, 1, "PER")])
+    sentence.spans.append(Span(2, 3, "LOC"))
+    write_conll(tmp_path / "europarl-ner" / "en-europarl.test.conll02", [sentence])
+    tagger = get_tagger("gold", corpus="europarl-ner", lang="en", data_dir=tmp_path)
+    assert tagger.tag([["Barroso", "visited", "Rome."]]) == [[Span(0, 1, "PER"), Span(2, 3, "LOC")]]
+    assert tagger.signature() == get_tagger("gold", sentences=[sentence]).signature()
+    with pytest.raises(ComponentError, match="unknown corpus .nope."):
+        get_tagger("gold", corpus="nope")
+    with pytest.raises(ComponentError, match="needs sentences=, path= or corpus="):
+        get_tagger("gold")
 
 
 # ---------------------------------------------------------------------------- spaCy

@@ -117,7 +117,7 @@ def test_run_throughput_interleaves_stages_and_takes_ratios_of_medians() -> None
     assert summary["ratio"] == {"before": 1.0, "passive": 2.0, "after": 3.0}
     assert summary["f1"]["after"] == {"heuristic": 90.0, "coverage": 91.0}
     assert result["machine"]["torch"] and "avx512_bf16" in result["machine"]["cpu_flags"]
-    table = bench.format_table(result)
+    table = bench.format_results(result)
     assert "simalign  pairs/s" in table and "2.00x" in table and "3.00x" in table
     assert "heuristic 90.00/90.00" in table and "load average 1.0-2.0" in table
 

@@ -12,8 +12,14 @@ from pathlib import Path
 import pytest
 
 from xlner.align.base import Aligner, SentencePair, register_aligner
+from xlner.config import merge
 from xlner.study import summary
-from xlner.study.config import DEFAULT_CONFIG, load_config, merge, parse_config
+from xlner.study.config import (
+    REPLACED_TABLES,
+    default_config_text,
+    load_study_config,
+    parse_config,
+)
 from xlner.study.data import LanguageData
 from xlner.study.report import build_report
 from xlner.study.sweep import make_manifest, sweep, write_run_dir
@@ -116,7 +122,7 @@ FIXTURE_CONFIG = {
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A run directory made by the real sweep over the hand-made sentences."""
-    config = parse_config(merge(load_config().raw, FIXTURE_CONFIG))
+    config = parse_config(merge(load_study_config().raw, FIXTURE_CONFIG, replace=REPLACED_TABLES))
     dataset = config.datasets[0]
     results, examples = sweep(config, [(dataset, _data())])
     manifest = make_manifest(config, "2026-01-01T00:00:00+00:00", 1.0, ["test"], 0, 0)
@@ -129,7 +135,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_default_config_parses_and_covers_the_issue() -> None:
-    config = load_config()
+    config = load_study_config()
     assert config.levels == [0.0, 0.1, 0.2, 0.3, 0.5] and config.seeds == [0]
     assert set(config.operators) == {
         "drop_links",
@@ -142,7 +148,7 @@ def test_default_config_parses_and_covers_the_issue() -> None:
     assert [d.name for d in config.datasets] == ["europarl"]  # MasakhaNER is opt-in
     assert config.datasets[0].reference_lines == {"de": 67.5, "es": 74.1, "it": 69.6}
     assert "simalign-e5" not in [a.name for a in config.datasets[0].aligners]
-    assert "[datasets.masakhaner]" in DEFAULT_CONFIG
+    assert "[datasets.masakhaner]" in default_config_text()
 
 
 def test_config_file_merges_over_the_default(tmp_path: Path) -> None:
@@ -150,7 +156,7 @@ def test_config_file_merges_over_the_default(tmp_path: Path) -> None:
     path.write_text(
         'levels = [0.2]\nreference_lines = { de = 50.0 }\n[datasets.europarl]\nlanguages = ["de"]\n'
     )
-    config = load_config(path)
+    config = load_study_config(path)
     assert config.levels == [0.0, 0.2]  # the clean level is always there
     assert config.datasets[0].languages == ["de"]
     assert config.datasets[0].reference_lines == {"de": 67.5}  # the dataset's own wins
@@ -160,15 +166,17 @@ def test_config_file_merges_over_the_default(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ({"operators": ["blur"]}, "unknown 'blur'"),
+        ({"operators": ["blur"]}, "operators: unknown noise operator 'blur'"),
         ({"levels": [1.5]}, "levels"),
-        ({"datasets": {"europarl": {"label_map": "nope"}}}, "label_map"),
+        ({"datasets": {"europarl": {"label_map": "nope"}}}, "unknown label map 'nope'"),
         ({"aligners": [{"name": "a", "extra": "nope"}]}, "extra bitext"),
         ({"examples": {"settings": [{"operator": "add_links", "level": 0.1}]}}, "not in the sweep"),
     ],
 )
 def test_bad_config_is_refused(override: dict, message: str) -> None:
-    raw = merge(load_config().raw, {"operators": ["drop_links"]} | override)
+    raw = merge(
+        load_study_config().raw, {"operators": ["drop_links"]} | override, replace=REPLACED_TABLES
+    )
     with pytest.raises(ValueError, match=message):
         parse_config(raw)
 
@@ -328,7 +336,13 @@ def test_report_in_headless_chromium(run_dir: Path, browser) -> None:
 def test_aligner_only_sweep_renders(tmp_path: Path) -> None:
     """No operators: only the natural axis (e.g. an opt-in embedding aligner)."""
     override = {"operators": [], "examples": {"settings": [{"operator": "none", "level": 0.0}]}}
-    config = parse_config(merge(merge(load_config().raw, FIXTURE_CONFIG), override))
+    config = parse_config(
+        merge(
+            merge(load_study_config().raw, FIXTURE_CONFIG, replace=REPLACED_TABLES),
+            override,
+            replace=REPLACED_TABLES,
+        )
+    )
     results, examples = sweep(config, [(config.datasets[0], _data())])
     assert {c["axis"] for c in results["cells"]} == {"aligner"}
     manifest = make_manifest(config, "2026-01-01T00:00:00+00:00", 1.0, ["test"], 0, 0)

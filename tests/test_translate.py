@@ -99,16 +99,15 @@ def test_parallel_translator_looks_up_normalised_text(tmp_path):
 
 
 def test_parallel_translator_reads_masakhaner2_parallel(shared_data):
-    from xlner.corpora.registry import MASAKHANER2_PARALLEL
+    from xlner.corpora import get_corpus
 
-    if not MASAKHANER2_PARALLEL.path(
-        "lug", "test", data_dir=shared_data, must_exist=False
-    ).exists():
+    corpus = get_corpus("masakhaner2-parallel")
+    if not corpus.path(lang="lug", split="test", data_dir=shared_data, must_exist=False).exists():
         pytest.skip("masakhaner2-parallel is not in the shared data")
     translator = get_translator(
         "parallel", corpus="masakhaner2-parallel", lang="lug", split="test", data_dir=shared_data
     )
-    sentences = MASAKHANER2_PARALLEL.load("lug", "test", data_dir=shared_data)[:20]
+    sentences = corpus.load_parallel(lang="lug", split="test", data_dir=shared_data)[:20]
     out = translator.translate([" ".join(s.target.tokens) for s in sentences], "lug", "en")
     assert out == [s.source_text for s in sentences]
 

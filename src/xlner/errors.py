@@ -16,3 +16,14 @@ class InputError(ValueError):
         if line is not None:
             where = f"{where}:{line}"
         super().__init__(f"{where}: {problem}")
+
+
+class OutputError(InputError):
+    """An output path that cannot or must not be written (an input, a directory, a full disk).
+
+    A kind of :class:`InputError` because the path is part of what the user gave; the CLI
+    reports both the same way.
+    """
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        super().__init__(path, None, problem)

@@ -18,18 +18,25 @@ the TOML configs, the benchmarks and the study). ``build`` passes a component on
 options it declares; an unknown name, an unknown option or a value its constructor refuses is
 a :class:`ComponentError` of one line that lists the valid choices.
 
-Built-in components whose module has not been imported yet are listed by module path, so
-``build("eflomal")`` works without the caller importing the backend first, while heavy
-backends (torch, spaCy) load only when asked for.
+Built-in components are found without importing them: each catalogue names the package that
+holds its kind (``xlner.align`` for aligners), and the first look-up reads (but does not run)
+the modules there for registrations with a literal name (``@registry.aligners.register("x")``,
+``registry.label_maps.register("x", ...)``, ``register_corpus(Corpus(name="x", ...))``). So
+``build("eflomal")`` works without the caller importing the backend first, heavy backends
+(torch, spaCy) load only when asked for, and adding a component is one new file in that
+package, nothing else.
 """
 
 from __future__ import annotations
 
+import ast
 import difflib
 import importlib
+import importlib.util
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Generic, TypeVar, overload
 
 T = TypeVar("T")
@@ -64,10 +71,29 @@ def suggest(name: str, choices: list[str]) -> str:
 class Catalogue(Generic[T]):
     """Name -> component (a class, a factory function, or plain data such as a label map)."""
 
-    def __init__(self, kind: str, builtin_modules: Mapping[str, str] | None = None) -> None:
+    def __init__(self, kind: str, *packages: str) -> None:
         self.kind = kind
-        self._builtin_modules = dict(builtin_modules or {})
+        self.packages = packages  # where the components of this kind are looked for
+        self.attribute = ""  # the catalogue's name on ``registry``, set by __set_name__
         self._entries: dict[str, Any] = {}
+        self._found: dict[str, str] | None = None  # name -> module, read from the sources
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.attribute = name
+
+    @property
+    def _builtin_modules(self) -> dict[str, str]:
+        if self._found is None:
+            self._found = {}
+            for package in self.packages:
+                for name, module in discover(package, self.attribute).items():
+                    self._found.setdefault(name, module)
+        return self._found
+
+    def add_package(self, package: str) -> None:
+        """Also look for components of this kind in ``package`` (a plugin's own package)."""
+        self.packages = (*self.packages, package)
+        self._found = None
 
     # ------------------------------------------------------------------ registering
 
@@ -173,74 +199,76 @@ def declared_options(component: Any) -> dict[str, OptionSpec]:
 
 
 class registry:  # noqa: N801 - a namespace, named as spaCy's
-    """The catalogues, one per kind of component. Built-in entries load on first use."""
+    """The catalogues, one per kind of component, each with the package of its built-ins."""
 
-    aligners: Catalogue[Any] = Catalogue(
-        "aligner",
-        {
-            "eflomal": "xlner.align.eflomal",
-            "simalign": "xlner.align.simalign",
-        },
+    aligners: Catalogue[Any] = Catalogue("aligner", "xlner.align")
+    translators: Catalogue[Any] = Catalogue("translator", "xlner.translate")
+    taggers: Catalogue[Any] = Catalogue("tagger", "xlner.tagging")
+    projectors: Catalogue[Any] = Catalogue("projection method", "xlner.project")
+    scores: Catalogue[Any] = Catalogue("score", "xlner.project.match.scores")
+    solvers: Catalogue[Any] = Catalogue("solver", "xlner.project.match.solvers")
+    corpora: Catalogue[Any] = Catalogue("corpus", "xlner.corpora")
+    label_maps: Catalogue[Any] = Catalogue("label map", "xlner.evaluate")
+    noise: Catalogue[Any] = Catalogue("noise operator", "xlner.study")
+
+
+# ---------------------------------------------------------------------------- discovery
+
+# Registration calls by another name than ``registry.<kind>.register``, by catalogue.
+_ALIASES = {
+    "aligners": "register_aligner",
+    "translators": "register_translator",
+    "taggers": "register_tagger",
+    "corpora": "register_corpus",
+}
+
+
+def discover(package: str, attribute: str) -> dict[str, str]:
+    """Name -> module of every component of ``package`` registered in catalogue ``attribute``.
+
+    The modules are parsed, not imported. A registration counts when its name is a literal:
+    ``registry.<attribute>.register("name", ...)`` (a call or a decorator), the catalogue's
+    alias (``register_aligner("name")``), or ``register_corpus(Corpus(name="name", ...))``.
+    """
+    found: dict[str, str] = {}
+    for module, path in _modules_of(package):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in ast.walk(tree):
+            name = _registered_name(node, attribute)
+            if name is not None:
+                found.setdefault(name, module)
+    return found
+
+
+def _modules_of(package: str) -> Iterator[tuple[str, Path]]:
+    """Every module below ``package`` (sub-packages included), with its source file."""
+    spec = importlib.util.find_spec(package)
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        root = Path(location)
+        for path in sorted(root.rglob("*.py")):
+            parts = path.relative_to(root).with_suffix("").parts
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            yield ".".join((package, *parts)), path
+
+
+def _registered_name(node: ast.AST, attribute: str) -> str | None:
+    if not isinstance(node, ast.Call) or not node.args:
+        return None
+    func, first = node.func, node.args[0]
+    is_register = (
+        isinstance(func, ast.Attribute)
+        and func.attr == "register"
+        and isinstance(func.value, ast.Attribute)
+        and func.value.attr == attribute
     )
-    translators: Catalogue[Any] = Catalogue(
-        "translator",
-        {
-            "nllb": "xlner.translate.nllb",
-            "apertium": "xlner.translate.apertium",
-            "parallel": "xlner.translate.parallel",
-        },
-    )
-    taggers: Catalogue[Any] = Catalogue(
-        "tagger",
-        {
-            "spacy": "xlner.tagging.spacy",
-            "hf": "xlner.tagging.hf",
-            "gold": "xlner.tagging.gold",
-        },
-    )
-    projectors: Catalogue[Any] = Catalogue(
-        "projection method",
-        {
-            "heuristic": "xlner.project.heuristic",
-            "match": "xlner.project.match.projector",
-        },
-    )
-    scores: Catalogue[Any] = Catalogue(
-        "score",
-        {
-            "alignment": "xlner.project.match.scores.alignment",
-            "coverage": "xlner.project.match.scores.alignment",
-            "string": "xlner.project.match.scores.string",
-            "tagger": "xlner.project.match.scores.tagger",
-            "translation": "xlner.project.match.scores.translation",
-        },
-    )
-    solvers: Catalogue[Any] = Catalogue(
-        "solver",
-        {
-            "greedy": "xlner.project.match.solvers.greedy",
-            "ilp": "xlner.project.match.solvers.ilp",
-            "dp": "xlner.project.match.solvers.dp",
-        },
-    )
-    corpora: Catalogue[Any] = Catalogue("corpus")
-    label_maps: Catalogue[Any] = Catalogue(
-        "label map",
-        dict.fromkeys(
-            ("none", "drop-date", "drop-misc", "drop-date-misc"), "xlner.evaluate.labels"
-        ),
-    )
-    noise: Catalogue[Any] = Catalogue(
-        "noise operator",
-        dict.fromkeys(
-            (
-                "drop_links",
-                "add_links",
-                "move_links",
-                "drop_entities",
-                "shift_boundaries",
-                "swap_classes",
-            ),
-            "xlner.study.noise",
-        ),
-    )
+    is_alias = isinstance(func, ast.Name) and func.id == _ALIASES.get(attribute)
+    if not (is_register or is_alias):
+        return None
+    if isinstance(first, ast.Constant) and isinstance(first.value, str):
+        return first.value
+    if isinstance(first, ast.Call):  # register_corpus(Corpus(name="...", ...))
+        for keyword in first.keywords:
+            if keyword.arg == "name" and isinstance(keyword.value, ast.Constant):
+                return str(keyword.value.value)
+    return None

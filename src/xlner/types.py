@@ -53,11 +53,6 @@ class TaggedSentence:
     tokens: Tokens
     spans: list[Span] = field(default_factory=list)
 
-    def tags(self) -> list[str]:
-        from xlner.tags import spans_to_tags
-
-        return spans_to_tags(self.spans, len(self.tokens))
-
 
 @dataclass(frozen=True)
 class ProjectedSpan:

@@ -10,12 +10,26 @@ Facts about eflomal 2.0 this module relies on (checked in its source):
   original tokens;
 * its reader splits lines on any whitespace, so whitespace inside a token is replaced by ``_``
   and an empty token by ``_`` here, keeping one eflomal token per xlner token;
-* it has no seed: the sampler is seeded from ``/dev/urandom``, so two runs can differ in a few
-  links. More samplers (``n_samplers``) average out some of that variance;
+* it has no seed option: each direction's sampler takes its initial state from 8 bytes of
+  ``/dev/urandom`` (``random_system_state`` in its ``random.c``), and with OpenMP the
+  samplers draw their own states in whatever order their threads arrive. To be reproducible,
+  this module runs the binary itself, once per direction, each with one OpenMP thread (the
+  two directions run in parallel) and with a small preloaded library
+  (``eflomal_seed.c``, compiled with the C compiler that eflomal's own installation needed)
+  that hands the sampler a state derived from ``seed`` instead of ``/dev/urandom``.
+  ``seed=None`` runs eflomal as its own wrapper does: unseeded, all samplers in parallel;
 * the binary cannot align empty sentences nor sentences of 1024 tokens or more; such pairs get
   no links here and are never sent to eflomal;
-* the wrapper ignores the binary's exit status, so a missing or short links file is detected
-  here and raised as an error instead of silently returning nothing.
+* its wrapper ignores the binary's exit status and runs it as an ordinary child, which lives on
+  when the parent is killed, with its files in the system temporary directory. Here the exit
+  status is checked, a missing or short links file is an error, the child is killed when its
+  parent dies (Linux), and the files live in ``temp_dir`` (default: the system one);
+* its automatic iteration count, ``rel_iterations * 5000 / sqrt(n_sentences)``, only looks at
+  the number of sentences: one 1,000-token pair alone gets 5,000 iterations, several minutes.
+  Here a corpus counts as at least ``sum(len(src) * len(tgt)) / 1600`` sentences (1600 being
+  a 40 x 40-token pair), which caps the count for corpora of long sentences (one 1,000-token
+  pair: 200 iterations, seconds) and leaves ordinary ones (Europarl's average pair is
+  about 30 x 30) as eflomal would run them. A warning says when the cap applies.
 
 Each returned link's ``score`` is the fraction of the two directional alignments that proposed
 it (1.0 when both did, 0.5 when only one did), a cheap confidence for projection.
@@ -23,9 +37,18 @@ it (1.0 when both did, 0.5 when only one did), a cheap confidence for projection
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import sysconfig
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -40,6 +63,11 @@ logger = logging.getLogger(__name__)
 
 # eflomal's write_text() turns sentences of 0x400 tokens or more into empty ones.
 MAX_SENTENCE_LENGTH = 0x400 - 1
+# The automatic iteration count treats the corpus as at least this many token pairs per
+# sentence pair (a 40 x 40-token pair); see the module docstring.
+PAIR_CELLS = 40 * 40
+SEED_LIBRARY_SOURCE = Path(__file__).with_name("eflomal_seed.c")
+WORK_DIR_PREFIX = "xlner-eflomal-"
 
 Directional = tuple[set[Pair], set[Pair]]
 
@@ -51,18 +79,27 @@ class EflomalAligner(Aligner):
     Options (eflomal's own, same defaults):
 
     * ``model``: 1 = IBM1, 2 = + HMM, 3 = + fertility;
-    * ``n_iterations``: ``None`` lets eflomal choose from the corpus size
-      (``rel_iterations * 5000 / sqrt(n_sentences)`` for the last model); an int sets that
-      count, and the earlier models get a quarter of it as eflomal does; a 3-tuple sets the
-      (IBM1, HMM, fertility) counts directly;
-    * ``rel_iterations``: scales eflomal's automatic count (ignored with ``n_iterations``);
-    * ``n_samplers``: independent samplers whose distributions are averaged (run in parallel);
+    * ``n_iterations``: ``None`` chooses from the corpus size as eflomal does
+      (``rel_iterations * 5000 / sqrt(n_sentences)`` for the last model), capped for long
+      sentences (module docstring); an int sets that count, and the earlier models get a
+      quarter of it as eflomal does; a 3-tuple sets the (IBM1, HMM, fertility) counts
+      directly;
+    * ``rel_iterations``: scales the automatic count (ignored with ``n_iterations``);
+    * ``n_samplers``: independent samplers whose distributions are averaged;
     * ``null_prior``: prior probability of a NULL link;
     * ``stem_length``: if non-zero, both sides' words are cut to their first ``stem_length``
       characters, a crude stemmer for morphologically rich languages;
     * ``source_prefix_len`` / ``source_suffix_len`` / ``target_prefix_len`` /
       ``target_suffix_len``: eflomal's per-side versions (keep a prefix or a suffix, not both,
       as eflomal ignores the suffix when a prefix is set); they override ``stem_length``.
+
+    xlner's own options:
+
+    * ``seed``: the same seed, corpus and settings give the same links (on one machine: the
+      binary is compiled for it). ``None`` leaves eflomal unseeded, its samplers in parallel;
+    * ``temp_dir``: where eflomal's input and output files live while it runs (a folder
+      inside it, removed on every exit; one left by a killed process is removed by the next
+      run there). Not part of the signature: it does not change the links.
 
     Cost grows with ``n_samplers`` x iterations. On 799 Europarl sentence pairs on 2 cores the
     defaults take about 9 s; ``rel_iterations=0.25`` takes about 2.6 s and projected entities
@@ -85,6 +122,8 @@ class EflomalAligner(Aligner):
         source_suffix_len: int = 0,
         target_prefix_len: int | None = None,
         target_suffix_len: int = 0,
+        seed: int | None = 0,
+        temp_dir: str | Path | None = None,
     ) -> None:
         self.symmetrization = check_method(symmetrization)
         if model not in (1, 2, 3):
@@ -102,6 +141,10 @@ class EflomalAligner(Aligner):
         self.target_suffix_len = target_suffix_len
         _check_affixes("source", self.source_prefix_len, self.source_suffix_len)
         _check_affixes("target", self.target_prefix_len, self.target_suffix_len)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+            raise ValueError(f"eflomal seed must be a non-negative int or None, not {seed!r}")
+        self.seed = seed
+        self.temp_dir = Path(temp_dir) if temp_dir is not None else None
 
     def signature(self) -> dict[str, Any]:
         return {
@@ -117,7 +160,7 @@ class EflomalAligner(Aligner):
             "source_suffix_len": self.source_suffix_len,
             "target_prefix_len": self.target_prefix_len,
             "target_suffix_len": self.target_suffix_len,
-            "seeded": False,  # eflomal seeds itself from /dev/urandom
+            "seed": self.seed,  # None: eflomal seeded itself from /dev/urandom
         }
 
     def align(
@@ -177,29 +220,219 @@ class EflomalAligner(Aligner):
 
     def _run(self, corpus: list[SentencePair]) -> tuple[list[str], list[str]]:
         """Align ``corpus`` with eflomal and return its forward and reverse Pharaoh lines."""
-        backend = _eflomal.Aligner(
-            model=self.model,
-            n_iterations=self.n_iterations,
-            n_samplers=self.n_samplers,
-            rel_iterations=self.rel_iterations,
-            null_prior=self.null_prior,
+        with _work_dir(self.temp_dir) as work:
+            source, target, fwd, rev = (work / name for name in ("source", "target", "fwd", "rev"))
+            self._write_inputs(corpus, source, target)
+            command = [str(_binary()), "-m", str(self.model), "-s", str(source), "-t", str(target)]
+            command += ["-n", str(self.n_samplers), "-N", str(self.null_prior), "-q"]
+            command += _iteration_arguments(self._iterations(corpus), self.model)
+            if self.seed is None:
+                jobs = [(command + ["-f", str(fwd), "-r", str(rev)], None)]
+            else:
+                library = _build_seed_library(work)
+                jobs = [
+                    (command + [flag, str(path)], _seeded_environment(library, self.seed, index))
+                    for index, (flag, path) in enumerate([("-f", fwd), ("-r", rev)])
+                ]
+            _run_jobs(jobs, work)
+            return _read_lines(fwd, len(corpus)), _read_lines(rev, len(corpus))
+
+    def _write_inputs(self, corpus: list[SentencePair], source: Path, target: Path) -> None:
+        # eflomal's own converter: lowercasing, affixes and its binary text format.
+        converter = _eflomal.Aligner(
             source_prefix_len=self.source_prefix_len,
             source_suffix_len=self.source_suffix_len,
             target_prefix_len=self.target_prefix_len,
             target_suffix_len=self.target_suffix_len,
         )
-        # eflomal's wrapper takes the text as lines and writes its own binary input files; only
-        # the links files need a place, since the eflomal binary writes them by name.
-        with tempfile.TemporaryDirectory(prefix="xlner-eflomal-") as tmp:
-            fwd_path, rev_path = Path(tmp, "fwd"), Path(tmp, "rev")
-            backend.align(
+        with source.open("wb") as src_file, target.open("wb") as tgt_file:
+            converter.prepare_files(
                 [_line(src) for src, _ in corpus],
+                src_file,
                 [_line(tgt) for _, tgt in corpus],
-                links_filename_fwd=str(fwd_path),
-                links_filename_rev=str(rev_path),
-                quiet=True,
+                tgt_file,
+                None,
+                None,
             )
-            return _read_lines(fwd_path, len(corpus)), _read_lines(rev_path, len(corpus))
+
+    def _iterations(self, corpus: list[SentencePair]) -> tuple[int, int, int]:
+        """The set iteration counts, or eflomal's automatic ones, capped for long sentences."""
+        if self.n_iterations is not None:
+            return self.n_iterations
+        cells = sum(len(src) * len(tgt) for src, tgt in corpus)
+        automatic = _automatic_count(self.rel_iterations, len(corpus))
+        capped = _automatic_count(self.rel_iterations, max(len(corpus), cells / PAIR_CELLS))
+        if capped < automatic:
+            logger.warning(
+                "eflomal: %d iterations instead of its automatic %d for %d sentence pairs "
+                "with %d token pairs (long sentences; capped at %d token pairs a sentence pair)",
+                capped,
+                automatic,
+                len(corpus),
+                cells,
+                PAIR_CELLS,
+            )
+        counts = _iteration_counts(capped, self.model)
+        assert counts is not None
+        return counts
+
+
+def _automatic_count(rel_iterations: float, n_sentences: float) -> int:
+    """eflomal's automatic iteration count for the last model (its ``align()``)."""
+    return max(2, int(round(rel_iterations * 5000 / math.sqrt(n_sentences))))
+
+
+def _iteration_arguments(counts: tuple[int, int, int], model: int) -> list[str]:
+    # As eflomal's wrapper: the binary's default is one iteration of every model.
+    arguments = ["-1", str(counts[0])]
+    if model >= 2:
+        arguments += ["-2", str(counts[1])]
+    if model >= 3:
+        arguments += ["-3", str(counts[2])]
+    return arguments
+
+
+def _binary() -> Path:
+    """The eflomal binary that the installed package ships (its wrapper also looks on PATH)."""
+    shipped = Path(_eflomal.__file__).parent / "bin" / "eflomal"
+    if shipped.is_file():
+        return shipped
+    found = shutil.which("eflomal")
+    if found is None:
+        raise RuntimeError(f"the eflomal binary is neither at {shipped} nor on PATH")
+    return Path(found)
+
+
+# ---------------------------------------------------------------------------- the child process
+
+
+@contextmanager
+def _work_dir(parent: Path | None) -> Iterator[Path]:
+    """A fresh folder for one run, removed on every exit from the block.
+
+    Its name holds the process id, so that the folder of a process killed with SIGKILL (which
+    cannot clean up) is recognised and removed by the next run in the same ``parent``.
+    """
+    if parent is not None:
+        parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_work_dirs(parent)
+    prefix = f"{WORK_DIR_PREFIX}{os.getpid()}-"
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=parent) as work:
+        yield Path(work)
+
+
+def _remove_stale_work_dirs(parent: Path) -> None:
+    for path in parent.glob(f"{WORK_DIR_PREFIX}*-*"):
+        pid = path.name[len(WORK_DIR_PREFIX) :].partition("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def _run_jobs(jobs: list[tuple[list[str], dict[str, str] | None]], work: Path) -> None:
+    """Run the eflomal commands side by side; each child is killed if this process dies."""
+    setup = _die_with_parent(os.getpid())
+    with ExitStack() as stack:
+        children = []
+        try:
+            for index, (command, environment) in enumerate(jobs):
+                log = stack.enter_context((work / f"stderr-{index}").open("wb"))
+                children.append(
+                    subprocess.Popen(
+                        command,
+                        stdin=subprocess.DEVNULL,
+                        stdout=subprocess.DEVNULL,
+                        stderr=log,
+                        env=environment,
+                        preexec_fn=setup,
+                    )
+                )
+            for child in children:
+                child.wait()
+        finally:
+            # An exception (KeyboardInterrupt included) must not leave a child running.
+            for child in children:
+                if child.poll() is None:
+                    child.kill()
+                    child.wait()
+    for index, child in enumerate(children):
+        if child.returncode != 0:
+            message = (work / f"stderr-{index}").read_text(errors="replace").strip()
+            last = message.splitlines()[-1] if message else "no message"
+            raise RuntimeError(f"eflomal exited with status {child.returncode}: {last}")
+
+
+def _die_with_parent(parent: int) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that makes the kernel SIGKILL the child when its parent dies (Linux).
+
+    The signal follows the thread that started the child; the caller waits for the child in
+    that same thread, so the thread outlives it.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork
+    pr_set_pdeathsig = 1
+
+    def setup() -> None:
+        prctl(pr_set_pdeathsig, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return setup
+
+
+# ---------------------------------------------------------------------------- the seed
+
+
+def _build_seed_library(work: Path) -> Path:
+    """Compile ``eflomal_seed.c`` into ``work`` (a fraction of a second)."""
+    compiler = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
+    library = work / "eflomal_seed.so"
+    command = [*compiler.split(), "-shared", "-fPIC", "-O2", "-o", str(library)]
+    command += [str(SEED_LIBRARY_SOURCE), "-ldl"]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+    except OSError as error:
+        result = subprocess.CompletedProcess(command, 1, "", str(error))
+    if result.returncode != 0 or not library.is_file():
+        last = (result.stderr.strip().splitlines() or ["no message"])[-1]
+        raise RuntimeError(
+            f"cannot compile the library that seeds eflomal with {compiler!r} ({last}); "
+            "install a C compiler (eflomal's installation needed one too) or pass seed=None"
+        )
+    return library
+
+
+def _seeded_environment(library: Path, seed: int, direction: int) -> dict[str, str]:
+    """The environment of one direction's child: one thread, the seed library preloaded."""
+    environment = dict(os.environ)
+    preload = environment.get("LD_PRELOAD", "")
+    environment["LD_PRELOAD"] = f"{library} {preload}".strip()
+    environment["OMP_NUM_THREADS"] = "1"  # samplers draw their states in a fixed order
+    environment["XLNER_EFLOMAL_STATE"] = f"{_initial_state(seed, direction):016x}"
+    return environment
+
+
+def _initial_state(seed: int, direction: int) -> int:
+    """A well-mixed, non-zero 64-bit sampler state (splitmix64 of seed and direction).
+
+    eflomal's xorshift generator would stay at zero forever from a zero state.
+    """
+    mask = (1 << 64) - 1
+    value = (seed * 2 + direction + 0x9E3779B97F4A7C15) & mask
+    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & mask
+    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & mask
+    value ^= value >> 31
+    return value or 1
 
 
 def _iteration_counts(

@@ -13,7 +13,6 @@ run once, with every link set at hand, and its row names the link sets it read.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,19 +21,19 @@ from typing import Any
 
 from xlner.align.eflomal import EflomalAligner
 from xlner.align.symmetrize import METHODS
-from xlner.corpora.conll import read_conll
+from xlner.bench.report import format_table
+from xlner.config import read_builtin
+from xlner.corpora.europarl_ner import EUROPARL_NER
 from xlner.evaluate import Scores, evaluate_spans
 from xlner.evaluate.errors import count_errors
-from xlner.io import atomic_write
 from xlner.project import make_projector
 from xlner.project.base import Projector
-from xlner.project.heuristic import HeuristicProjector
 from xlner.project.links import LinkSets
 from xlner.signature import make_signature
 from xlner.types import Link, TaggedSentence
 
 LANGUAGES = ("de", "es", "it")
-SOURCE_LANGUAGE = "en"
+SOURCE_LANGUAGE = EUROPARL_NER.pivot  # the gold entities projected onto the others
 
 
 @dataclass
@@ -54,74 +53,14 @@ class Row:
         return sum(s.f1 for s in self.scores.values()) / len(self.scores)
 
 
-def europarl_path(data_dir: Path, language: str) -> Path:
-    return data_dir / "europarl-ner" / f"{language}-europarl.test.conll02"
-
-
-def load_europarl(data_dir: Path, languages: Sequence[str]) -> dict[str, list[TaggedSentence]]:
-    corpus = {lang: read_conll(europarl_path(data_dir, lang)) for lang in languages}
-    counts = {lang: len(sentences) for lang, sentences in corpus.items()}
-    if len(set(counts.values())) != 1:
-        raise ValueError(f"Europarl-NER files are not sentence-parallel: {counts}")
-    return corpus
-
-
-# eflomal at a quarter of its automatic iterations (as good on these 799 pairs, 3x faster),
-# with words cut to 4-character prefixes: a crude stemmer that gives the rare inflected forms
-# of a small corpus more to learn from (+3 F1 for the heuristic, +1.3 for matching).
-DEFAULT_ALIGNER_OPTIONS: dict[str, Any] = {"rel_iterations": 0.25, "stem_length": 4}
-# The embedding aligner of the ``embedding`` preset; its links are the link set "simalign".
-# Layer 6 of e5-small with itermax projected best (layers 4-12, argmax/itermax/match tried).
+# The benchmark's settings, as data: languages, the eflomal options, the embedding aligner and
+# the projector rows of each preset (configs/benchmarks/europarl.toml).
+SETTINGS = read_builtin("benchmarks/europarl")
+SOURCE_LANGUAGE: str = SETTINGS["source_language"]
+LANGUAGES: tuple[str, ...] = tuple(SETTINGS["languages"])
+PRESETS: tuple[str, ...] = tuple(SETTINGS["presets"])
+# The link set of the embedding aligner (run when a row reads it).
 SIMALIGN = "simalign"
-EMBEDDING_ALIGNER: dict[str, Any] = {"model": "e5-small", "layer": 6, "method": "itermax"}
-
-# Candidates that may hold the punctuation of the source entity (``( CEN )``, ``Transport ,
-# Regional Policy``) and reach 1.5 times its length (long titles).
-CANDIDATES: dict[str, Any] = {"entity_punctuation": True, "max_len_ratio": 1.5}
-# Matching over eflomal links: the intersection and the union together (a link both
-# directions agree on counts twice), the spelling, and a floor on the fused score.
-_IU_STRING = "alignment:intersection=1,alignment:union=1,string=3"
-
-# Projection settings compared in BENCHMARKS.md, by preset name. Rows whose score reads a
-# named link set run once; the others once per symmetrisation.
-MATCH_CONFIGS: dict[str, dict[str, Any]] = {
-    "match/alignment/greedy": {"score": "alignment", "solver": "greedy"},
-    "match/alignment/ilp": {"score": "alignment", "solver": "ilp"},
-    "match/alignment/dp": {"score": "alignment", "solver": "dp", "threshold": 0.5},
-    "match/string/ilp": {"score": "string", "solver": "ilp", "threshold": 0.3},
-    "match/alignment+string/greedy": {"score": "alignment=1,string=1", "solver": "greedy"},
-    "match/alignment+string/ilp": {"score": "alignment=1,string=1", "solver": "ilp"},
-    "match/coverage/greedy": {"score": "coverage", "solver": "greedy", **CANDIDATES},
-    "match/alignment(i+u)+string/greedy": {
-        "score": _IU_STRING,
-        "solver": "greedy",
-        "threshold": 0.8,
-        **CANDIDATES,
-    },
-    "match/alignment(i+u)+string/ilp": {
-        "score": _IU_STRING,
-        "solver": "ilp",
-        "threshold": 0.8,
-        **CANDIDATES,
-    },
-}
-# With the embedding aligner (preset ``embedding``): its links alone, and weighed with
-# eflomal's intersection.
-EMBEDDING_CONFIGS: dict[str, dict[str, Any]] = {
-    "match/alignment(s)/greedy": {"score": "alignment:simalign", "solver": "greedy"},
-    "match/coverage(s)/greedy": {"score": "coverage:simalign", "solver": "greedy", **CANDIDATES},
-    "match/coverage(s+i)/greedy": {
-        "score": "coverage:simalign=1,coverage:intersection=0.5",
-        "solver": "greedy",
-        **CANDIDATES,
-    },
-    "match/coverage(s+i)/ilp": {
-        "score": "coverage:simalign=1,coverage:intersection=0.5",
-        "solver": "ilp",
-        **CANDIDATES,
-    },
-}
-PRESETS = ("heuristic", "match", "all", "embedding")
 
 
 @dataclass(frozen=True)
@@ -141,48 +80,39 @@ class Setup:
         return self.projector.link_sets_used() | ({self.links} if self.links else set())
 
 
-def preset_projectors(preset: str = "heuristic") -> dict[str, Projector | Setup]:
-    """``heuristic``: the baseline; ``match``: the matching configurations; ``all``: both.
+def preset_projectors(preset: str = "heuristic") -> dict[str, Setup]:
+    """The projector rows of ``preset`` (``heuristic``, ``match``, ``all``, ``embedding``).
 
+    ``heuristic``: the baseline; ``match``: the matching configurations; ``all``: both;
     ``embedding``: the heuristic and matching on the links of the embedding aligner, alone and
     with eflomal's (it runs the e5-small encoder on every sentence: about 40 s more on 2 CPU
     cores).
     """
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
-    projectors: dict[str, Projector | Setup] = {}
-    if preset in ("heuristic", "all"):
-        projectors["heuristic"] = HeuristicProjector()
-    if preset in ("match", "all"):
-        projectors.update(
-            {name: make_projector("match", **options) for name, options in MATCH_CONFIGS.items()}
-        )
-    if preset == "embedding":
-        projectors["heuristic(s)"] = Setup(HeuristicProjector(), SIMALIGN)
-        projectors.update(
-            {name: make_projector("match", **opts) for name, opts in EMBEDDING_CONFIGS.items()}
-        )
-    return projectors
+    groups = SETTINGS["presets"][preset]
+    return {name: setup for group in groups for name, setup in projector_group(group).items()}
 
 
-def tagger_projectors(probabilities_dir: Path, data_dir: Path) -> dict[str, Projector]:
+def projector_group(group: str, **shared: Any) -> dict[str, Setup]:
+    """The rows of ``[projectors.<group>]``, built; ``shared`` options go to every projector."""
+    setups = {}
+    for name, row in SETTINGS["projectors"][group].items():
+        options = dict(row)
+        links = options.pop("links", None)
+        setups[name] = Setup(make_projector(options.pop("method"), **options, **shared), links)
+    return setups
+
+
+def tagger_projectors(probabilities_dir: Path, data_dir: Path) -> dict[str, Setup]:
     """Matching with the tagger score, from probabilities saved by the model-transfer run."""
     from xlner.tagging.precomputed import PrecomputedTagger
 
     tagger = PrecomputedTagger()
-    corpus = load_europarl(data_dir, LANGUAGES)
+    corpus = EUROPARL_NER.load_languages(LANGUAGES, data_dir=data_dir)
     for lang, sentences in corpus.items():
         tagger.add(probabilities_dir / f"europarl-{lang}.npz", sentences)
-    configs = {
-        "match/tagger/greedy": {"score": "tagger", "threshold": 0.3},
-        "match/tagger(any class)/greedy": {"score": "tagger", "per_class": False, "threshold": 0.3},
-        "match/alignment+tagger/greedy": {"score": "alignment=1,tagger=0.5"},
-        "match/coverage+tagger/greedy": {"score": "coverage=1,tagger=0.5", **CANDIDATES},
-    }
-    return {
-        name: make_projector("match", solver="greedy", tagger=tagger, **options)
-        for name, options in configs.items()
-    }
+    return projector_group("tagger", tagger=tagger)
 
 
 def run_europarl(
@@ -196,8 +126,8 @@ def run_europarl(
 ) -> dict[str, Any]:
     """Align en→X once per language, then run every projector (see :class:`Setup`).
 
-    ``aligner_options`` update :data:`DEFAULT_ALIGNER_OPTIONS` for eflomal;
-    ``embedding_aligner`` replaces :data:`EMBEDDING_ALIGNER` (the options of the SimAlign
+    ``aligner_options`` update the config's ``[aligner]`` (eflomal's options);
+    ``embedding_aligner`` replaces its ``[embedding_aligner]`` (the options of the SimAlign
     aligner, run only when a projector reads the ``simalign`` link set).
     """
     setups = {
@@ -205,14 +135,14 @@ def run_europarl(
         for name, p in (projectors or preset_projectors()).items()
     }
     started = time.perf_counter()
-    corpus = load_europarl(data_dir, (SOURCE_LANGUAGE, *languages))
+    corpus = EUROPARL_NER.load_languages((SOURCE_LANGUAGE, *languages), data_dir=data_dir)
     source = corpus[SOURCE_LANGUAGE]
-    aligner = EflomalAligner(**(DEFAULT_ALIGNER_OPTIONS | dict(aligner_options or {})))
+    aligner = EflomalAligner(**(SETTINGS["aligner"] | dict(aligner_options or {})))
     embedder = None
     if any(SIMALIGN in setup.link_sets() for setup in setups.values()):
         from xlner.align.simalign import SimAlignAligner
 
-        embedder = SimAlignAligner(**dict(embedding_aligner or EMBEDDING_ALIGNER))
+        embedder = SimAlignAligner(**dict(embedding_aligner or SETTINGS["embedding_aligner"]))
     rows: dict[tuple[str, str], Row] = {}
     align_seconds: dict[str, float] = {}
     for lang in languages:
@@ -317,38 +247,20 @@ def _quantile(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
-def format_table(result: Mapping[str, Any]) -> str:
+def format_results(result: Mapping[str, Any]) -> str:
     """A plain-text table: one row per configuration, F1 per language and the average."""
     languages = result["languages"]
     header = ["aligner", "projector", *languages, "avg", "proj s", "p50 ms", "p99 ms"]
-    lines = [header]
-    for row in sorted(result["rows"], key=lambda r: -r["average_f1"]):
-        cells = [f"{row['f1'][lang]:.1f}" for lang in languages]
-        lines.append(
-            [
-                row["aligner"],
-                row["projector"],
-                *cells,
-                f"{row['average_f1']:.1f}",
-                f"{row['project_seconds']:.2f}",
-                f"{row['sentence_ms_p50']:.2f}",
-                f"{row['sentence_ms_p99']:.2f}",
-            ]
-        )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    text = [
-        "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)) for line in lines
+    rows = [
+        [row["aligner"], row["projector"]]
+        + [f"{row['f1'][lang]:.1f}" for lang in languages]
+        + [f"{row['average_f1']:.1f}", f"{row['project_seconds']:.2f}"]
+        + [f"{row['sentence_ms_p50']:.2f}", f"{row['sentence_ms_p99']:.2f}"]
+        for row in sorted(result["rows"], key=lambda r: -r["average_f1"])
     ]
-    text.insert(1, "  ".join("-" * w for w in widths))
     align = ", ".join(f"{lang} {s:.1f}s" for lang, s in result["align_seconds"].items())
-    text.append(f"alignment: {align}; wall time {result['wall_seconds']:.1f}s")
-    return "\n".join(text)
-
-
-def write_json(result: Mapping[str, Any], path: Path) -> None:
-    with atomic_write(path) as out:
-        json.dump(result, out, indent=2, ensure_ascii=False)
-        out.write("\n")
+    footer = f"alignment: {align}; wall time {result['wall_seconds']:.1f}s"
+    return f"{format_table(header, rows)}\n{footer}"
 
 
 def format_errors(result: Mapping[str, Any], top: int = 5) -> str:

@@ -12,7 +12,9 @@ entities projected back:
 
 The three modes are three runs of one cached pipeline that differ only in ``project.mode``,
 so translation, tagging and alignment run once. Scores are given with all four classes and
-without MISC (spaCy's MISC, mapped from OntoNotes, is not Europarl-NER's MISC).
+without MISC (spaCy's MISC, mapped from OntoNotes, is not Europarl-NER's MISC). The settings
+are data: ``configs/benchmarks/europarl-apertium.toml`` names the modes, the label maps and the
+pipeline config (``configs/translate-test/europarl-es-apertium.toml``).
 """
 
 from __future__ import annotations
@@ -22,71 +24,45 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from xlner.bench.masakhaner import write_json
-from xlner.pipeline.run import merge, run_pipeline
-from xlner.pipeline.stages import PROJECTION_MODES
-from xlner.signature import make_signature
+from xlner.bench.report import format_table, run_row
+from xlner.config import apply_overrides, builtin_config, read_builtin
+from xlner.pipeline.run import DEFAULTS, load_run_config, run_pipeline
 
-LABEL_MAPS = ("none", "drop-misc")
-__all__ = ["config_for", "format_table", "run_europarl_mt", "write_json"]
+SETTINGS = read_builtin("benchmarks/europarl-apertium")
+MODES: list[str] = SETTINGS["modes"]
+LABEL_MAPS: list[str] = SETTINGS["label_maps"]
 
 
 def config_for(
-    mode: str, label_map: str, run_root: Path, overrides: Mapping[str, Any] | None = None
-) -> dict:
-    config = {
-        "run": {"dir": str(run_root)},
-        "data": {"corpus": "europarl-ner", "lang": "es", "pivot": "en"},
-        "translate": {"translator": "apertium", "batch_size": 100},
-        "tag": {"tagger": "spacy", "options": {"lang": "en"}},
-        "align": {
-            "aligner": "eflomal",
-            "options": {"symmetrization": "grow-diag-final-and", "rel_iterations": 0.25},
-        },
-        "backtranslate": {
-            "enabled": True,
-            "translator": "apertium",
-            "batch_size": 100,
-            "align": {
-                "aligner": "eflomal",
-                "options": {"symmetrization": "grow-diag-final-and", "rel_iterations": 0.25},
-                "similar_words": 0.8,
-            },
-        },
-        "project": {"method": "heuristic", "mode": mode},
-        "evaluate": {"label_map": label_map},
-    }
-    return merge(config, overrides or {})
+    mode: str, label_map: str, run_root: Path, overrides: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The pipeline config of one mode and label map, then the ``key=value`` ``overrides``."""
+    config = load_run_config(builtin_config(SETTINGS["config"]))
+    config["run"]["dir"] = str(run_root)
+    config["project"]["mode"] = mode
+    config["evaluate"]["label_map"] = label_map
+    return apply_overrides(config, overrides, DEFAULTS)
 
 
 def run_europarl_mt(
     data_dir: Path | None,
     run_root: Path,
-    modes: Sequence[str] = PROJECTION_MODES,
-    overrides: Mapping[str, Any] | None = None,
+    modes: Sequence[str] = MODES,
+    overrides: Sequence[str] = (),
     progress: Callable[[str], None] = lambda message: None,
 ) -> dict[str, Any]:
+    """Run every mode with every label map; return scores and signatures as JSON data."""
+    configs = {
+        (mode, label_map): config_for(mode, label_map, run_root, overrides)
+        for mode in modes
+        for label_map in LABEL_MAPS
+    }  # every config is checked before the first run
     started = time.perf_counter()
     rows = []
-    for mode in modes:
-        for label_map in LABEL_MAPS:
-            progress(f"europarl-ner es: {mode} projection, labels {label_map}")
-            config = config_for(mode, label_map, run_root, overrides)
-            result = run_pipeline(config, data_dir=data_dir)
-            rows.append(
-                {
-                    "mode": mode,
-                    "label_map": label_map,
-                    "f1": result.scores["f1"],
-                    "precision": result.scores["precision"],
-                    "recall": result.scores["recall"],
-                    "predicted_to_gold": result.scores["predicted_to_gold"],
-                    "scores": result.scores,
-                    "failures": result.failure_counts(),
-                    "stages": {n: r.as_dict() for n, r in result.stages.items()},
-                    "signature": _signature(config),
-                }
-            )
+    for (mode, label_map), config in configs.items():
+        progress(f"europarl-ner es: {mode} projection, labels {label_map}")
+        result = run_pipeline(config, data_dir=data_dir)
+        rows.append({"mode": mode, "label_map": label_map, **run_row(result)})
     return {
         "benchmark": "europarl-ner-es-translate-test-apertium",
         "rows": rows,
@@ -94,29 +70,17 @@ def run_europarl_mt(
     }
 
 
-def _signature(config: Mapping[str, Any]) -> str:
-    return make_signature(
-        {"corpus": "europarl-ner/es", "translate": "apertium:spa-eng", "tag": "spacy:en"},
-        {f"align.{k}": v for k, v in config["align"]["options"].items()},
-        {"back": "apertium:eng-spa", "mode": config["project"]["mode"]},
-        {"labels": config["evaluate"]["label_map"]},
-    )
-
-
-def format_table(result: Mapping[str, Any]) -> str:
-    lines = [["mode", "labels", "P", "R", "F1", "pred/gold"]]
-    for row in result["rows"]:
-        lines.append(
-            [row["mode"], row["label_map"]]
-            + [f"{row[k]:.1f}" for k in ("precision", "recall", "f1")]
-            + [f"{row['predicted_to_gold']:.2f}"]
-        )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
-    text = ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in lines]
-    text.insert(1, "  ".join("-" * w for w in widths))
+def format_results(result: Mapping[str, Any]) -> str:
+    """Plain text: P/R/F1 per mode and label map, then each stage's sentences per second."""
+    rows = [
+        [row["mode"], row["label_map"]]
+        + [f"{row[k]:.1f}" for k in ("precision", "recall", "f1")]
+        + [f"{row['predicted_to_gold']:.2f}"]
+        for row in result["rows"]
+    ]
+    table = format_table(["mode", "labels", "P", "R", "F1", "pred/gold"], rows)
     rates = ", ".join(f"{name} {rate:.0f}" for name, rate in stage_rates(result["rows"]).items())
-    text.append(f"sentences/s: {rates or 'all cached'}; wall time {result['wall_seconds']:.1f}s")
-    return "\n".join(text)
+    return f"{table}\nsentences/s: {rates or 'all cached'}; wall time {result['wall_seconds']:.1f}s"
 
 
 def stage_rates(rows: Sequence[Mapping[str, Any]]) -> dict[str, float]:

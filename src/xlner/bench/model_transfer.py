@@ -8,7 +8,6 @@ prediction alike, as in the literature.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -17,11 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from xlner.corpora.registry import get_corpus
+from xlner.bench.report import format_table
+from xlner.corpora import get_corpus
 from xlner.evaluate import evaluate_spans
-from xlner.io import atomic_write
 from xlner.registry import registry
 from xlner.signature import make_signature
+from xlner.tagging.tagger import DEFAULT_ENCODER
 from xlner.types import TaggedSentence
 
 EUROPARL = ("en", "de", "es", "it")
@@ -43,14 +43,14 @@ PUBLISHED_XLMR_LARGE = {
 def evaluation_sets(data_dir: Path) -> dict[str, tuple[list[TaggedSentence], str]]:
     """Test sets by name, each with the label map that makes it comparable to CoNLL's classes."""
     sets: dict[str, tuple[list[TaggedSentence], str]] = {
-        "conll2003/test": (get_corpus("conll2003").load("test", data_dir=data_dir), "none")
+        "conll2003/test": (get_corpus("conll2003").load(split="test", data_dir=data_dir), "none")
     }
     europarl = get_corpus("europarl-ner")
     for lang in EUROPARL:
-        sets[f"europarl/{lang}"] = (europarl.load(lang, data_dir=data_dir), "none")
+        sets[f"europarl/{lang}"] = (europarl.load(lang=lang, data_dir=data_dir), "none")
     masakhaner = get_corpus("masakhaner2")
     for lang in MASAKHANER:
-        sentences = masakhaner.load(lang, "test", data_dir=data_dir)
+        sentences = masakhaner.load(lang=lang, split="test", data_dir=data_dir)
         sets[f"masakhaner2/{lang}"] = (sentences, "drop-date-misc")
     return sets
 
@@ -122,7 +122,7 @@ def run_model_transfer(
     *,
     train: bool = False,
     config: Any = None,
-    encoder: str = "e5-small",
+    encoder: str = DEFAULT_ENCODER,
     progress: Callable[[str], None] = lambda message: None,
     export_dir: Path | None = None,
 ) -> dict[str, Any]:
@@ -135,14 +135,14 @@ def run_model_transfer(
     config = config or TrainConfig()
     if train:
         conll = get_corpus("conll2003")
-        train_set = conll.load("train", data_dir=data_dir)
+        train_set = conll.load(split="train", data_dir=data_dir)
         tagger = TokenTagger.from_encoder(encoder, labels_from(train_set))
         progress(f"training on CoNLL-2003 train ({len(train_set)} sentences) into {model_dir}")
         t0 = time.perf_counter()
         history = fit(
             tagger,
             train_set,
-            dev=conll.load("valid", data_dir=data_dir),
+            dev=conll.load(split="valid", data_dir=data_dir),
             config=config,
             output_dir=model_dir,
             progress=lambda report: progress(str(report)),
@@ -169,22 +169,17 @@ def run_model_transfer(
     }
 
 
-def format_table(result: dict[str, Any]) -> str:
-    lines = [f"{'test set':20} {'F1':>6} {'XLM-R-L':>8} {'sent/s':>8}  labels"]
+def format_results(result: dict[str, Any]) -> str:
+    """Plain text: F1 per test set beside the published XLM-R-large figure, then the signature."""
+    rows = []
     for name, row in result["results"].items():
         published = row["published_xlmr_large"]
-        ref = f"{published:8.1f}" if published is not None else f"{'-':>8}"
-        lines.append(
-            f"{name:20} {row['f1']:6.1f} {ref} {row['sentences_per_second']:8.1f}  "
-            f"{row['label_map']}"
+        rows.append(
+            [name, f"{row['f1']:.1f}", f"{published:.1f}" if published is not None else "-"]
+            + [f"{row['sentences_per_second']:.1f}", row["label_map"]]
         )
+    lines = [format_table(["test set", "F1", "XLM-R-L", "sent/s", "labels"], rows)]
     if result["train_seconds"] is not None:
         lines.append(f"training: {result['train_seconds']:.0f} s on {result['device']}")
     lines.append(result["signature"])
     return "\n".join(lines)
-
-
-def write_json(result: dict[str, Any], path: Path) -> None:
-    with atomic_write(path) as out:
-        json.dump(result, out, indent=2, ensure_ascii=False, default=str)
-        out.write("\n")

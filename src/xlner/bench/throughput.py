@@ -32,7 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from xlner.io import atomic_write
+from xlner.bench.report import format_table
 
 PARTS = ("simalign", "tagging", "training")
 STAGES = ("before", "passive", "after")
@@ -285,10 +285,10 @@ def _conll(split: str, spec: Mapping[str, Any]) -> list[Any]:
 # ---------------------------------------------------------------------------- output
 
 
-def format_table(result: Mapping[str, Any]) -> str:
+def format_results(result: Mapping[str, Any]) -> str:
     """One line per part: the median rate of each stage and the ratios to ``before``."""
     header = ["part", "unit", *STAGES, "passive/before", "after/before", "F1 before/after"]
-    lines = [header]
+    lines = []
     for part, summary in result["parts"].items():
         rates, ratios = summary["rate"], summary["ratio"]
         lines.append(
@@ -301,9 +301,7 @@ def format_table(result: Mapping[str, Any]) -> str:
                 _f1_cell(summary.get("f1")),
             ]
         )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    text = ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in lines]
-    text.insert(1, "  ".join("-" * w for w in widths))
+    text = [format_table(header, lines)]
     info = result["machine"]
     flags = [flag for flag, present in info["cpu_flags"].items() if present]
     loads = [
@@ -329,9 +327,3 @@ def _f1_cell(scores: Mapping[str, Any] | None) -> str:
     if isinstance(before, Mapping):
         return ", ".join(f"{k} {before[k]:.2f}/{after[k]:.2f}" for k in before)
     return f"{before:.2f}/{after:.2f}"
-
-
-def write_json(result: Mapping[str, Any], path: Path) -> None:
-    with atomic_write(path) as out:
-        json.dump(result, out, indent=2, ensure_ascii=False)
-        out.write("\n")

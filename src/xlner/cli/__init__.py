@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from xlner.cli import benchmark, data, demo, evaluate, project, tagger
+from xlner.cli import benchmark, data, demo, evaluate, export, project, silver, tagger
 from xlner.cli import report as report_cmd
 from xlner.cli import run as run_cmd
 from xlner.cli import study as study_cmd
@@ -25,6 +25,8 @@ app.command("project")(project.project)
 app.command("evaluate")(evaluate.evaluate)
 app.command("run")(run_cmd.run)
 app.command("tag")(tagger.tag)
+app.command("silver")(silver.silver)
+app.command("export")(export.export)
 app.add_typer(tagger.train_app, name="train")
 app.add_typer(data.app, name="data")
 app.add_typer(benchmark.app, name="benchmark")

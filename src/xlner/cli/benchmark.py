@@ -9,8 +9,12 @@ import typer
 
 from xlner.align.symmetrize import METHODS
 from xlner.bench import europarl as europarl_bench
+from xlner.bench.report import write_json
 from xlner.cli.common import DataDir, fail, out, say
-from xlner.corpora.registry import CorpusNotFound, require
+from xlner.cli.tagger import BatchSize, Encoder, Epochs, FreezeEmbeddings, LearningRate
+from xlner.corpora import CorpusNotFound, require
+from xlner.tagging.tagger import DEFAULT_ENCODER
+from xlner.tagging.training import TrainConfig
 
 app = typer.Typer(help="Benchmarks that print a table and write JSON.", no_args_is_help=True)
 
@@ -26,12 +30,15 @@ def europarl(
     output: Annotated[Path, typer.Option(help="Where to write the JSON results.")] = Path(
         "results/europarl.json"
     ),
-    languages: Annotated[str, typer.Option(help="Comma-separated target languages.")] = "de,es,it",
+    languages: Annotated[str, typer.Option(help="Comma-separated target languages.")] = ",".join(
+        europarl_bench.LANGUAGES
+    ),
     preset: Annotated[
         str,
         typer.Option(
-            help="Projectors: heuristic, match (matching configurations), all (both), or "
-            "embedding (with the e5-small SimAlign aligner; about 40 s more on a CPU)."
+            help="Projectors (configs/benchmarks/europarl.toml): heuristic, match (matching "
+            "configurations), all (both), or embedding (with the e5-small SimAlign aligner; "
+            "about 40 s more on a CPU)."
         ),
     ] = "heuristic",
     symmetrizations: Annotated[
@@ -46,8 +53,11 @@ def europarl(
     ] = None,
 ) -> None:
     """Project the gold English entities of Europarl-NER onto de/es/it and score them."""
+    try:
+        projectors = europarl_bench.preset_projectors(preset)
+    except ValueError as error:
+        fail(str(error))
     root = require("europarl-ner", data_dir)
-    projectors = europarl_bench.preset_projectors(preset)
     if tagger_probabilities is not None:
         projectors |= europarl_bench.tagger_projectors(tagger_probabilities, root)
     result = europarl_bench.run_europarl(
@@ -57,9 +67,9 @@ def europarl(
         symmetrizations=METHODS if symmetrizations == "all" else symmetrizations.split(","),
         progress=say,
     )
-    out.print(europarl_bench.format_table(result), highlight=False)
+    out.print(europarl_bench.format_results(result), highlight=False)
     out.print(europarl_bench.format_errors(result), highlight=False)
-    europarl_bench.write_json(result, output)
+    write_json(result, output)
     say(f"wrote {output}")
 
 
@@ -68,13 +78,11 @@ def model_transfer(
     model_dir: Annotated[Path, typer.Option(help="Trained tagger (or where to train one).")],
     data_dir: DataDir = None,
     train: Annotated[bool, typer.Option(help="Fine-tune on CoNLL-2003 first (resumes).")] = False,
-    encoder: Annotated[str, typer.Option(help="Encoder to fine-tune.")] = "e5-small",
-    epochs: Annotated[int, typer.Option(help="Training epochs.")] = 3,
-    batch_size: Annotated[int, typer.Option(help="Training batch size.")] = 32,
-    learning_rate: Annotated[float, typer.Option(help="Peak learning rate.")] = 1e-4,
-    freeze_embeddings: Annotated[
-        bool, typer.Option(help="Keep word embeddings fixed (the better setting here).")
-    ] = True,
+    encoder: Encoder = DEFAULT_ENCODER,
+    epochs: Epochs = TrainConfig.epochs,
+    batch_size: BatchSize = TrainConfig.batch_size,
+    learning_rate: LearningRate = TrainConfig.learning_rate,
+    freeze_embeddings: FreezeEmbeddings = TrainConfig.freeze_embeddings,
     export_dir: Annotated[
         Path | None, typer.Option(help="Also save per-word label probabilities here (npz).")
     ] = None,
@@ -84,7 +92,6 @@ def model_transfer(
 ) -> None:
     """Model transfer: CoNLL-2003 tagger on CoNLL test, Europarl-NER and MasakhaNER 2.0."""
     from xlner.bench import model_transfer as bench
-    from xlner.tagging import TrainConfig
 
     root = require("conll2003", data_dir)
     config = TrainConfig(
@@ -102,8 +109,8 @@ def model_transfer(
         progress=say,
         export_dir=export_dir,
     )
-    out.print(bench.format_table(result), highlight=False)
-    bench.write_json(result, output)
+    out.print(bench.format_results(result), highlight=False)
+    write_json(result, output)
     say(f"wrote {output}")
 
 
@@ -156,6 +163,6 @@ def throughput(
         result = bench.run_throughput(settings, chosen, repeats, progress=say)
     except bench.WorkerError as error:
         fail(str(error))
-    out.print(bench.format_table(result), highlight=False)
-    bench.write_json(result, output)
+    out.print(bench.format_results(result), highlight=False)
+    write_json(result, output)
     say(f"wrote {output}")

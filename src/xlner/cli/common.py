@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
 
+from xlner.config import parse_override
+from xlner.errors import InputError
+from xlner.io import check_outputs
 from xlner.registry import Catalogue, ComponentError, registry
 
 console = Console(stderr=True, soft_wrap=True)  # progress and messages; never wrapped
@@ -27,13 +44,46 @@ def one_of(catalogue: Catalogue) -> str:
 LabelMapOption = Annotated[str, typer.Option(help=one_of(registry.label_maps))]
 
 
+class TagScheme(StrEnum):
+    """The tag scheme of token-per-line input files; ``auto`` detects it from the tags."""
+
+    auto = "auto"
+    iob1 = "iob1"
+    iob2 = "iob2"
+    bioes = "bioes"
+
+
+SchemeOption = Annotated[
+    TagScheme,
+    typer.Option(
+        "--scheme",
+        help="Tag scheme of the token-per-line inputs; auto: E-/S- tags mean BIOES, "
+        "entities opening with I- mean IOB1, else IOB2.",
+    ),
+]
+
+
 def fail(message: str) -> NoReturn:
     console.print(f"[red]error:[/red] {message}", highlight=False)
     raise typer.Exit(2)
 
 
+def check_output_paths(
+    outputs: Mapping[str, Path | str | None], inputs: Mapping[str, Path | str | None]
+) -> None:
+    """:func:`xlner.io.check_outputs` (no output is an input or a directory) as a CLI error."""
+    try:
+        check_outputs(outputs, inputs)
+    except InputError as error:
+        fail(str(error))
+
+
 def say(message: str) -> None:
     console.print(f"[dim]{message}[/dim]", highlight=False)
+
+
+def warn(message: str) -> None:
+    console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
 
 
 def label_map_table(name: str) -> dict[str, str | None]:
@@ -42,3 +92,59 @@ def label_map_table(name: str) -> dict[str, str | None]:
         return registry.label_maps.get(name)
     except ComponentError as error:
         fail(str(error))
+
+
+def key_values(flag: str, texts: Sequence[str] | None) -> dict[str, Any]:
+    """``KEY=VALUE`` options of a component (VALUE read as TOML, else as text), as a dict;
+    one that is not KEY=VALUE, or a KEY given twice, is a one-line error."""
+    options: dict[str, Any] = {}
+    for text in texts or ():
+        try:
+            path, value = parse_override(text)
+        except ValueError:
+            fail(f"{flag} {text!r} is not KEY=VALUE")
+        if len(path) != 1 or not path[0]:
+            fail(f"{flag} {text!r}: KEY is one option name")
+        if path[0] in options:
+            fail(f"{flag} {path[0]} is given twice")
+        options[path[0]] = value
+    return options
+
+
+class RateColumn(ProgressColumn):
+    """Items per second of a task, once it has a rate."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.1f}/s" if speed else "", style="progress.data.speed")
+
+
+def progress_bar() -> Progress:
+    """Steps with their bar, count, rate, time spent and time left (on standard error, when
+    it is a terminal: elsewhere a live display only leaves blank lines)."""
+    return Progress(
+        TextColumn("{task.description:10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+
+
+def step_updater(bar: Progress) -> Callable[[str, int, int | None], None]:
+    """``update(step, done, total)`` for a library call; a total of None is a step whose
+    length is not known (shown as a pulsing bar with the time spent)."""
+    tasks: dict[str, TaskID] = {}
+
+    def update(step: str, done: int, total: int | None) -> None:
+        if not bar.live.is_started:
+            bar.start()
+        if step not in tasks:
+            tasks[step] = bar.add_task(step, total=total)
+        bar.update(tasks[step], completed=done, total=total)
+
+    return update

@@ -7,7 +7,7 @@ from pathlib import Path
 from xlner.bench import europarl as europarl_bench
 from xlner.cli.common import DataDir, out, say
 from xlner.cli.project import DEFAULT_ALIGNER, DEFAULT_METHOD
-from xlner.corpora.registry import find
+from xlner.corpora import find
 from xlner.evaluate import evaluate_spans
 from xlner.pipeline.sample import load_sample
 from xlner.project.corpus import project_bitext, signature_fields
@@ -49,7 +49,7 @@ def _europarl(data_dir: Path | None) -> None:
         return
     say("Europarl-NER found: projecting gold English entities onto de, es, it")
     result = europarl_bench.run_europarl(root, progress=say)
-    out.print(europarl_bench.format_table(result), highlight=False)
+    out.print(europarl_bench.format_results(result), highlight=False)
 
 
 def bracketed(tokens: Tokens, spans: list[Span]) -> str:

@@ -17,7 +17,18 @@ from typing import Annotated, Any
 import typer
 
 from xlner.align.base import Aligner
-from xlner.cli.common import LabelMapOption, fail, label_map_table, one_of, out, say
+from xlner.cli.common import (
+    LabelMapOption,
+    SchemeOption,
+    TagScheme,
+    check_output_paths,
+    fail,
+    label_map_table,
+    one_of,
+    out,
+    say,
+)
+from xlner.corpora.base import require_sentences
 from xlner.corpora.bitext import read_bitext, read_sentences
 from xlner.corpora.conll import read_conll
 from xlner.evaluate import evaluate_spans, format_scores
@@ -57,8 +68,11 @@ def project(
             "(with --target-conll; its tags are then used as gold for --evaluate)."
         ),
     ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="File to write ('-': standard output).")
+    ],
     target_conll: Annotated[bool, typer.Option(help="The target file is token-per-line.")] = False,
+    scheme: SchemeOption = TagScheme.auto,
     output_format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.conll,
     aligner: Annotated[str, typer.Option(help=one_of(registry.aligners))] = DEFAULT_ALIGNER,
     symmetrization: Annotated[
@@ -72,8 +86,9 @@ def project(
         list[str] | None,
         typer.Option(
             help="KEY=VALUE: an option the aligner declares, e.g. stem_length=4 or "
-            "rel_iterations=0.25 (eflomal), layer=6 or method=itermax (simalign); repeatable. "
-            "VALUE is read as TOML, else as text."
+            "rel_iterations=0.25 (eflomal), layer=6 or method=itermax (simalign), "
+            "'members={simalign={layer=6},eflomal={stem_length=4}}' or primary=intersection "
+            "(combined); repeatable. VALUE is read as TOML, else as text."
         ),
     ] = None,
     extra_source: Annotated[
@@ -95,6 +110,13 @@ def project(
     ] = None,
     max_runs: Annotated[
         int | None, typer.Option("-k", help="Heuristic: keep the k longest runs (default: all).")
+    ] = None,
+    links: Annotated[
+        str | None,
+        typer.Option(
+            help="Heuristic: the named link set to read, e.g. intersection of --aligner "
+            "combined (default: the aligner's primary links)."
+        ),
     ] = None,
     score: Annotated[
         str | None,
@@ -128,6 +150,8 @@ def project(
     label_map: LabelMapOption = "none",
 ) -> None:
     """Align source and target, project the source entities and write the tagged target."""
+    inputs = {"--source": source, "--target": target, "--extra-source": extra_source}
+    check_output_paths({"--output": output}, {**inputs, "--extra-target": extra_target})
     # Every setting is checked before any file is read or any alignment is run.
     _check_settings(output, evaluate, target_conll, extra_source, extra_target)
     table = label_map_table(label_map)
@@ -136,6 +160,7 @@ def project(
         ("-d", "merge_distance", merge_distance),
         ("--length-ratio", "length_ratio", length_ratio),
         ("-k", "max_runs", max_runs),
+        ("--links", "links", links),
         ("--score", "score", score),
         ("--solver", "solver", solver),
         ("--limit", "limit", limit),
@@ -148,9 +173,9 @@ def project(
         check_link_sets(backend, projector)
     except ComponentError as error:
         fail(str(error))
-
-    src = read_conll(source)
-    gold, tokens = _read_target(target, target_conll)
+    src = require_sentences(read_conll(source, scheme.value), source)
+    gold, tokens = _read_target(target, target_conll, scheme.value)
+    require_sentences(tokens, target)
     try:
         check_parallel(src, tokens)
     except ValueError as error:
@@ -226,9 +251,11 @@ def build_projector(method: str, given: Sequence[tuple[str, str, Any]]) -> Proje
     return registry.projectors.build(method, **options)
 
 
-def _read_target(path: Path, conll: bool) -> tuple[list[TaggedSentence] | None, list[Tokens]]:
+def _read_target(
+    path: Path, conll: bool, scheme: str
+) -> tuple[list[TaggedSentence] | None, list[Tokens]]:
     if conll:
-        gold = read_conll(path)
+        gold = read_conll(path, scheme)
         return gold, [s.tokens for s in gold]
     return None, read_sentences(path)
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from xlner.cli.common import fail, out, say
+from xlner.cli.common import check_output_paths, fail, out, say
 
 
 def report(
@@ -22,6 +22,8 @@ def report(
 
     if not (run_dir / "results.json").is_file():
         fail(f"{run_dir} is not a finished run directory (no results.json)")
+    names = ("results.json", "manifest.json", "examples.jsonl")
+    check_output_paths({"--output": output}, {name: run_dir / name for name in names})
     path = build_report(run_dir, output)
     say(f"open file://{path.resolve()} in a browser")
     out.print(str(path), highlight=False)

@@ -9,10 +9,23 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from xlner.cli.common import DataDir, console, fail, out, say
-from xlner.pipeline.run import RunResult, load_config, run_pipeline
+from xlner.errors import InputError
+from xlner.pipeline.cache import RunLocked
+from xlner.pipeline.run import RunResult, load_run_config, run_pipeline
 from xlner.pipeline.stages import StageError
-from xlner.signature import make_signature
+from xlner.registry import ComponentError
 from xlner.translate.base import TranslationError
+
+# Bad settings or input, a busy run directory, a missing corpus, model or package: one line.
+RUN_ERRORS = (
+    StageError,
+    RunLocked,
+    ComponentError,
+    InputError,
+    TranslationError,
+    OSError,
+    ImportError,
+)
 
 
 def run(
@@ -28,16 +41,19 @@ def run(
 ) -> None:
     """Translate, tag, align, back-translate (optional), project, evaluate; reuse stages."""
     try:
-        settings = load_config(config, overrides or [])
+        settings = load_run_config(config, overrides or [])
     except (OSError, ValueError) as error:
         fail(str(error))
+    bar = _progress()
     try:
-        with _progress() as bar:
-            result = run_pipeline(
-                settings, run_dir=run_dir, data_dir=data_dir, progress=_updater(bar)
-            )
-    except (StageError, TranslationError, OSError) as error:
+        result = run_pipeline(
+            settings, run_dir=run_dir, data_dir=data_dir, progress=_updater(bar), warn=_warn
+        )
+    except RUN_ERRORS as error:
+        _stop(bar)
         fail(str(error))
+    finally:
+        _stop(bar)
     _print(result)
 
 
@@ -52,10 +68,18 @@ def _progress() -> Progress:
     )
 
 
+def _stop(bar: Progress) -> None:
+    if bar.live.is_started:  # stopping a bar never started would print an empty line
+        bar.stop()
+
+
 def _updater(bar: Progress):
+    """Progress per batched stage; the bar shows from the first batch (errors before: none)."""
     tasks: dict[str, int] = {}
 
     def update(stage: str, done: int, total: int) -> None:
+        if not tasks:
+            bar.start()
         if stage not in tasks:
             tasks[stage] = bar.add_task(stage, total=total)
         bar.update(tasks[stage], completed=done)
@@ -79,21 +103,9 @@ def _print(result: RunResult) -> None:
         f"failures: {result.failure_counts() or 'none'}",
         highlight=False,
     )
-    config = result.config
-    out.print(
-        make_signature(
-            {"corpus": f"{config['data']['corpus']}/{config['data']['lang']}"},
-            {"translate": config["translate"]["translator"], "tag": config["tag"]["tagger"]},
-            {"align": config["align"]["aligner"], **_prefixed("align", config["align"])},
-            {"project": config["project"]["method"], "mode": config["project"]["mode"]},
-            _prefixed("project", config["project"]),
-            {"labels": config["evaluate"]["label_map"]},
-        ),
-        highlight=False,
-    )
+    out.print(result.signature, highlight=False)
     say(f"run directory: {result.run_dir} (manifest.json, report.json, predictions.conll)")
 
 
-def _prefixed(stage: str, section: dict) -> dict:
-    """A stage's backend options as ``stage.option`` signature fields."""
-    return {f"{stage}.{key}": value for key, value in section.get("options", {}).items()}
+def _warn(message: str) -> None:
+    console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)

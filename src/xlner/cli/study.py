@@ -37,17 +37,17 @@ def noise(
     ] = None,
 ) -> None:
     """F1 of each projection method against alignment and entity noise, and across aligners."""
-    from xlner.corpora.registry import CorpusNotFound
-    from xlner.study.config import load_config, parse_config
+    from xlner.corpora import CorpusNotFound
+    from xlner.study.config import load_study_config, parse_config
     from xlner.study.summary import format_aligners, format_findings
     from xlner.study.sweep import run_study
 
     try:
-        settings = load_config(config)
+        settings = load_study_config(config)
         if seeds is not None:
             settings = parse_config(settings.raw | {"seeds": _ints(seeds)})
-    except (OSError, ValueError, KeyError) as error:
-        fail(f"{config or 'default config'}: {error}")
+    except ValueError as error:
+        fail(str(error))
     run_dir = output or Path("runs") / datetime.now().strftime("noise-%Y%m%d-%H%M%S")
     command = ["xlner", *sys.argv[1:]]
     try:
@@ -63,9 +63,9 @@ def noise(
 @app.command("default-config")
 def default_config() -> None:
     """Print the built-in default sweep, a starting point for a config file."""
-    from xlner.study.config import DEFAULT_CONFIG
+    from xlner.study.config import default_config_text
 
-    out.print(DEFAULT_CONFIG, highlight=False, markup=False, end="")
+    out.print(default_config_text(), highlight=False, markup=False, end="")
 
 
 def _ints(text: str) -> list[int]:

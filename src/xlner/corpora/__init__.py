@@ -1,14 +1,37 @@
-"""Corpus readers and writers (one module per format) and the registry of named corpora.
+"""Corpus readers and writers (one module per format) and the catalogue of named corpora.
 
 - :mod:`xlner.corpora.conll`: token-per-line NER files (CoNLL, MasakhaNER, Europarl-NER)
 - :mod:`xlner.corpora.bitext`: one sentence a line, alone or as line-parallel pairs
 - :mod:`xlner.corpora.parallel_tsv`: MasakhaNER 2.0 sentences with MAFAND-MT translations
-- :mod:`xlner.corpora.registry`: named corpora in a data directory, and fetching them
+- :mod:`xlner.corpora.base`: the :class:`Corpus` type, the data directory, the catalogue
+  (``registry.corpora``); :mod:`xlner.corpora.fetch`: downloading and building corpora
+- one module per named corpus: ``europarl_ner``, ``conll2003``, ``masakhaner2``,
+  ``mafand_mt``, ``masakhaner2_parallel``, ``conll_file`` (``conll``: a file of yours) and
+  ``hf`` (a Hugging Face dataset)
+
+Every annotated corpus loads the same way: ``get_corpus(name).load(data_dir=..., **params)``
+with the parameters ``corpus.parameters`` names.
 """
 
-from xlner.corpora.base import CorpusWarning
+from xlner.corpora.base import (
+    Corpus,
+    CorpusNotFound,
+    CorpusStatus,
+    CorpusUnavailable,
+    CorpusWarning,
+    Origin,
+    Translation,
+    all_corpora,
+    find,
+    get_corpus,
+    list_corpora,
+    register_corpus,
+    require,
+    resolve_data_dir,
+)
 from xlner.corpora.bitext import read_bitext, read_sentences, write_bitext, write_sentences
 from xlner.corpora.conll import detect_scheme, iter_conll, read_conll, write_conll
+from xlner.corpora.fetch import FetchError, fetch
 from xlner.corpora.parallel_tsv import (
     ParallelRecord,
     ParallelSentence,
@@ -16,29 +39,19 @@ from xlner.corpora.parallel_tsv import (
     read_parallel_tsv,
     write_parallel_tsv,
 )
-from xlner.corpora.registry import (
-    CORPORA,
-    Corpus,
-    CorpusNotFound,
-    CorpusStatus,
-    FetchError,
-    fetch,
-    find,
-    get_corpus,
-    list_corpora,
-    require,
-    resolve_data_dir,
-)
 
 __all__ = [
-    "CORPORA",
     "Corpus",
     "CorpusNotFound",
     "CorpusStatus",
+    "CorpusUnavailable",
     "CorpusWarning",
     "FetchError",
+    "Origin",
     "ParallelRecord",
     "ParallelSentence",
+    "Translation",
+    "all_corpora",
     "detect_scheme",
     "fetch",
     "find",
@@ -50,6 +63,7 @@ __all__ = [
     "read_conll",
     "read_parallel_tsv",
     "read_sentences",
+    "register_corpus",
     "require",
     "resolve_data_dir",
     "write_bitext",

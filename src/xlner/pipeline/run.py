@@ -10,19 +10,22 @@
 * an interrupted run resumes at the first unfinished stage, and inside a batched stage
   (translate, tag, backtranslate) at the first batch without a finished shard.
 
+A cached file found damaged (cut short, emptied, edited) is reported by name and its stage
+recomputed; a second process on the same run directory is refused while the first runs.
+
 ``<run.dir>/manifest.json`` (rewritten atomically after every stage) records the versions,
-the resolved settings, per-stage keys, status, timings, counts and throughput, and every
-per-sentence failure; ``report.json`` and ``predictions.conll`` hold the result.
+the resolved settings, per-stage keys, status, timings, counts and throughput, every
+per-sentence failure and the run's signature; ``report.json`` and ``predictions.conll`` hold
+the result.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import platform
 import sys
 import time
-import tomllib
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -30,17 +33,22 @@ from pathlib import Path
 from typing import Any
 
 import xlner
+from xlner.config import FREE_TABLES, check_key, load_config, merge, parse_override
+from xlner.config import apply_overrides as apply_overrides  # re-exported for the pipeline's users
+from xlner.corpora import get_corpus
 from xlner.corpora.conll import write_conll
 from xlner.io import atomic_write
-from xlner.pipeline.cache import Record, StageStore, content_key, stage_key
-from xlner.pipeline.stages import (
-    STAGE_BUILDERS,
-    Stage,
-    data_records,
-    load_sentences,
-    spans_from,
-    stage_names,
+from xlner.pipeline.cache import (
+    CacheDamage,
+    CacheWarning,
+    StageStore,
+    content_key,
+    run_lock,
+    stage_key,
 )
+from xlner.pipeline.records import Evaluation
+from xlner.pipeline.stages import Stage, StageError, build_stages
+from xlner.signature import format_value, make_signature
 from xlner.types import TaggedSentence
 
 DEFAULTS: dict[str, Any] = {
@@ -63,58 +71,38 @@ DEFAULTS: dict[str, Any] = {
 _VERSIONED = ("eflomal", "torch", "transformers", "spacy", "numpy", "seqeval")
 
 Progress = Callable[[str, int, int], None]  # stage, batches done, batches total
+Warn = Callable[[str], None]
 
 
 # ---------------------------------------------------------------------------- config
 
 
-def merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
-    """Deep merge: tables merge key by key, any other value replaces."""
-    out = copy.deepcopy(dict(base))
-    for key, value in extra.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
+def load_run_config(path: str | Path | None, overrides: Sequence[str] = ()) -> dict[str, Any]:
+    """:data:`DEFAULTS`, then the TOML file, then the ``key=value`` overrides, checked.
 
-
-def parse_override(text: str) -> tuple[list[str], Any]:
-    """``"a.b=value"`` -> (["a", "b"], value); the value is read as TOML, else as a string."""
-    key, sep, raw = text.partition("=")
-    if not sep or not key.strip():
-        raise ValueError(f"override {text!r} is not key=value (e.g. project.mode=back)")
-    try:
-        value = tomllib.loads(f"v = {raw.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw.strip()
-    return [part.strip() for part in key.split(".")], value
-
-
-def apply_overrides(config: Mapping[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
-    out = copy.deepcopy(dict(config))
+    An override must name a key of :data:`DEFAULTS`, or under ``data`` a parameter of the
+    chosen corpus (``data.pair`` for a corpus of language pairs); else a one-line ValueError
+    suggests the nearest key. A missing ``data.lang``/``data.pivot`` is one too.
+    """
+    config = load_config(path, overrides, DEFAULTS, free=(*FREE_TABLES, "data"))
+    data_keys = [*DEFAULTS["data"], *_corpus_parameters(config["data"]["corpus"])]
     for text in overrides:
-        keys, value = parse_override(text)
-        table = out
-        for key in keys[:-1]:
-            table = table.setdefault(key, {})
-            if not isinstance(table, dict):
-                raise ValueError(f"override {text!r}: {key} is not a table")
-        table[keys[-1]] = value
-    return out
-
-
-def load_config(path: str | Path | None, overrides: Sequence[str] = ()) -> dict[str, Any]:
-    """Defaults, then the TOML file, then the ``key=value`` overrides."""
-    config = copy.deepcopy(DEFAULTS)
-    if path is not None:
-        with open(path, "rb") as handle:
-            config = merge(config, tomllib.load(handle))
-    config = apply_overrides(config, overrides)
+        keys, _ = parse_override(text)
+        if keys[0] == "data":
+            check_key(keys, {"data": dict.fromkeys(data_keys)}, (), text)
     for key in ("lang", "pivot"):
         if not config["data"].get(key):
             raise ValueError(f"the config needs data.{key}")
     return config
+
+
+def _corpus_parameters(name: str) -> tuple[str, ...]:
+    """The ``[data]`` keys corpus ``name`` reads; none for an unknown corpus (the data stage
+    reports that one)."""
+    try:
+        return get_corpus(name).parameters
+    except ValueError:
+        return ()
 
 
 # ---------------------------------------------------------------------------- running
@@ -138,15 +126,29 @@ class StageReport:
 
 @dataclass
 class RunResult:
+    """The records of every stage, what keyed them, and how the run went."""
+
     run_dir: Path
     config: dict[str, Any]
     stages: dict[str, StageReport] = field(default_factory=dict)
-    records: dict[str, list[Record]] = field(default_factory=dict)
+    records: dict[str, list[Any]] = field(default_factory=dict)
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)  # what keyed each stage
     failures: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def evaluation(self) -> Evaluation:
+        return self.records["evaluate"][0]
 
     @property
     def scores(self) -> dict[str, Any]:
-        return self.records["evaluate"][0]["scores"]
+        return self.evaluation.scores
+
+    @property
+    def signature(self) -> str:
+        """``data.corpus:...|translate:...|align:eflomal|align.symmetrization:...|version:...``:
+        every setting that keyed a stage's cache, component signatures included."""
+        return make_signature(*(signature_fields(n, s) for n, s in self.settings.items()))
 
     def failure_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -155,103 +157,172 @@ class RunResult:
         return counts
 
 
+def signature_fields(stage: str, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """A stage's settings as flat signature fields.
+
+    A component's signature (a table with ``method``) gives ``stage:method`` and
+    ``stage.option:value`` for the rest; any other setting gives ``stage.key:value``.
+    """
+    fields: dict[str, Any] = {}
+    for key, value in settings.items():
+        if isinstance(value, Mapping) and "method" in value:
+            fields[stage] = value["method"]
+            fields.update({f"{stage}.{k}": _flat(v) for k, v in value.items() if k != "method"})
+        else:
+            fields[f"{stage}.{key}"] = _flat(value)
+    return fields
+
+
+def _flat(value: Any) -> Any:
+    """Lists as ``a+b``, tables as ``k=v,k=v``: one signature field each."""
+    if isinstance(value, Mapping):
+        return ",".join(f"{k}={format_value(_flat(v))}" for k, v in sorted(value.items()))
+    if isinstance(value, list | tuple):
+        return "+".join(format_value(_flat(item)) for item in value) or "none"
+    return value
+
+
 def run_pipeline(
     config: Mapping[str, Any],
     *,
     run_dir: str | Path | None = None,
     data_dir: str | Path | None = None,
     progress: Progress | None = None,
+    warn: Warn | None = None,
 ) -> RunResult:
-    """Run (or resume) every stage of ``config``; return the records and the report."""
+    """Run (or resume) every stage of ``config``; return the records and the report.
+
+    ``warn`` receives one line per damaged cache file that was recomputed (default: a
+    :class:`~xlner.pipeline.cache.CacheWarning`). Raises
+    :class:`~xlner.pipeline.cache.RunLocked` when another process runs in the directory.
+    """
     config = merge(DEFAULTS, config)
     root = Path(run_dir or config["run"]["dir"])
+    config["run"]["dir"] = str(root)  # where the stages put work files (eflomal's)
     data_path = Path(data_dir) if data_dir is not None else None
     result = RunResult(root, config)
+
+    def note(message: str) -> None:
+        result.warnings.append(message)
+        (warn or _warn)(message)
+
     started = time.perf_counter()
-    data = _data_stage(config, data_path, result)
-    keys = {"data": data}
-    for name in stage_names(config):
-        stage = STAGE_BUILDERS[name](config, data_path)
-        keys[name] = stage_key(name, stage.settings, [keys[dep] for dep in stage.deps])
-        try:
-            _run_stage(stage, keys[name], root, result, progress)
-        except BaseException:
-            # Also on Ctrl-C: the manifest shows where the run stopped and what was done.
-            result.stages[name].status = "interrupted"
+    with run_lock(root):
+        stages = build_stages(config, data_path)  # every setting checked before any work
+        keys: dict[str, str] = {}
+        while stages:
+            stage = stages.pop(0)  # dropped once run, and its models with it
+            try:
+                keys[stage.name] = _run_stage(stage, keys, result, progress, note)
+            except BaseException:
+                # Also on Ctrl-C: the manifest shows where the run stopped and what was done.
+                result.stages[stage.name].status = "interrupted"
+                _write_manifest(result, time.perf_counter() - started)
+                raise
             _write_manifest(result, time.perf_counter() - started)
-            raise
+        _write_outputs(result)
         _write_manifest(result, time.perf_counter() - started)
-    _write_outputs(result)
-    _write_manifest(result, time.perf_counter() - started)
     return result
 
 
-def _data_stage(config: Mapping[str, Any], data_dir: Path | None, result: RunResult) -> str:
-    """Read the corpus (cheap, so always); its key is the hash of what was read."""
-    t0 = time.perf_counter()
-    records = data_records(load_sentences(config["data"], data_dir))
-    key = stage_key("data", content_key(records), [])
-    result.records["data"] = records
-    result.stages["data"] = StageReport(
-        "data", key, "computed", time.perf_counter() - t0, len(records)
-    )
-    return key
+def _warn(message: str) -> None:
+    warnings.warn(message, CacheWarning, stacklevel=4)
 
 
 def _run_stage(
-    stage: Stage, key: str, root: Path, result: RunResult, progress: Progress | None
-) -> None:
-    store = StageStore(root / "stages", stage.name, key)
-    report = StageReport(stage.name, key)
-    result.stages[stage.name] = report
+    stage: Stage,
+    keys: Mapping[str, str],
+    result: RunResult,
+    progress: Progress | None,
+    warn: Warn,
+) -> str:
+    """Reuse or compute one stage; return its key."""
+    report = result.stages[stage.name] = StageReport(stage.name, "")
     inputs = {dep: result.records[dep] for dep in stage.deps}
+    settings = stage.settings
     t0 = time.perf_counter()
-    if store.done():
-        records, report.status = store.read(), "reused"
-    elif stage.batched:
-        records = _run_batches(stage, store, inputs, report, progress)
+    if stage.cached:
+        report.key = stage_key(stage.name, settings, [keys[dep] for dep in stage.deps])
+        store = StageStore(result.run_dir / "stages", stage.name, report.key, stage.record)
+        records = _CachedStage(stage, store, inputs, report, progress, warn).records()
     else:
+        # Read every time and keyed by what was read: an edited corpus is a new one.
         records, report.status = stage.run(inputs), "computed"  # type: ignore[misc]
-    if not store.done():
-        store.write(records, {"stage": stage.name, "key": key, "settings": stage.settings})
-        store.drop_shards()
+        settings = {**settings, "content": content_key(records)[:16]}
+        report.key = stage_key(stage.name, settings, [])
     report.seconds = time.perf_counter() - t0
     report.count = stage.size(inputs) or len(records)  # sentences, also for ``evaluate``
     result.records[stage.name] = records
+    result.settings[stage.name] = settings
     _collect_failures(stage.name, records, report, result)
+    return report.key
 
 
-def _run_batches(
-    stage: Stage,
-    store: StageStore,
-    inputs: Mapping[str, list[Record]],
-    report: StageReport,
-    progress: Progress | None,
-) -> list[Record]:
-    size = stage.size(inputs)
-    ranges = [(s, min(s + stage.batch_size, size)) for s in range(0, size, stage.batch_size)]
-    report.batches = len(ranges)
-    records: list[Record] = []
-    for done, (start, end) in enumerate(ranges):
-        shard = store.read_shard(start, end)
-        if shard is None:
-            shard = stage.run_batch(inputs, start, end)  # type: ignore[misc]
-            store.write_shard(start, end, shard)
+@dataclass
+class _CachedStage:
+    """One cached stage of one run: what it reads, where it is stored, how it went."""
+
+    stage: Stage
+    store: StageStore
+    inputs: Mapping[str, list[Any]]
+    report: StageReport
+    progress: Progress | None
+    warn: Warn
+
+    def records(self) -> list[Any]:
+        """The stage's finished records from the cache, else computed (and then stored)."""
+        stage, store = self.stage, self.store
+        expected = stage.expected(self.inputs)
+        try:
+            records = store.read(expected)
+        except CacheDamage as damage:
+            self.warn(f"{damage}; recomputing {stage.name}")
+            records = None
+        if records is not None:
+            self.report.status = "reused"
+            return records
+        if stage.batched:
+            records = self._batches()
         else:
-            report.batches_reused += 1
-        records.extend(shard)
-        if progress is not None:
-            progress(stage.name, done + 1, len(ranges))
-    report.status = "resumed" if report.batches_reused else "computed"
-    return records
+            records, self.report.status = stage.run(self.inputs), "computed"  # type: ignore[misc]
+        if len(records) != expected:
+            raise StageError(f"{stage.name} returned {len(records)} records for {expected}")
+        store.write(records, {"stage": stage.name, "key": store.key, "settings": stage.settings})
+        store.drop_shards()
+        return records
+
+    def _batches(self) -> list[Any]:
+        """Each batch from its finished shard, else computed and stored as one."""
+        stage, report = self.stage, self.report
+        size, step = stage.size(self.inputs), stage.batch_size
+        ranges = [(start, min(start + step, size)) for start in range(0, size, step)]
+        report.batches = len(ranges)
+        records: list[Any] = []
+        for done, (start, end) in enumerate(ranges):
+            try:
+                shard = self.store.read_shard(start, end)
+            except CacheDamage as damage:
+                self.warn(f"{damage}; recomputing that batch of {stage.name}")
+                shard = None
+            if shard is None:
+                shard = stage.run_batch(self.inputs, start, end)  # type: ignore[misc]
+                self.store.write_shard(start, end, shard)
+            else:
+                report.batches_reused += 1
+            records.extend(shard)
+            if self.progress is not None:
+                self.progress(stage.name, done + 1, len(ranges))
+        report.status = "resumed" if report.batches_reused else "computed"
+        return records
 
 
 def _collect_failures(
-    name: str, records: Sequence[Record], report: StageReport, result: RunResult
+    name: str, records: Sequence[Any], report: StageReport, result: RunResult
 ) -> None:
     for index, record in enumerate(records):
-        if record.get("error"):
-            result.failures.append({"stage": name, "index": index, "error": record["error"]})
+        error = getattr(record, "error", None)
+        if error:
+            result.failures.append({"stage": name, "index": index, "error": error})
             report.failures += 1
 
 
@@ -273,8 +344,10 @@ def _write_manifest(result: RunResult, seconds: float) -> None:
         "versions": versions(),
         "command": sys.argv,
         "config": result.config,
+        "signature": result.signature,
         "stages": {name: report.as_dict() for name, report in result.stages.items()},
         "failures": {"counts": result.failure_counts(), "sentences": result.failures},
+        "warnings": result.warnings,
         "wall_seconds": seconds,
     }
     if "evaluate" in result.records:
@@ -287,13 +360,14 @@ def _write_manifest(result: RunResult, seconds: float) -> None:
 def _write_outputs(result: RunResult) -> None:
     data, projected = result.records["data"], result.records["project"]
     sentences = [
-        TaggedSentence(d["tokens"], spans_from(p["spans"]))
-        for d, p in zip(data, projected, strict=True)
+        TaggedSentence(sentence.tokens, projection.labelled())
+        for sentence, projection in zip(data, projected, strict=True)
     ]
     write_conll(result.run_dir / "predictions.conll", sentences, sep="\t")
     report = {
         "scores": result.scores,
-        "label_map": result.records["evaluate"][0]["label_map"],
+        "label_map": result.evaluation.label_map,
+        "signature": result.signature,
         "sentences": len(data),
         "failures": result.failure_counts(),
         "stages": {name: report.as_dict() for name, report in result.stages.items()},

@@ -46,7 +46,8 @@ def check_link_sets(aligner: Aligner, projector: Projector) -> None:
     if missing:
         provided = ", ".join(aligner.link_set_names()) or "none"
         raise ComponentError(
-            f"the score reads link set {', '.join(map(repr, missing))}, which aligner "
+            f"projection method {projector.name!r} reads link set "
+            f"{', '.join(map(repr, missing))}, which aligner "
             f"{aligner.name!r} does not provide (its link sets: {provided})"
         )
 

@@ -14,6 +14,9 @@ deterministically: runs are ranked by the number of links that support them, the
 then by source entity order and position; a run that overlaps an accepted run is dropped.
 The reference implementation instead lets the later entity overwrite the earlier one's tags,
 which can leave half entities behind.
+
+The heuristic reads one alignment: the primary links, or the named link set ``links`` (for
+example ``intersection`` of a combined aligner whose primary links are SimAlign's).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from xlner.project.base import Projector, links_by_source
+from xlner.project.links import select_link_set
 from xlner.registry import registry
 from xlner.types import Link, ProjectedSpan, Span, Tokens
 
@@ -67,6 +71,7 @@ class HeuristicProjector(Projector):
         length_ratio: float = 0.8,
         max_runs: int | None = None,
         filter_single_run: bool = False,
+        links: str | None = None,
     ) -> None:
         if merge_distance < 0:
             raise ValueError(f"merge_distance must be >= 0, got {merge_distance}")
@@ -80,6 +85,10 @@ class HeuristicProjector(Projector):
         self.length_ratio = length_ratio
         self.max_runs = max_runs
         self.filter_single_run = filter_single_run
+        self.links = links
+
+    def link_sets_used(self) -> set[str]:
+        return set() if self.links is None else {self.links}
 
     def signature(self) -> dict[str, Any]:
         return {
@@ -88,6 +97,8 @@ class HeuristicProjector(Projector):
             "ratio": self.length_ratio,
             "k": self.max_runs,
             "filter_single": self.filter_single_run,
+            # Only when set, so that the signatures of runs on the primary links stay as they were.
+            **({} if self.links is None else {"links": self.links}),
         }
 
     def entity_runs(self, entity: Span, table: dict[int, set[int]]) -> list[tuple[int, int]]:
@@ -109,9 +120,10 @@ class HeuristicProjector(Projector):
         target_tokens: Tokens,
         links: Sequence[Link],
     ) -> list[ProjectedSpan]:
-        table = links_by_source(links)
+        read = select_link_set(links, self.links)
+        table = links_by_source(read)
         runs = [
-            _Run(start, end, _support(entity, start, end, links), index)
+            _Run(start, end, _support(entity, start, end, read), index)
             for index, entity in enumerate(source_spans)
             for start, end in self.entity_runs(entity, table)
         ]

@@ -1,9 +1,10 @@
 """Several alignments of one sentence pair, passed to a projector as one argument.
 
 A :class:`LinkSets` *is* the list of primary links, so every projector takes it as it takes a
-plain list (the heuristic reads the primary links only). A :class:`MatchProjector` also hands
-the named sets to its scores, so that a fusion can weigh, for example, the intersection and the
-union of a symmetrised alignment, or eflomal's links and an embedding aligner's:
+plain list (the heuristic reads the primary links, or the one named set of its ``links``
+option). A :class:`MatchProjector` also hands the named sets to its scores, so that a fusion
+can weigh, for example, the intersection and the union of a symmetrised alignment, or
+eflomal's links and an embedding aligner's (both given by the ``combined`` aligner):
 
     links = LinkSets.of({"intersection": inter, "union": union, "simalign": emb}, "intersection")
     projector = make_projector("match", score="coverage:simalign=1,coverage:intersection=0.5")
@@ -40,3 +41,14 @@ class LinkSets(list[Link]):
 def named_link_sets(links: Sequence[Link]) -> dict[str, list[Link]]:
     """The named sets of ``links`` when it is a :class:`LinkSets`, else none."""
     return dict(links.named) if isinstance(links, LinkSets) else {}
+
+
+def select_link_set(links: Sequence[Link], name: str | None) -> Sequence[Link]:
+    """``links`` themselves for ``None``, else their named set ``name``."""
+    if name is None:
+        return links
+    named = named_link_sets(links)
+    if name not in named:
+        known = ", ".join(sorted(named)) or "none"
+        raise KeyError(f"no link set {name!r} for this sentence pair (named sets: {known})")
+    return named[name]

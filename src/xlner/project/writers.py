@@ -10,6 +10,7 @@ from typing import Any
 from xlner.corpora.conll import write_conll
 from xlner.io import atomic_write
 from xlner.project.corpus import ProjectedSentence
+from xlner.tags import spans_to_tags
 from xlner.types import TaggedSentence
 
 
@@ -36,7 +37,7 @@ def _record(
     return {
         "index": index,
         "tokens": sentence.tokens,
-        "tags": sentence.tagged().tags(),
+        "tags": spans_to_tags(sentence.tagged().spans, len(sentence.tokens)),
         "source_tokens": src.tokens,
         "entities": [
             {

@@ -17,13 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from xlner.align.base import get_aligner
-from xlner.align.eflomal import EflomalAligner
+from xlner.registry import registry
 from xlner.study.config import AlignerSpec
 from xlner.study.data import LanguageData
 from xlner.types import Link
 
 INTERSECTION = "intersection"
+SYMMETRIZATION = "symmetrization"  # the option of eflomal the study's setting fills in
 
 
 @dataclass
@@ -31,24 +31,28 @@ class Alignment:
     """One aligner's links for every sentence pair of one language."""
 
     spec: AlignerSpec
-    links: list[list[Link]]  # the symmetrisation projected over
-    intersection: list[list[Link]] | None  # eflomal only: the proxy reference candidates
+    links: list[list[Link]]  # the primary links (eflomal: the symmetrisation projected over)
+    intersection: list[list[Link]] | None  # the proxy reference candidates, where given
     signature: dict[str, Any]
     seconds: float
 
 
 def run_aligner(spec: AlignerSpec, data: LanguageData, symmetrization: str) -> Alignment:
-    """Align ``data`` with ``spec`` once; eflomal returns every symmetrisation at no extra cost."""
+    """Align ``data`` with ``spec`` once, through the registry (any aligner, ``combined``
+    too). An aligner that gives an ``intersection`` link set from the same run (eflomal, or a
+    combined aligner with one eflomal member) offers it as the proxy reference."""
     started = time.perf_counter()
     extra = data.extra.get(spec.extra, []) if spec.extra else []
     if spec.extra and not extra:
         raise ValueError(f"{data.language}: extra bitext {spec.extra!r} is not available")
-    if spec.backend == "eflomal":
-        aligner = EflomalAligner(symmetrization, **spec.options)
-        by_method = aligner.align_all(data.pairs, extra_bitext=extra)
-        links, intersection = by_method[symmetrization], by_method[INTERSECTION]
+    options = dict(spec.options)
+    if SYMMETRIZATION in registry.aligners.options(spec.backend):
+        options.setdefault(SYMMETRIZATION, symmetrization)
+    aligner = registry.aligners.build(spec.backend, **options)
+    if INTERSECTION in aligner.link_set_names():
+        links, named = aligner.align_sets(data.pairs, extra_bitext=extra)
+        intersection = named[INTERSECTION]
     else:
-        aligner = get_aligner(spec.backend, **spec.options)
         links, intersection = aligner.align(data.pairs, extra_bitext=extra), None
     signature = {f"align.{key}": value for key, value in aligner.signature().items()}
     signature["align.name"] = spec.name

@@ -1,130 +1,31 @@
 """The study configuration: a TOML file, or the built-in default sweep.
 
-``xlner study noise`` with no file runs :data:`DEFAULT_CONFIG`; a file given on the command line
-is read on top of it, so it only needs the keys it changes: tables are merged key by key, except
-``[methods]``, which replaces the default's methods; lists and values replace the default's.
-``xlner study default-config`` prints the default.
+``xlner study noise`` with no file runs the built-in config :data:`DEFAULT_CONFIG`
+(``configs/study/noise.toml``); a file given on the command line is read on top of it with
+:func:`xlner.config.load_config`, so it only needs the keys it changes: tables are merged key by
+key, except ``[methods]``, which replaces the default's methods; lists and values replace the
+default's. ``xlner study default-config`` prints the default.
 """
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from xlner.align.symmetrize import METHODS as SYMMETRIZATIONS
-from xlner.evaluate import LABEL_MAPS
-from xlner.study.noise import OPERATORS
+from xlner.config import builtin_config, load_config, read_builtin
+from xlner.corpora import all_corpora, get_corpus
+from xlner.registry import Catalogue, ComponentError, registry
 
-# Sized to run on a 2-core machine in well under 15 minutes (Europarl only, one seed).
-DEFAULT_CONFIG = """\
-# xlner study noise: how projection quality drives F1.
-# A top-level `reference_lines = { de = 67.5 }` applies to every dataset with that language.
-seeds = [0]                         # one sweep per seed; the report averages over seeds
-levels = [0.0, 0.1, 0.2, 0.3, 0.5]  # noise rates; 0 is the clean alignment / entities
-operators = ["drop_links", "add_links", "move_links",
-             "drop_entities", "shift_boundaries", "swap_classes"]
-symmetrization = "grow-diag-final-and"  # of the eflomal links that noise is applied to
-
-# Projection methods: name = options of xlner.project.make_projector.
-[methods]
-heuristic = { method = "heuristic" }
-"match/alignment/greedy" = { method = "match", score = "alignment", solver = "greedy" }
-"match/alignment/ilp" = { method = "match", score = "alignment", solver = "ilp" }
-
-[methods."match/alignment+string/greedy"]
-method = "match"
-score = "alignment=1,string=1"
-solver = "greedy"
-
-[methods."match/alignment+string/ilp"]
-method = "match"
-score = "alignment=1,string=1"
-solver = "ilp"
-
-# Sentences kept for the report's example browser, for each language and setting.
-[examples]
-settings = [{ operator = "none", level = 0.0 }, { operator = "drop_links", level = 0.3 }]
-sentences = 40
-max_tokens = 40   # prefer sentences this short, so their alignment fits on a screen
-
-# The natural axis: aligners of different quality. The FIRST aligner of a dataset is the one
-# noise is applied to, and its intersection links are the proxy reference alignment (there is
-# no gold alignment for these corpora). `extra` names extra bitext for eflomal
-# ("mafand-train": the MAFAND-MT training split of the language pair).
-[[aligners]]
-name = "eflomal"
-backend = "eflomal"
-options = { rel_iterations = 0.25 }
-
-[[aligners]]
-name = "eflomal-hmm"
-backend = "eflomal"
-options = { model = 2, rel_iterations = 0.25 }
-
-[[aligners]]
-name = "eflomal-ibm1"
-backend = "eflomal"
-options = { model = 1, rel_iterations = 0.25 }
-
-[[aligners]]
-name = "eflomal-1iter"
-backend = "eflomal"
-options = { n_iterations = 1 }
-
-# Opt-in (needs the encoder extra; slow on a CPU): the embedding aligner.
-[[aligners]]
-name = "simalign-e5"
-backend = "simalign"
-options = { model = "e5-small", method = "itermax" }
-enabled = false
-
-[datasets.europarl]
-corpus = "europarl-ner"
-languages = ["de", "es", "it"]
-label_map = "none"
-# Model transfer as a reference line: XLM-R large fine-tuned on English CoNLL-2003. Ours
-# (e5-small, BENCHMARKS.md) would be { de = 53.1, es = 20.9, it = 21.0 }.
-reference_lines = { de = 67.5, es = 74.1, it = 69.6 }
-reference_label = "model transfer, XLM-R large: published figures, not measured by xlner"
-
-# MasakhaNER 2.0 sentences with their human MAFAND-MT translation. There is no gold entity
-# annotation on the English/French side, so the source entities come from a spaCy tagger
-# (xlner.tagging "spacy"; en_core_web_sm / fr_core_news_sm): the curves then show noise on
-# top of a tagger's errors. Off by default: it needs the spaCy models and doubles the time.
-[datasets.masakhaner]
-enabled = false
-corpus = "masakhaner2-parallel"
-languages = ["lug", "tsn", "twi", "ewe", "wol"]
-split = "test"
-tagger = "spacy"
-label_map = "drop-date-misc"   # the tagger has no DATE, MasakhaNER has no MISC
-# Published XLM-R large model transfer, as listed in BENCHMARKS.md; ours (e5-small) would be
-# { lug = 41.8, tsn = 41.8, twi = 28.7, ewe = 43.4, wol = 23.3 }.
-reference_lines = { lug = 61.6, tsn = 48.5, twi = 46.4, ewe = 71.4, wol = 54.1 }
-reference_label = "model transfer, XLM-R large: published figures, not measured by xlner"
-
-[[datasets.masakhaner.aligners]]
-name = "eflomal+mafand"
-backend = "eflomal"
-options = { rel_iterations = 0.25 }
-extra = "mafand-train"
-
-[[datasets.masakhaner.aligners]]
-name = "eflomal"
-backend = "eflomal"
-options = { rel_iterations = 0.25 }
-
-[[datasets.masakhaner.aligners]]
-name = "eflomal-ibm1"
-backend = "eflomal"
-options = { model = 1, rel_iterations = 0.25 }
-"""
+# The built-in default sweep (xlner/configs/study/noise.toml): sized to run on a 2-core machine
+# in well under 15 minutes (Europarl only, one seed).
+DEFAULT_CONFIG = "study/noise"
+# Tables a config file replaces whole: listing two methods means "these two", not "these too".
+REPLACED_TABLES = ("methods",)
 
 EXTRA_BITEXT = ("mafand-train",)
-CORPORA = ("europarl-ner", "masakhaner2-parallel")
 
 
 @dataclass(frozen=True)
@@ -173,38 +74,31 @@ class StudyConfig:
     raw: dict[str, Any]  # the merged TOML, kept in the manifest
 
 
-# Tables a config file replaces whole: listing two methods means "these two", not "these too".
-REPLACED_TABLES = ("methods",)
+def default_config_text() -> str:
+    """The default sweep as written, comments included (``xlner study default-config``)."""
+    return builtin_config(DEFAULT_CONFIG).read_text(encoding="utf-8")
 
 
-def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Tables merge key by key (except ``methods``); anything else replaces the base value."""
-    merged = dict(base)
-    for key, value in override.items():
-        if key in REPLACED_TABLES:
-            merged[key] = value
-        elif isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+def load_study_config(path: str | Path | None = None) -> StudyConfig:
+    """The default sweep, with the TOML file at ``path`` (if any) merged on top.
 
-
-def load_config(path: str | Path | None = None) -> StudyConfig:
-    """The default config, with the TOML file at ``path`` (if any) merged on top."""
-    raw = tomllib.loads(DEFAULT_CONFIG)
-    if path is not None:
-        with open(path, "rb") as handle:
-            raw = merge(raw, tomllib.load(handle))
-    return parse_config(raw)
+    Every fault is a one-line ValueError that names the file (or "default config").
+    """
+    raw = load_config(path, defaults=read_builtin(DEFAULT_CONFIG), replace=REPLACED_TABLES)
+    try:
+        return parse_config(raw)
+    except KeyError as error:
+        raise ValueError(f"{path or 'default config'}: missing setting {error}") from None
+    except ValueError as error:
+        raise ValueError(f"{path or 'default config'}: {error}") from None
 
 
 def parse_config(raw: Mapping[str, Any]) -> StudyConfig:
     """Check every setting before any work starts; ValueError names the bad key."""
     operators = [str(name) for name in raw["operators"]]
     for name in operators:
-        if name not in OPERATORS:
-            raise ValueError(f"operators: unknown {name!r}; choose from {', '.join(OPERATORS)}")
+        if name not in registry.noise:
+            raise ValueError(f"operators: {_unknown(registry.noise, name)}")
     levels = sorted({float(level) for level in raw["levels"]})
     if not levels or levels[0] < 0 or levels[-1] > 1:
         raise ValueError("levels: need at least one rate, all in [0, 1]")
@@ -274,6 +168,13 @@ def _references(raw: Mapping[str, Any], table: Mapping[str, Any]) -> dict[str, f
     return {str(lang): float(lines[lang]) for lang in table["languages"] if lang in lines}
 
 
+def _check_corpus(name: str, where: str) -> None:
+    """A study projects over human translations: the corpus must have them."""
+    if name not in registry.corpora or not get_corpus(name).translated:
+        usable = [corpus.name for corpus in all_corpora() if corpus.translated]
+        raise ValueError(f"{where}: corpus must be one of {', '.join(usable)}")
+
+
 def _datasets(raw: Mapping[str, Any]) -> list[DatasetSpec]:
     default_aligners = list(raw.get("aligners", []))
     datasets = []
@@ -281,11 +182,10 @@ def _datasets(raw: Mapping[str, Any]) -> list[DatasetSpec]:
         if not table.get("enabled", True):
             continue
         corpus = str(table["corpus"])
-        if corpus not in CORPORA:
-            raise ValueError(f"datasets.{name}: corpus must be one of {', '.join(CORPORA)}")
+        _check_corpus(corpus, f"datasets.{name}")
         label_map = str(table.get("label_map", "none"))
-        if label_map not in LABEL_MAPS:
-            raise ValueError(f"datasets.{name}: unknown label_map {label_map!r}")
+        if label_map not in registry.label_maps:
+            raise ValueError(f"datasets.{name}: {_unknown(registry.label_maps, label_map)}")
         aligners = _aligners(table.get("aligners", default_aligners), f"datasets.{name}")
         datasets.append(
             DatasetSpec(
@@ -303,3 +203,12 @@ def _datasets(raw: Mapping[str, Any]) -> list[DatasetSpec]:
     if not datasets:
         raise ValueError("datasets: none enabled")
     return datasets
+
+
+def _unknown(catalogue: Catalogue[Any], name: str) -> str:
+    """The catalogue's own one-line message for a name it does not hold."""
+    try:
+        catalogue.get(name)
+    except ComponentError as error:
+        return str(error)
+    return f"{catalogue.kind} {name!r}"

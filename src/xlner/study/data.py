@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xlner.align.base import SentencePair
-from xlner.bench.europarl import SOURCE_LANGUAGE, load_europarl
-from xlner.corpora.registry import MAFAND_MT, MAFAND_PAIRS, mafand_pair_for
+from xlner.corpora import Corpus, get_corpus
+from xlner.corpora.mafand_mt import MAFAND_MT
 from xlner.study.config import DatasetSpec
 from xlner.types import TaggedSentence, Tokens
 
@@ -33,27 +33,28 @@ def load_dataset(
     spec: DatasetSpec, data_dir: Path, progress: Callable[[str], None]
 ) -> list[LanguageData]:
     """Every language of ``spec``; the corpus must be present in ``data_dir``."""
-    if spec.corpus == "europarl-ner":
-        return _europarl(spec, data_dir)
-    return [_masakhaner(spec, lang, data_dir, progress) for lang in spec.languages]
+    corpus = get_corpus(spec.corpus)
+    return [_language(spec, corpus, lang, data_dir, progress) for lang in spec.languages]
 
 
-def _europarl(spec: DatasetSpec, data_dir: Path) -> list[LanguageData]:
-    corpus = load_europarl(data_dir, (SOURCE_LANGUAGE, *spec.languages))
-    return [
-        LanguageData(lang, SOURCE_LANGUAGE, corpus[SOURCE_LANGUAGE], corpus[lang], "gold")
-        for lang in spec.languages
-    ]
-
-
-def _masakhaner(
-    spec: DatasetSpec, lang: str, data_dir: Path, progress: Callable[[str], None]
+def _language(
+    spec: DatasetSpec,
+    corpus: Corpus,
+    lang: str,
+    data_dir: Path,
+    progress: Callable[[str], None],
 ) -> LanguageData:
-    from xlner.corpora.registry import MASAKHANER2_PARALLEL
+    """One language's sentences with their translation; a tagger annotates an untagged side."""
+    params = corpus.parameters_in({"lang": lang, "split": spec.split})
+    rows = corpus.load_translations(data_dir=data_dir, **params)
+    source_lang = rows[0].source_lang if rows else "en"
+    extra = _mafand_extra(lang, data_dir)
+    gold = [row.source for row in rows if row.source is not None]
+    if len(gold) == len(rows):
+        target = [row.target for row in rows]
+        return LanguageData(lang, source_lang, gold, target, "gold", extra)
     from xlner.tagging.base import get_tagger
 
-    rows = MASAKHANER2_PARALLEL.load(lang, spec.split, data_dir=data_dir)
-    source_lang = (rows[0].record.src_lang if rows else None) or "en"
     # MAFAND-MT text is untokenised; split punctuation off as the NER corpora do.
     source_tokens = [tokenise(row.source_text) for row in rows]
     keep = [index for index, tokens in enumerate(source_tokens) if tokens]
@@ -63,15 +64,17 @@ def _masakhaner(
     source = [TaggedSentence(source_tokens[i], s) for i, s in zip(keep, spans, strict=True)]
     target = [rows[index].target for index in keep]
     label = f"tagger:{tagger.name}:{tagger.signature().get('model', '?')}"
-    return LanguageData(lang, source_lang, source, target, label, _mafand_extra(lang, data_dir))
+    return LanguageData(lang, source_lang, source, target, label, extra)
 
 
 def _mafand_extra(lang: str, data_dir: Path) -> dict[str, list[SentencePair]]:
     """The MAFAND-MT training split of the language's pair, tokenised like the test side."""
-    pair = mafand_pair_for(lang)
-    if "train" not in MAFAND_PAIRS[pair] or not MAFAND_MT.is_present(data_dir):
+    pair = MAFAND_MT.pair_for(lang)
+    if pair is None or "train" not in MAFAND_MT.splits_of[pair]:
+        return {}  # no bitext to add (the Europarl languages, or a pair without a train split)
+    if not MAFAND_MT.is_present(data_dir):
         return {}
-    raw = MAFAND_MT.load(pair, "train", data_dir=data_dir)
+    raw = MAFAND_MT.load_pairs(pair, "train", data_dir=data_dir)
     pairs = [(tokenise(" ".join(s)), tokenise(" ".join(t))) for s, t in raw]
     return {"mafand-train": [(s, t) for s, t in pairs if s and t]}
 

@@ -183,9 +183,8 @@ class SentenceInput:
 
 @dataclass(frozen=True)
 class Operator:
-    """A named degradation of one sentence pair's links or source entities."""
+    """A degradation of one sentence pair's links or source entities (named by the registry)."""
 
-    name: str
     kind: str  # "links" or "entities"
     description: str
     apply: Callable[[SentenceInput, float, np.random.Generator, Sequence[str]], SentenceInput]
@@ -211,55 +210,59 @@ def _on_spans(
     return apply
 
 
-for _operator in (
+registry.noise.register(
+    "drop_links",
     Operator(
-        "drop_links",
         "links",
         "alignment links dropped",
         _on_links(lambda s, r, g: drop_links(s.links, r, g)),
     ),
+)
+registry.noise.register(
+    "add_links",
     Operator(
-        "add_links",
         "links",
         "spurious random links added",
         _on_links(lambda s, r, g: add_links(s.links, r, g, s.n_src, s.n_tgt)),
     ),
+)
+registry.noise.register(
+    "move_links",
     Operator(
-        "move_links",
         "links",
         "links moved to a neighbouring target word",
         _on_links(lambda s, r, g: move_links(s.links, r, g, s.n_tgt)),
     ),
+)
+registry.noise.register(
+    "drop_entities",
     Operator(
-        "drop_entities",
         "entities",
         "source entities dropped",
         _on_spans(lambda s, r, g, _: drop_entities(s.source_spans, r, g)),
     ),
+)
+registry.noise.register(
+    "shift_boundaries",
     Operator(
-        "shift_boundaries",
         "entities",
         "source entity boundaries shifted by one word",
         _on_spans(lambda s, r, g, _: shift_boundaries(s.source_spans, r, g, s.n_src)),
     ),
+)
+registry.noise.register(
+    "swap_classes",
     Operator(
-        "swap_classes",
         "entities",
         "source entity classes swapped",
         _on_spans(lambda s, r, g, labels: swap_classes(s.source_spans, r, g, labels)),
     ),
-):
-    registry.noise.register(_operator.name, _operator)
-del _operator
+)
 
 
 def get_operator(name: str) -> Operator:
     """The operator registered as ``name``; a one-line ComponentError lists the others."""
     return registry.noise.get(name)
-
-
-# For study/config.py, which still indexes a dict; new code reads ``registry.noise``.
-OPERATORS: dict[str, Operator] = registry.noise.all()
 
 
 def apply_corpus(

@@ -118,8 +118,9 @@ def _header(results: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
 <p class="meta">command: <code>{escape(command)}</code> · datasets: {escape(datasets)}</p>
 <div class="note">Noise is applied on top of one cached alignment per language (the first
 aligner's <code>{escape(results["symmetrization"])}</code> links) or on the source entities,
-with seeded generators; eflomal itself is unseeded, so the level-0 point moves between runs
-(on Europarl-NER by about ±4 F1 per language, ±1.5 on the average). Source entities:
+with seeded generators. eflomal is seeded too (seed 0 unless the aligner options say
+otherwise), so the level-0 point repeats on one machine; another seed moves it (unseeded
+runs moved by about ±4 F1 per language on Europarl-NER, ±1.5 on the average). Source entities:
 {escape(_sources(results))}. There is no gold word alignment: the aligner
 table's error rates are a <b>proxy</b> (agreement with the best aligner's intersection).
 Reference lines are <b>not measured by xlner</b> unless their label says so.</div>"""

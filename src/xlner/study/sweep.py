@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 import xlner
-from xlner.corpora.registry import require
+from xlner.corpora import require
 from xlner.evaluate import evaluate_spans, map_spans
 from xlner.evaluate.errors import ERROR_TYPES, classify_errors
 from xlner.io import atomic_write

@@ -5,6 +5,10 @@ of the annotated sentence with the same text. Texts are compared without whitesp
 sentence tokenised differently (e.g. a detokenised and re-split translation) still finds its
 annotation, and the gold spans are moved onto the given tokens through character offsets.
 A sentence without an annotated twin raises KeyError (the pipeline records it as a failure).
+
+The annotated sentences come from ``sentences=`` (programs), ``path=`` (a token-per-line
+file) or ``corpus=`` with the corpus's parameters (``lang=``, ``split=``) and ``data_dir=``,
+e.g. ``corpus="europarl-ner", lang="en"`` to tag the English side of Europarl-NER.
 """
 
 from __future__ import annotations
@@ -22,16 +26,25 @@ from xlner.types import Span, TaggedSentence, Tokens
 
 @register_tagger("gold")
 class GoldTagger(SourceTagger):
-    """Looks sentences up in ``sentences`` (or the token-per-line file ``path``)."""
+    """Looks sentences up in ``sentences``, the file ``path`` and the corpus ``corpus``."""
 
     name = "gold"
 
     def __init__(
-        self, sentences: Sequence[TaggedSentence] | None = None, *, path: str | Path | None = None
+        self,
+        sentences: Sequence[TaggedSentence] | None = None,
+        *,
+        path: str | Path | None = None,
+        corpus: str | None = None,
+        lang: str | None = None,
+        split: str | None = None,
+        data_dir: str | Path | None = None,
     ) -> None:
         annotated = list(sentences or []) + (read_conll(path) if path is not None else [])
+        if corpus is not None:
+            annotated += _corpus_sentences(corpus, data_dir, lang=lang, split=split)
         if not annotated:
-            raise ValueError("the gold tagger needs sentences= or path=")
+            raise ValueError("the gold tagger needs sentences=, path= or corpus=")
         self.table: dict[str, TaggedSentence] = {}
         digest = hashlib.sha256()
         for sentence in annotated:
@@ -56,3 +69,13 @@ class GoldTagger(SourceTagger):
         if gold.tokens == list(tokens):
             return list(gold.spans)
         return remap_spans(gold.spans, squeezed_offsets(gold.tokens)[1], offsets)
+
+
+def _corpus_sentences(
+    name: str, data_dir: str | Path | None, **params: str | None
+) -> list[TaggedSentence]:
+    """The sentences of corpus ``name``, given those of its parameters that are set."""
+    from xlner.corpora import get_corpus
+
+    given = {key: value for key, value in params.items() if value is not None}
+    return list(get_corpus(name).load(data_dir=data_dir, **given))

@@ -45,6 +45,10 @@ def labels_from(sentences: Iterable[TaggedSentence]) -> list[str]:
     return [OUTSIDE] + [f"{prefix}-{label}" for label in sorted(classes) for prefix in "BI"]
 
 
+# The encoder ``xlner train tagger`` and the model-transfer benchmark fine-tune by default.
+DEFAULT_ENCODER = "e5-small"
+
+
 class TokenTagger:
     """An ``AutoModelForTokenClassification`` with its tokenizer and IOB2 label list."""
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import pickle
 import shutil
 import tempfile
 import time
@@ -25,7 +26,9 @@ from typing import Any
 
 import numpy as np
 
+from xlner.errors import InputError
 from xlner.tagging.tagger import IGNORE, Chunk, TokenTagger
+from xlner.tags import spans_to_tags
 from xlner.types import TaggedSentence
 
 logger = logging.getLogger(__name__)
@@ -41,9 +44,14 @@ _ADDED_FIELDS: dict[str, Any] = {"group_by_length": False}
 
 @dataclass
 class TrainConfig:
+    """How to fine-tune. These defaults are the only ones: ``xlner train tagger`` and
+    ``xlner benchmark model-transfer`` read theirs from here. They are the settings of the
+    CPU-trained CoNLL-2003 tagger of BENCHMARKS.md (its "dev-2c (CPU, otherwise idle)" run).
+    """
+
     epochs: int = 3
-    batch_size: int = 16
-    learning_rate: float = 5e-5
+    batch_size: int = 32
+    learning_rate: float = 1e-4
     weight_decay: float = 0.01
     warmup_ratio: float = 0.1
     max_grad_norm: float = 1.0
@@ -55,8 +63,9 @@ class TrainConfig:
     bf16: bool = True  # autocast where the device computes in bf16 natively (bf16_training)
     # Keep the input (word) embeddings fixed: for e5-small they are 96M of its 118M weights,
     # so AdamW gets several times faster on a CPU, and the multilingual vocabulary stays
-    # shared with the languages absent from training (a common zero-shot transfer trick).
-    freeze_embeddings: bool = False
+    # shared with the languages absent from training (a common zero-shot transfer trick, and
+    # much the better transfer in BENCHMARKS.md).
+    freeze_embeddings: bool = True
     # Batches of chunks of similar length (shuffled, then sorted by length within windows of
     # GROUP_WINDOW batches, and the batches shuffled again): less padding, so a step costs
     # 2.6x less on a CPU (BENCHMARKS.md); each batch is still a random draw.
@@ -124,7 +133,8 @@ def fit(
     import torch
 
     config = config or TrainConfig()
-    chunks = tagger.chunks([s.tokens for s in train], [s.tags() for s in train])
+    tags = [spans_to_tags(s.spans, len(s.tokens)) for s in train]
+    chunks = tagger.chunks([s.tokens for s in train], tags)
     chunks = [chunk for chunk in chunks if any(label >= 0 for label in chunk.labels or [])]
     if not chunks:
         raise ValueError("no training example has a labelled subword")
@@ -354,11 +364,29 @@ def _restore(
             "use another output_dir or resume=False"
         )
     device = next(tagger.model.parameters()).device
-    tagger.model.load_state_dict(torch.load(checkpoint / "model.pt", map_location=device))
-    optimizer.load_state_dict(torch.load(checkpoint / "optimizer.pt", map_location=device))
-    scheduler.load_state_dict(torch.load(checkpoint / "scheduler.pt", weights_only=False))
-    rng = torch.load(checkpoint / "rng.pt", weights_only=False)
+    tagger.model.load_state_dict(_load_tensors(checkpoint / "model.pt", device))
+    optimizer.load_state_dict(_load_tensors(checkpoint / "optimizer.pt", device))
+    scheduler.load_state_dict(_load_tensors(checkpoint / "scheduler.pt"))
+    rng = _load_tensors(checkpoint / "rng.pt")
     torch.set_rng_state(rng["torch"])
     if "cuda" in rng and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(rng["cuda"])
     return state
+
+
+def _load_tensors(path: Path, device: Any = None) -> Any:
+    """Load a checkpoint file that may hold only tensors and plain data, never code.
+
+    ``weights_only=True`` makes torch's unpickler refuse every other object, so a pickle
+    planted in a checkpoint folder is reported instead of being run. Everything xlner saves
+    (state dicts, the scheduler's numbers, RNG byte tensors) passes.
+    """
+    import torch
+
+    try:
+        return torch.load(path, map_location=device, weights_only=True)
+    except pickle.UnpicklingError:
+        problem = "holds objects other than tensors and plain data; refusing to load it"
+    except (RuntimeError, EOFError, OSError) as error:
+        problem = f"not a readable checkpoint file ({type(error).__name__})"
+    raise InputError(path, None, f"{problem} (delete the checkpoint to start afresh)")

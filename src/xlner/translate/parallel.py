@@ -90,19 +90,17 @@ def _file_pairs(source_path: str | Path | None, path: str | Path | None) -> dict
 def _corpus_pairs(
     corpus: str, lang: str | None, splits: list[str] | None, data_dir: str | Path | None
 ) -> dict[str, str]:
-    """Both directions of every matched MasakhaNER 2.0 / MAFAND-MT sentence of ``lang``."""
-    from xlner.corpora.registry import MASAKHANER2_PARALLEL
+    """Both directions of every human translation ``corpus`` holds for ``lang``."""
+    from xlner.corpora import all_corpora, get_corpus
 
-    if corpus != MASAKHANER2_PARALLEL.name:
-        raise TranslationError(
-            f"the parallel translator reads masakhaner2-parallel, not {corpus!r}"
-        )
+    pairs_of = getattr(get_corpus(corpus), "translation_pairs", None)
+    if pairs_of is None:
+        usable = [c.name for c in all_corpora() if hasattr(c, "translation_pairs")]
+        raise TranslationError(f"the parallel translator reads {', '.join(usable)}, not {corpus!r}")
     if lang is None:
         raise ValueError("the parallel translator needs lang= with corpus=")
     table: dict[str, str] = {}
-    for split in splits or list(MASAKHANER2_PARALLEL.splits):
-        for record in MASAKHANER2_PARALLEL.records(lang, split, data_dir=data_dir):
-            if record.matched and record.source_sentence and record.target_sentence_mafand:
-                table[record.target_sentence_mafand] = record.source_sentence
-                table[record.source_sentence] = record.target_sentence_mafand
+    for source, target in pairs_of(lang, splits, data_dir=data_dir):
+        table[target] = source
+        table[source] = target
     return table

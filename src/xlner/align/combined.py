@@ -1,0 +1,154 @@
+"""Several aligners run on the same sentence pairs, every link set handed on by name.
+
+Projection can weigh alignments of different kinds (SimAlign's embedding links beside
+eflomal's intersection: ``coverage:simalign=1,coverage:intersection=0.5``). The combined
+aligner runs its named *members*, each a registered aligner with its own options, and gives
+their link sets under these names:
+
+* each member's own links (its primary links) under the member's name: ``simalign``,
+  ``eflomal``;
+* each further set a member gives (eflomal's symmetrisations) under
+  ``<member>:<set>``: ``eflomal:intersection``, ``eflomal:union``, ...;
+* and, when exactly one member gives a set of that name and no member is so named, under the
+  set's bare name as well: ``intersection``, ``union``, ...
+
+``primary`` names the set that plain-links consumers (``align``, the heuristic by default)
+read; by default the first member's links. The options, as a TOML inline table or a dict::
+
+    members = { simalign = { model = "e5-small", layer = 6, method = "itermax" },
+                eflomal = { rel_iterations = 0.25, stem_length = 4 } }
+    primary = "intersection"
+
+Each member's table holds its aligner's options; ``aligner`` names the registered aligner
+and may be left out when the member is named after it (as above). In Python a member may
+also be an :class:`Aligner` instance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from xlner.align.base import Aligner, SentencePair, register_aligner
+from xlner.registry import ComponentError, registry
+from xlner.types import Link
+
+ALIGNER_KEY = "aligner"  # the key of a member's table that names its registered aligner
+LinkLists = list[list[Link]]
+
+
+@register_aligner("combined")
+class CombinedAligner(Aligner):
+    """Runs every member aligner on the same pairs; its link sets are named as the module says."""
+
+    name = "combined"
+
+    def __init__(
+        self,
+        members: Mapping[str, Mapping[str, Any] | Aligner],
+        *,
+        primary: str | None = None,
+    ) -> None:
+        if not isinstance(members, Mapping) or not members:
+            raise ValueError("members must be a non-empty table of name = {aligner = ..., options}")
+        self.members = {str(name): _build_member(str(name), spec) for name, spec in members.items()}
+        self.sources = _set_sources(self.members)
+        self.primary = next(iter(self.members)) if primary is None else primary
+        if self.primary not in self.sources:
+            raise ValueError(
+                f"primary {self.primary!r} is none of its link sets: {', '.join(self.sources)}"
+            )
+
+    def signature(self) -> dict[str, Any]:
+        return {
+            "method": self.name,
+            "primary": self.primary,
+            "members": {name: member.signature() for name, member in self.members.items()},
+        }
+
+    def link_set_names(self) -> tuple[str, ...]:
+        return tuple(self.sources)
+
+    def align(
+        self,
+        pairs: Sequence[SentencePair],
+        *,
+        extra_bitext: Sequence[SentencePair] = (),
+    ) -> LinkLists:
+        # Only the member that gives the primary links has to run.
+        member, link_set = self.sources[self.primary]
+        primary, named = self._run_member(member, pairs, extra_bitext, sets=link_set is not None)
+        return primary if link_set is None else named[link_set]
+
+    def align_sets(
+        self,
+        pairs: Sequence[SentencePair],
+        *,
+        extra_bitext: Sequence[SentencePair] = (),
+    ) -> tuple[LinkLists, dict[str, LinkLists]]:
+        runs = {
+            name: self._run_member(name, pairs, extra_bitext, sets=True) for name in self.members
+        }
+        sets = {}
+        for set_name, (member, link_set) in self.sources.items():
+            primary, named = runs[member]
+            sets[set_name] = primary if link_set is None else named[link_set]
+        return sets[self.primary], sets
+
+    def _run_member(
+        self,
+        name: str,
+        pairs: Sequence[SentencePair],
+        extra_bitext: Sequence[SentencePair],
+        *,
+        sets: bool,
+    ) -> tuple[LinkLists, dict[str, LinkLists]]:
+        """One member's primary links and (with ``sets``) its named sets, their counts checked."""
+        member = self.members[name]
+        if sets:
+            primary, named = member.align_sets(pairs, extra_bitext=extra_bitext)
+            if missing := [k for k in member.link_set_names() if k not in named]:
+                raise ComponentError(
+                    f"aligner 'combined', member {name!r}: gave no link set "
+                    f"{', '.join(map(repr, missing))} although it names it"
+                )
+        else:
+            primary, named = member.align(pairs, extra_bitext=extra_bitext), {}
+        given = [("", primary)] + [(f" (link set {k!r})", v) for k, v in named.items()]
+        for which, links in given:
+            if len(links) != len(pairs):
+                raise ComponentError(
+                    f"aligner 'combined', member {name!r}{which}: returned {len(links)} "
+                    f"link lists for {len(pairs)} sentence pairs"
+                )
+        return primary, named
+
+
+def _build_member(name: str, spec: Mapping[str, Any] | Aligner) -> Aligner:
+    """A member from its table (``aligner`` + options) or as the Aligner given."""
+    if not name or ":" in name:
+        raise ValueError(f"member name {name!r} must be non-empty and hold no ':'")
+    if isinstance(spec, Aligner):
+        return spec
+    if not isinstance(spec, Mapping):
+        raise ValueError(f"member {name!r} must be a table of its aligner's options, not {spec!r}")
+    options = dict(spec)
+    backend = str(options.pop(ALIGNER_KEY, name))
+    try:
+        return registry.aligners.build(backend, **options)
+    except ComponentError as error:
+        raise ComponentError(f"aligner 'combined', member {name!r}: {error}") from error
+
+
+def _set_sources(members: Mapping[str, Aligner]) -> dict[str, tuple[str, str | None]]:
+    """Every link set name -> (member, the member's set or None for its primary links)."""
+    sources: dict[str, tuple[str, str | None]] = {name: (name, None) for name in members}
+    givers: dict[str, list[str]] = {}
+    for name, member in members.items():
+        for link_set in member.link_set_names():
+            sources[f"{name}:{link_set}"] = (name, link_set)
+            givers.setdefault(link_set, []).append(name)
+    for link_set, names in givers.items():
+        if len(names) == 1 and link_set not in sources:
+            sources[link_set] = (names[0], link_set)
+    return sources

@@ -1,0 +1,391 @@
+"""``xlner silver``: silver training data from bitext (tag the source side, align, project).
+
+A thin layer over :func:`xlner.silver.build_silver` and :func:`xlner.silver.write_silver`.
+The selection options take their defaults from :class:`xlner.silver.Selection`, the
+components theirs from the components; every setting is checked before any file is read or
+any model runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from xlner.cli.common import (
+    DataDir,
+    LabelMapOption,
+    fail,
+    key_values,
+    label_map_table,
+    one_of,
+    out,
+    progress_bar,
+    say,
+    step_updater,
+    warn,
+)
+from xlner.cli.project import DEFAULT_ALIGNER, DEFAULT_METHOD
+from xlner.errors import InputError
+from xlner.export import FORMATS
+from xlner.pipeline.cache import RunLocked, run_lock
+from xlner.pipeline.stages.base import StageError, build_component
+from xlner.project.corpus import check_link_sets, signature_fields
+from xlner.registry import Catalogue, ComponentError, registry
+from xlner.signature import make_signature
+from xlner.silver import (
+    MASAKHANER_CLASSES,
+    Selection,
+    build_silver,
+    read_corpus,
+    read_files,
+    write_silver,
+)
+from xlner.silver.bitext import BitextPair, bitext_corpora, languages_of
+from xlner.silver.exclude import Exclusion, from_corpus, from_file
+
+# The source tagger: a trained xlner tagger (the English CoNLL-2003 one), by name.
+DEFAULT_TAGGER = "xlner"
+# The tagger's MISC has no MasakhaNER class; DATE is kept where a tagger gives it.
+DEFAULT_LABEL_MAP = "drop-misc"
+DEFAULT_EXCLUDE_SPLITS = ("test",)
+# Bad settings or input, a busy output folder, a missing corpus, model or package: one line.
+SILVER_ERRORS = (ComponentError, InputError, StageError, RunLocked, OSError, ImportError)
+
+
+class Tokenizer(StrEnum):
+    words = "words"
+    whitespace = "whitespace"
+
+
+ExportFormat = StrEnum("ExportFormat", {name: name for name in FORMATS})
+
+
+def silver(
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", help="Folder for the silver data and its cache (rerun to resume)."
+        ),
+    ],
+    source: Annotated[
+        Path | None, typer.Option(help="Source side: one sentence a line (with --target).")
+    ] = None,
+    target: Annotated[
+        Path | None, typer.Option(help="Target side, line-parallel to --source.")
+    ] = None,
+    corpus: Annotated[
+        str | None, typer.Option(help="A bitext corpus instead of files, e.g. mafand-mt.")
+    ] = None,
+    pair: Annotated[
+        str | None, typer.Option(help="The corpus's pair, source language first: en-swa.")
+    ] = None,
+    split: Annotated[
+        list[str] | None, typer.Option(help="A split of the pair; repeatable (default: all).")
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            help="Target language (default: the pair's second), for --exclude-corpus and "
+            "the spaCy export."
+        ),
+    ] = None,
+    source_lang: Annotated[
+        str | None,
+        typer.Option(
+            help="Source language (default: the pair's first, else en), for taggers "
+            "that have a lang option (spacy)."
+        ),
+    ] = None,
+    tokenizer: Annotated[
+        Tokenizer,
+        typer.Option(
+            help="words: split punctuation off, as MasakhaNER is tokenised; whitespace: the "
+            "text is tokenised already."
+        ),
+    ] = Tokenizer.words,
+    tagger: Annotated[str, typer.Option(help=one_of(registry.taggers))] = DEFAULT_TAGGER,
+    tagger_option: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="KEY=VALUE: an option the tagger declares, e.g. model=... (spacy), "
+            "path=gold.conll (gold); repeatable."
+        ),
+    ] = None,
+    labels: Annotated[
+        str, typer.Option(help="The target label set, comma-separated (MasakhaNER 2.0's).")
+    ] = ",".join(MASAKHANER_CLASSES),
+    label_map: LabelMapOption = DEFAULT_LABEL_MAP,
+    aligner: Annotated[str, typer.Option(help=one_of(registry.aligners))] = DEFAULT_ALIGNER,
+    aligner_option: Annotated[
+        list[str] | None,
+        typer.Option(help="KEY=VALUE: an option the aligner declares; repeatable."),
+    ] = None,
+    method: Annotated[str, typer.Option(help=one_of(registry.projectors))] = DEFAULT_METHOD,
+    method_option: Annotated[
+        list[str] | None,
+        typer.Option(help="KEY=VALUE: an option of the projection method; repeatable."),
+    ] = None,
+    require_all: Annotated[
+        bool,
+        typer.Option(
+            "--require-all/--allow-partial",
+            help="Keep only sentences whose every source entity was projected.",
+        ),
+    ] = Selection.require_all,
+    min_score: Annotated[
+        float, typer.Option(help="Drop projections scoring below this.")
+    ] = Selection.min_score,
+    keep_empty: Annotated[
+        float, typer.Option(help="Share of the sentences without entities to keep (seeded).")
+    ] = Selection.keep_empty,
+    min_length: Annotated[int, typer.Option(help="Fewest tokens of either side.")] = (
+        Selection.min_length
+    ),
+    max_length: Annotated[int, typer.Option(help="Most tokens of either side.")] = (
+        Selection.max_length
+    ),
+    seed: Annotated[int, typer.Option(help="Seed of the kept share.")] = Selection.seed,
+    exclude: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="An evaluation file whose sentences never enter the silver data "
+            "(token-per-line, or one sentence a line); repeatable."
+        ),
+    ] = None,
+    exclude_corpus: Annotated[
+        list[str] | None,
+        typer.Option(help="An evaluation corpus (e.g. masakhaner2) to exclude; repeatable."),
+    ] = None,
+    exclude_split: Annotated[
+        list[str] | None,
+        typer.Option(help="Its splits to exclude; repeatable (default: test)."),
+    ] = None,
+    export: Annotated[
+        list[ExportFormat] | None,
+        typer.Option(help="Also write hf (a datasets folder) or spacy (a DocBin); repeatable."),
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option(help="Sentences per tagging batch (each one kept when done).")
+    ] = 256,
+    data_dir: DataDir = None,
+) -> None:
+    """Tag the source side of bitext, align, project the entities onto the target side and
+    keep the sentences the projection can be trusted on: silver training data."""
+    files = _check_input(source, target, corpus, pair, split)
+    if output.exists() and not output.is_dir():
+        fail(f"-o {output} is a file; give a folder")
+    if batch_size < 1:
+        fail(f"--batch-size must be at least 1, not {batch_size}")
+    if exclude_split and not exclude_corpus:
+        fail("--exclude-split selects splits of --exclude-corpus")
+    first, second = languages_of(pair) if pair else (None, None)
+    source_lang, lang = source_lang or first or "en", lang or second
+    try:
+        selection = Selection(require_all, min_score, keep_empty, min_length, max_length, seed)
+    except ValueError as error:
+        fail(str(error).replace("_", "-"))
+    classes = _classes(labels)
+    table = label_map_table(label_map)
+    components = _components(
+        output, data_dir, source_lang, (tagger, tagger_option),
+        (aligner, aligner_option), (method, method_option),
+    )  # fmt: skip
+    try:
+        with run_lock(output):
+            pairs = _read(files, corpus, pair, split, data_dir)
+            exclusions = _exclusions(exclude, exclude_corpus, exclude_split, lang, data_dir)
+            bar = progress_bar()
+            try:
+                result = build_silver(
+                    pairs,
+                    *components,
+                    cache_dir=output / "cache",
+                    classes=classes,
+                    label_map=table,
+                    selection=selection,
+                    exclusions=exclusions,
+                    tokenizer=tokenizer.value,
+                    batch_size=batch_size,
+                    progress=step_updater(bar),
+                    warn=warn,
+                )
+            finally:
+                if bar.live.is_started:
+                    bar.stop()
+            settings = _settings(files, corpus, pair, split, components, classes, label_map)
+            settings.update(
+                selection=selection.as_dict(),
+                tokenizer=tokenizer.value,
+                languages={"source": source_lang, "target": lang},
+            )
+            summary = write_silver(
+                output,
+                result,
+                classes=classes,
+                settings=settings,
+                exports=[e.value for e in export or ()],
+                lang=lang,
+            )
+    except SILVER_ERRORS as error:
+        fail(str(error))
+    _report(summary, output)
+
+
+def _check_input(
+    source: Path | None,
+    target: Path | None,
+    corpus: str | None,
+    pair: str | None,
+    split: Sequence[str] | None,
+) -> tuple[Path, Path] | None:
+    """The two files, or None for a corpus; exactly one of the two inputs must be given."""
+    if (source is None) != (target is None):
+        fail("--source and --target go together")
+    if corpus is not None and pair is None:
+        fail(f"--corpus {corpus} needs --pair (e.g. en-swa)")
+    if pair is not None and corpus is None:
+        fail(f"--pair needs --corpus (one of {', '.join(bitext_corpora())})")
+    if (source is None) == (corpus is None):
+        fail("give the bitext: --source and --target, or --corpus and --pair")
+    if split and corpus is None:
+        fail("--split selects splits of --corpus")
+    return (source, target) if source is not None and target is not None else None
+
+
+def _classes(labels: str) -> list[str]:
+    classes = [label.strip() for label in labels.split(",") if label.strip()]
+    if not classes:
+        fail("--labels needs at least one class, e.g. PER,ORG,LOC")
+    if bad := [c for c in classes if "-" in c or c == "O"]:
+        fail(f"--labels are classes such as PER, not tags: {bad[0]!r}")
+    return classes
+
+
+def _components(
+    output: Path,
+    data_dir: Path | None,
+    source_lang: str,
+    tagger: tuple[str, list[str] | None],
+    aligner: tuple[str, list[str] | None],
+    method: tuple[str, list[str] | None],
+) -> tuple[Any, Any, Any]:
+    """The tagger, aligner and projector, built and checked before any input is read."""
+    tagger_options = key_values("--tagger-option", tagger[1])
+    try:
+        if "lang" in registry.taggers.options(tagger[0]):
+            tagger_options.setdefault("lang", source_lang)
+    except ComponentError as error:
+        fail(f"--tagger: {error}")
+    built_tagger = _build(registry.taggers, "--tagger", tagger[0], tagger_options, data_dir)
+    built_aligner = _build(
+        registry.aligners, "--aligner", aligner[0],
+        key_values("--aligner-option", aligner[1]), data_dir, output / "tmp",
+    )  # fmt: skip
+    projector = _build(
+        registry.projectors, "--method", method[0], key_values("--method-option", method[1]),
+        data_dir,
+    )  # fmt: skip
+    try:
+        check_link_sets(built_aligner, projector)
+    except ComponentError as error:
+        fail(str(error))
+    return built_tagger, built_aligner, projector
+
+
+def _build(
+    catalogue: Catalogue[Any],
+    flag: str,
+    name: str,
+    options: dict[str, Any],
+    data_dir: Path | None,
+    temp_dir: Path | None = None,
+) -> Any:
+    try:
+        return build_component(catalogue, flag, name, options, data_dir, temp_dir)
+    except StageError as error:
+        fail(str(error))
+
+
+def _read(
+    files: tuple[Path, Path] | None,
+    corpus: str | None,
+    pair: str | None,
+    splits: Sequence[str] | None,
+    data_dir: Path | None,
+) -> list[BitextPair]:
+    if files is not None:
+        pairs = read_files(*files)
+        where = f"{files[0]} and {files[1]}"
+    else:
+        assert corpus is not None and pair is not None
+        pairs = read_corpus(corpus, pair, splits or (), data_dir=data_dir)
+        where = f"{corpus} {pair}"
+    if not pairs:
+        raise InputError(where, None, "no sentence pair: the bitext is empty")
+    say(f"read {len(pairs)} sentence pairs from {where}")
+    return pairs
+
+
+def _exclusions(
+    files: Sequence[Path] | None,
+    corpora: Sequence[str] | None,
+    splits: Sequence[str] | None,
+    lang: str | None,
+    data_dir: Path | None,
+) -> list[Exclusion]:
+    found = [from_file(path) for path in files or ()]
+    for name in corpora or ():
+        for split in splits or DEFAULT_EXCLUDE_SPLITS:
+            found.append(from_corpus(name, lang, split, data_dir=data_dir))
+    return found
+
+
+def _settings(
+    files: tuple[Path, Path] | None,
+    corpus: str | None,
+    pair: str | None,
+    splits: Sequence[str] | None,
+    components: tuple[Any, Any, Any],
+    classes: Sequence[str],
+    label_map: str,
+) -> dict[str, Any]:
+    """What made the silver data, for the summary: the input, the components, the signature."""
+    tagger, aligner, projector = components
+    if files is not None:
+        source: dict[str, Any] = {"source": str(files[0]), "target": str(files[1])}
+    else:
+        source = {"corpus": corpus, "pair": pair, "splits": list(splits or ["all"])}
+    fields = {
+        **{f"data.{key}": value for key, value in source.items()},
+        **{f"tag.{key}": value for key, value in tagger.signature().items()},
+        **signature_fields(aligner, projector),
+        "labels": ",".join(classes),
+        "label_map": label_map,
+    }
+    return {
+        "input": source,
+        "tagger": tagger.signature(),
+        "aligner": aligner.signature(),
+        "projector": projector.signature(),
+        "labels": list(classes),
+        "label_map": label_map,
+        "signature": make_signature(fields),
+    }
+
+
+def _report(summary: dict[str, Any], output: Path) -> None:
+    entities = ", ".join(f"{label} {n}" for label, n in summary["entities"].items()) or "none"
+    dropped = ", ".join(f"{reason} {n}" for reason, n in summary["dropped"].items() if n)
+    out.print(
+        f"kept {summary['sentences_out']} of {summary['sentences_in']} sentences; "
+        f"entities: {entities}; dropped: {dropped or 'none'}; "
+        f"excluded (evaluation sentences): {summary['excluded']}",
+        highlight=False,
+    )
+    out.print(summary["signature"], highlight=False)
+    outputs = ", ".join(summary["outputs"].values())
+    say(f"silver data in {output}: {outputs}, summary.json")

@@ -1,0 +1,126 @@
+"""The bitext a silver corpus is made from: sentence pairs with where each came from.
+
+Two sources: two line-parallel files, or a named bitext corpus (MAFAND-MT) and one of its
+pairs, split by split. Each pair keeps its :class:`Provenance` (corpus, pair, split and the
+1-based line in both files), which every silver sentence carries to the outputs.
+
+Text is read with runs of whitespace made one space, so a pair's ``text`` is what the
+character offsets of the outputs index. A pair with an empty side is kept here (marked by
+an empty text) so that the line numbers of every later pair stay right: the job drops it and
+counts it (``empty_line``); pairing is never shifted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from xlner.corpora import get_corpus, read_bitext
+from xlner.corpora.base import all_corpora
+from xlner.registry import ComponentError
+from xlner.text import Word, split_words
+
+# How the text of a pair is cut into tokens: ``words`` splits punctuation off as the
+# CoNLL-style corpora (MasakhaNER) do; ``whitespace`` keeps tokens as they are, for text that
+# is tokenised already.
+TOKENIZERS = ("words", "whitespace")
+_NON_SPACE = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a sentence pair was read: corpus/pair/split for a named corpus (else None), the
+    1-based line number in both files, and the two files (relative to the data directory for
+    a named corpus)."""
+
+    corpus: str | None
+    pair: str | None
+    split: str | None
+    line: int
+    source_file: str
+    target_file: str
+
+    @property
+    def id(self) -> str:
+        """``mafand-mt/en-swa/train/17``, or ``target-file:17`` for files of one's own."""
+        if self.corpus is None:
+            return f"{self.target_file}:{self.line}"
+        return f"{self.corpus}/{self.pair}/{self.split}/{self.line}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class BitextPair:
+    """One line of each side, whitespace-normalised, with its provenance."""
+
+    source: str
+    target: str
+    provenance: Provenance
+
+    @property
+    def empty(self) -> bool:
+        return not self.source or not self.target
+
+
+def read_files(source: str | Path, target: str | Path) -> list[BitextPair]:
+    """The pairs of two line-parallel files; files of different lengths are an InputError
+    naming both files and their line counts."""
+    lines = read_bitext(source, target, allow_empty=True)
+    return [
+        BitextPair(
+            " ".join(src), " ".join(tgt), Provenance(None, None, None, n, str(source), str(target))
+        )
+        for n, (src, tgt) in enumerate(lines, start=1)
+    ]
+
+
+def bitext_corpora() -> list[str]:
+    """The names of the corpora that hold bitext (they offer ``line_pairs``)."""
+    return [corpus.name for corpus in all_corpora() if hasattr(corpus, "line_pairs")]
+
+
+def read_corpus(
+    name: str,
+    pair: str,
+    splits: Sequence[str] = (),
+    *,
+    data_dir: str | Path | None = None,
+) -> list[BitextPair]:
+    """The pairs of corpus ``name``'s ``pair`` in ``splits`` (all of the pair's by default),
+    its first language as the source side."""
+    corpus = get_corpus(name)
+    if not hasattr(corpus, "line_pairs"):
+        raise ComponentError(
+            f"corpus {name!r} is not bitext; bitext corpora: {', '.join(bitext_corpora())}"
+        )
+    pair = corpus.check("pair", pair)
+    first, second = pair.split("-")
+    pairs: list[BitextPair] = []
+    for split in splits or corpus.choices("split", pair=pair) or ():
+        split = corpus.check("split", split, pair=pair)
+        files = [corpus.relpath(pair=pair, split=split, lang=lang) for lang in (first, second)]
+        lines = corpus.line_pairs(pair, [split], source=first, data_dir=data_dir)
+        for number, (src, tgt) in enumerate(lines, start=1):
+            where = Provenance(name, pair, split, number, *files)
+            pairs.append(BitextPair(" ".join(src.split()), " ".join(tgt.split()), where))
+    return pairs
+
+
+def languages_of(pair: str) -> tuple[str, str]:
+    """``en-swa`` -> ``("en", "swa")``: the source and the target language of a pair."""
+    first, _, second = pair.partition("-")
+    return first, second
+
+
+def tokenize(text: str, how: str = "words") -> list[Word]:
+    """The tokens of ``text`` with their character offsets (see :data:`TOKENIZERS`)."""
+    if how == "words":
+        return split_words(text)
+    if how == "whitespace":
+        return [Word(m.group(), m.start(), m.end()) for m in _NON_SPACE.finditer(text)]
+    raise ComponentError(f"unknown tokenizer {how!r}; choose from {', '.join(TOKENIZERS)}")

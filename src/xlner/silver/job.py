@@ -1,0 +1,299 @@
+"""Silver data from bitext: tag the source side, align, project, select.
+
+:func:`build_silver` is the library call behind ``xlner silver``. Before any model runs,
+pairs with an empty side, pairs whose target sentence is in an evaluation set and pairs
+outside the length limits are set aside (each counted under its reason). The tagger's and
+the aligner's outputs are cached under ``cache_dir`` keyed by everything that determines
+them (the pipeline's :class:`~xlner.pipeline.cache.StageStore`): tagging resumes at its
+first unfinished batch, and a rerun with other selection options, label map or outputs reuses
+both. The projector and the selection are cheap and always rerun.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from xlner.align.base import Aligner
+from xlner.evaluate.span_f1 import map_spans
+from xlner.pipeline.cache import CacheDamage, StageStore, canonical, stage_key
+from xlner.pipeline.records import Alignment, Tagged
+from xlner.pipeline.stages.base import isolated_batch
+from xlner.project.base import Projector
+from xlner.project.corpus import align_link_sets, check_link_sets, project_corpus
+from xlner.registry import ComponentError
+from xlner.silver.bitext import BitextPair, tokenize
+from xlner.silver.exclude import Exclusion, excluded_by, unmatched
+from xlner.silver.select import DROP_REASONS, Selection
+from xlner.tagging.base import SourceTagger
+from xlner.text import Word, tokens_of
+from xlner.types import ProjectedSpan, Span, TaggedSentence
+
+# The classes of MasakhaNER 2.0, the default target label set.
+MASAKHANER_CLASSES = ("PER", "ORG", "LOC", "DATE")
+
+Progress = Callable[[str, int, int | None], None]  # step, done, total (None: not known)
+Warn = Callable[[str], None]
+
+
+class LabelMismatch(ComponentError):
+    """The source tagger gives a class the target label set lacks, after the label map."""
+
+
+@dataclass
+class SilverSentence:
+    """A kept target sentence: its words (with character offsets), its source, its entities."""
+
+    pair: BitextPair
+    source_words: list[Word]
+    target_words: list[Word]
+    source_spans: list[Span]
+    projected: list[ProjectedSpan]
+
+    def tagged(self) -> TaggedSentence:
+        return TaggedSentence(tokens_of(self.target_words), [p.span for p in self.projected])
+
+
+@dataclass
+class SilverResult:
+    sentences: list[SilverSentence]
+    dropped: Counter[str]
+    sentences_in: int
+    exclusions: list[Exclusion]
+    source_entities: Counter[str] = field(default_factory=Counter)
+    warnings: list[str] = field(default_factory=list)
+
+    def entities(self) -> Counter[str]:
+        return Counter(p.span.label for s in self.sentences for p in s.projected)
+
+    def summary(self) -> dict[str, Any]:
+        """Sentences in and out, entities per class, drop reasons and exclusions with counts."""
+        return {
+            "sentences_in": self.sentences_in,
+            "sentences_out": len(self.sentences),
+            "entities": dict(sorted(self.entities().items())),
+            "source_entities": dict(sorted(self.source_entities.items())),
+            "dropped": {reason: self.dropped[reason] for reason in DROP_REASONS},
+            "excluded": self.dropped["excluded"],
+            "exclusions": [exclusion.as_dict() for exclusion in self.exclusions],
+            "warnings": self.warnings,
+        }
+
+
+@dataclass
+class _Candidate:
+    pair: BitextPair
+    source_words: list[Word]
+    target_words: list[Word]
+    spans: list[Span] = field(default_factory=list)  # the tagger's, label map applied
+
+
+def build_silver(
+    pairs: Sequence[BitextPair],
+    tagger: SourceTagger,
+    aligner: Aligner,
+    projector: Projector,
+    *,
+    cache_dir: str | Path,
+    classes: Sequence[str] = MASAKHANER_CLASSES,
+    label_map: Mapping[str, str | None] | None = None,
+    selection: Selection | None = None,
+    exclusions: Sequence[Exclusion] = (),
+    tokenizer: str = "words",
+    batch_size: int = 256,
+    progress: Progress | None = None,
+    warn: Warn | None = None,
+) -> SilverResult:
+    """Project the entities the source tagger finds in ``pairs`` and keep what ``selection``
+    trusts. A class of the tagger that is neither in ``classes`` nor mapped by ``label_map``
+    (a class mapped to None is dropped) is a :class:`LabelMismatch`, at the first batch."""
+    selection = selection or Selection()
+    check_link_sets(aligner, projector)
+    notify = progress or (lambda step, done, total: None)
+    dropped: Counter[str] = Counter()
+    candidates = _prefilter(pairs, exclusions, tokenizer, dropped)
+    result = SilverResult([], dropped, len(pairs), list(exclusions), warnings=unmatched(exclusions))
+    for message in result.warnings:
+        (warn or (lambda _: None))(message)
+
+    def check(batch: Sequence[Tagged]) -> None:
+        check_classes(tagger, batch, classes, label_map)
+
+    cache = Path(cache_dir)
+    sources = [tokens_of(c.source_words) for c in candidates]
+    tagged = tag_sources(tagger, sources, cache, batch_size, notify, check, warn)
+    kept: list[_Candidate] = []
+    for candidate, sentence in zip(candidates, tagged, strict=True):
+        # Lengths are checked after tagging, so that other limits reuse the cached tags.
+        lengths = len(candidate.source_words), len(candidate.target_words)
+        reason = "tagger_error" if sentence.error else selection.length_reason(*lengths)
+        if reason is not None:
+            dropped[reason] += 1
+            continue
+        candidate.spans = map_spans(sentence.spans, label_map)
+        result.source_entities.update(span.label for span in candidate.spans)
+        kept.append(candidate)
+
+    pairs_to_align = [(tokens_of(c.source_words), tokens_of(c.target_words)) for c in kept]
+    links = align_pairs(aligner, projector, pairs_to_align, cache, notify, warn)
+    projected = _project(kept, pairs_to_align, links, projector, batch_size, notify)
+    for candidate, found in zip(kept, projected, strict=True):
+        chosen, reason = selection.choose(candidate.spans, found, candidate.pair.provenance.id)
+        if reason is not None:
+            dropped[reason] += 1
+            continue
+        result.sentences.append(
+            SilverSentence(
+                candidate.pair,
+                candidate.source_words,
+                candidate.target_words,
+                candidate.spans,
+                chosen,
+            )
+        )
+    return result
+
+
+def _prefilter(
+    pairs: Sequence[BitextPair],
+    exclusions: Sequence[Exclusion],
+    tokenizer: str,
+    dropped: Counter[str],
+) -> list[_Candidate]:
+    """The pairs worth tagging: no empty side, not in an evaluation set."""
+    kept = []
+    for pair in pairs:
+        if pair.empty:
+            dropped["empty_line"] += 1
+        elif excluded_by(pair.target, exclusions):
+            dropped["excluded"] += 1
+        else:
+            words = tokenize(pair.source, tokenizer), tokenize(pair.target, tokenizer)
+            kept.append(_Candidate(pair, *words))
+    return kept
+
+
+def check_classes(
+    tagger: SourceTagger,
+    batch: Sequence[TaggedSentence],
+    classes: Sequence[str],
+    label_map: Mapping[str, str | None] | None,
+) -> None:
+    """Raise :class:`LabelMismatch` naming the tagger's classes the target set lacks."""
+    found = {span.label for sentence in batch for span in map_spans(sentence.spans, label_map)}
+    if extra := sorted(found - set(classes)):
+        raise LabelMismatch(
+            f"source tagger {tagger.name!r} gives {', '.join(extra)}, which the target label "
+            f"set ({', '.join(classes)}) lacks: map or drop it with a label map "
+            "(--label-map, e.g. drop-misc) or add it to the label set (--labels)"
+        )
+
+
+# ---------------------------------------------------------------------------- cached steps
+
+
+def _digest(items: Any) -> str:
+    return hashlib.sha256(canonical(items).encode("utf-8")).hexdigest()
+
+
+def _cached(read: Callable[[], list[Any] | None], warn: Warn | None) -> list[Any] | None:
+    """What ``read`` finds in the cache; None, with a warning, where it is damaged."""
+    try:
+        return read()
+    except CacheDamage as damage:
+        if warn is not None:
+            warn(f"{damage}; recomputing it")
+        return None
+
+
+def tag_sources(
+    tagger: SourceTagger,
+    sentences: Sequence[list[str]],
+    cache_dir: Path,
+    batch_size: int,
+    progress: Progress,
+    check: Callable[[Sequence[Tagged]], None],
+    warn: Warn | None = None,
+) -> list[Tagged]:
+    """The tagger's spans of every sentence (``error`` set where it failed), batch by batch;
+    each finished batch is kept, so an interrupted run resumes at the next one."""
+    settings = {"tagger": tagger.signature()}
+    key = stage_key("silver-tag", settings, [_digest(sentences)])
+    store = StageStore(cache_dir, "tag", key, Tagged)
+    total = len(sentences)
+    done = _cached(partial(store.read, total), warn)
+    if done is not None:
+        check(done)
+        progress("tag", total, total)
+        return done
+    out: list[Tagged] = []
+    progress("tag", 0, total)
+    for start in range(0, total, batch_size):
+        end = min(start + batch_size, total)
+        batch = _cached(partial(store.read_shard, start, end), warn)
+        if batch is None:
+            outcomes = isolated_batch("tag", tagger.tag, list(sentences[start:end]), start)
+            batch = [
+                Tagged(list(tokens), list(spans or []), error)
+                for tokens, (spans, error) in zip(sentences[start:end], outcomes, strict=True)
+            ]
+            store.write_shard(start, end, batch)
+        check(batch)
+        out.extend(batch)
+        progress("tag", end, total)
+    store.write(out, settings)
+    store.drop_shards()
+    return out
+
+
+def align_pairs(
+    aligner: Aligner,
+    projector: Projector,
+    pairs: Sequence[tuple[list[str], list[str]]],
+    cache_dir: Path,
+    progress: Progress,
+    warn: Warn | None = None,
+) -> list[Any]:
+    """Each pair's links with the named link sets the projector reads, from one aligner run
+    over all the pairs (a statistical aligner learns from all of them), cached."""
+    names = sorted(projector.link_sets_used())
+    settings = {"aligner": aligner.signature(), "link_sets": names}
+    key = stage_key("silver-align", settings, [_digest(pairs)])
+    store = StageStore(cache_dir, "align", key, Alignment)
+    done = _cached(partial(store.read, len(pairs)), warn)
+    if done is None:
+        progress("align", 0, None)
+        links = align_link_sets(aligner, pairs, set(names)) if pairs else []
+        done = [Alignment(list(sets), dict(sets.named)) for sets in links]
+        store.write(done, settings)
+    progress("align", len(pairs), len(pairs))
+    return [alignment.link_sets() for alignment in done]
+
+
+def _project(
+    candidates: Sequence[_Candidate],
+    pairs: Sequence[tuple[list[str], list[str]]],
+    links: Sequence[Any],
+    projector: Projector,
+    batch_size: int,
+    progress: Progress,
+) -> list[list[ProjectedSpan]]:
+    out: list[list[ProjectedSpan]] = []
+    total = len(candidates)
+    progress("project", 0, total)
+    for start in range(0, total, batch_size):
+        end = min(start + batch_size, total)
+        source = [
+            TaggedSentence(tokens, list(c.spans))
+            for c, (tokens, _) in zip(candidates[start:end], pairs[start:end], strict=True)
+        ]
+        targets = [target for _, target in pairs[start:end]]
+        batch = project_corpus(source, targets, links[start:end], projector)
+        out.extend(sentence.projected for sentence in batch)
+        progress("project", end, total)
+    return out

@@ -1,0 +1,106 @@
+"""The outputs of a silver job, in one folder.
+
+- ``silver.conll``: the target side, token-per-line IOB2 in the MasakhaNER layout
+  (``token tag``, a blank line after each sentence): what ``xlner train tagger --train``
+  reads;
+- ``silver.jsonl``: one sentence a line with its text, tokens, tags, provenance and each
+  entity with character offsets into ``text``, its score and its source entity;
+- ``summary.json``: sentences in and out, entities per class, drop reasons, exclusions,
+  the settings and the signature;
+- with ``exports``: ``silver.hf`` (a ``datasets`` folder) and ``silver.spacy`` (a DocBin).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from xlner.corpora.conll import write_conll
+from xlner.export import export_path, exporter
+from xlner.io import atomic_write
+from xlner.silver.job import SilverResult, SilverSentence
+from xlner.tags import spans_to_tags
+from xlner.text import Word
+from xlner.types import Span
+
+STEM = "silver"
+CONLL = f"{STEM}.conll"
+JSONL = f"{STEM}.jsonl"
+SUMMARY = "summary.json"
+
+
+def write_silver(
+    directory: Path,
+    result: SilverResult,
+    *,
+    classes: Sequence[str],
+    settings: Mapping[str, Any],
+    exports: Sequence[str] = (),
+    lang: str | None = None,
+) -> dict[str, Any]:
+    """Write every output into ``directory``; return the summary that was written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    tagged = [sentence.tagged() for sentence in result.sentences]
+    write_conll(directory / CONLL, tagged)
+    with atomic_write(directory / JSONL) as out:
+        for sentence in result.sentences:
+            out.write(json.dumps(record(sentence), ensure_ascii=False) + "\n")
+    outputs = {"conll": CONLL, "jsonl": JSONL}
+    for name in exports:
+        path = export_path(name, directory, STEM)
+        exporter(name)(
+            path,
+            tagged,
+            classes=classes,
+            ids=[s.pair.provenance.id for s in result.sentences],
+            lang=lang,
+            spaces=[_spaces(s.target_words) for s in result.sentences],
+        )
+        outputs[name] = path.name
+    summary = {**result.summary(), "outputs": outputs, **settings}
+    with atomic_write(directory / SUMMARY) as out:
+        out.write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    return summary
+
+
+def record(sentence: SilverSentence) -> dict[str, Any]:
+    """The JSONL object of one silver sentence."""
+    pair, target = sentence.pair, sentence.target_words
+    tokens = [word.text for word in target]
+    return {
+        "id": pair.provenance.id,
+        "text": pair.target,
+        "tokens": tokens,
+        "tags": spans_to_tags([p.span for p in sentence.projected], len(tokens)),
+        "entities": [
+            {
+                **_entity(p.span, target, pair.target),
+                "score": p.score,
+                "source": _entity(p.source, sentence.source_words, pair.source),
+            }
+            for p in sentence.projected
+        ],
+        "source_text": pair.source,
+        "source_tokens": [word.text for word in sentence.source_words],
+        "provenance": pair.provenance.as_dict(),
+    }
+
+
+def _entity(span: Span, words: Sequence[Word], text: str) -> dict[str, Any]:
+    """A span by character offsets into ``text`` (end exclusive) and by tokens."""
+    start, end = words[span.start].start, words[span.end - 1].end
+    return {
+        "start": start,
+        "end": end,
+        "label": span.label,
+        "text": text[start:end],
+        "token_start": span.start,
+        "token_end": span.end,
+    }
+
+
+def _spaces(words: Sequence[Word]) -> list[bool]:
+    """Whether a space follows each word in the text (for a DocBin whose text is the line)."""
+    return [a.end < b.start for a, b in zip(words, words[1:], strict=False)] + [False]
