@@ -67,8 +67,9 @@ class TrainConfig:
     # much the better transfer in BENCHMARKS.md).
     freeze_embeddings: bool = True
     # Batches of chunks of similar length (shuffled, then sorted by length within windows of
-    # GROUP_WINDOW batches, and the batches shuffled again): less padding, so a step costs
-    # 2.6x less on a CPU (BENCHMARKS.md); each batch is still a random draw.
+    # GROUP_WINDOW batches, and the batches shuffled again): a step costs about 1.6x less
+    # than with micro-batches alone, but batches are no longer mixed draws, and with it
+    # CoNLL-2003 test F1 was 89.0 against 89.9 without (one run each, bf16 on a CPU).
     group_by_length: bool = False
     # Each batch runs as micro-batches of this many chunks of similar length, their gradients
     # summed: the same optimizer step as one padded pass over the batch, with less padding.
