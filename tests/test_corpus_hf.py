@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tiny_models import tiny_ner_dataset
 
 from xlner.corpora import CorpusUnavailable, get_corpus
 from xlner.corpora.hf import HubCorpus
@@ -28,13 +29,7 @@ EXPECTED = [
 
 
 def tiny_dataset(tags_feature=None, rows=ROWS):
-    features = datasets.Features(
-        {
-            "tokens": datasets.Sequence(datasets.Value("string")),
-            "ner_tags": tags_feature or datasets.Sequence(datasets.ClassLabel(names=NAMES)),
-        }
-    )
-    return datasets.Dataset.from_dict(rows, features=features)
+    return tiny_ner_dataset(rows, NAMES, tags_feature)
 
 
 @pytest.fixture

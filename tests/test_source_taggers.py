@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tiny_models import save_tiny_token_classifier
 
 from xlner.corpora.conll import write_conll
 from xlner.registry import ComponentError
@@ -142,51 +143,8 @@ def test_spacy_missing_model_says_what_to_install():
 LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
 
 
-def _tiny_token_classifier(path, labels=LABELS, favour="B-LOC"):
-    """A random 1-layer BERT whose classifier always prefers ``favour``, and its tokenizer."""
-    torch = pytest.importorskip("torch")
-    transformers = pytest.importorskip("transformers")
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
-
-    vocab = {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "john": 4, "smith": 5, "in": 6}
-    vocab.update({"kam": 7, "##pala": 8, ".": 9, "works": 10})
-    tokenizer = Tokenizer(models.WordPiece(vocab=vocab, unk_token="[UNK]"))
-    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tokenizer.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]",
-        pair="[CLS] $A [SEP] $B [SEP]",
-        special_tokens=[("[CLS]", 2), ("[SEP]", 3)],
-    )
-    fast = transformers.PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer,
-        unk_token="[UNK]",
-        pad_token="[PAD]",
-        cls_token="[CLS]",
-        sep_token="[SEP]",
-    )
-    config = transformers.BertConfig(
-        vocab_size=len(vocab),
-        hidden_size=8,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=16,
-        max_position_embeddings=64,
-        id2label=dict(enumerate(labels)),
-        label2id={label: i for i, label in enumerate(labels)},
-    )
-    model = transformers.BertForTokenClassification(config)
-    with torch.no_grad():
-        model.classifier.weight.zero_()
-        model.classifier.bias.zero_()
-        model.classifier.bias[labels.index(favour)] = 5.0
-    model.save_pretrained(path)
-    fast.save_pretrained(path)
-    return path
-
-
 def test_hf_tagger_labels_each_word_by_its_first_subword(tmp_path):
-    model = _tiny_token_classifier(tmp_path / "tiny")
+    model = save_tiny_token_classifier(tmp_path / "tiny")
     tagger = get_tagger("hf", model=model, max_length=8, device="cpu")
     assert tagger.labels == LABELS
     # Every subword says B-LOC; "Kampala" has two subwords but is one word, one entity.
@@ -201,7 +159,7 @@ def test_hf_tagger_precision_is_an_option_in_its_signature(tmp_path):
     from xlner.encoders.base import resolve_precision
     from xlner.registry import ComponentError
 
-    model = _tiny_token_classifier(tmp_path / "tiny")
+    model = save_tiny_token_classifier(tmp_path / "tiny")
     exact = get_tagger("hf", model=model, device="cpu", precision="float32")
     assert exact.signature()["precision"] == "float32"
     assert exact.tagger.inference_precision() == "float32"
@@ -217,12 +175,12 @@ def test_hf_tagger_precision_is_an_option_in_its_signature(tmp_path):
 def test_hf_tagger_label_map_and_continuation(tmp_path):
     # An I- tag everywhere (IOB1 style) decodes to one entity over the whole sentence.
     labels = ["O", "B-PERSON", "I-PERSON"]
-    model = _tiny_token_classifier(tmp_path / "iob1", labels, favour="I-PERSON")
+    model = save_tiny_token_classifier(tmp_path / "iob1", labels, favour="I-PERSON")
     tagger = get_tagger("hf", model=model, device="cpu", label_map={"PERSON": "PER"})
     assert tagger.tag([["John", "Smith"]]) == [[Span(0, 2, "PER")]]
 
 
 def test_hf_tagger_refuses_labels_that_are_not_tags(tmp_path):
-    model = _tiny_token_classifier(tmp_path / "bad", ["LABEL_0", "LABEL_1"], favour="LABEL_1")
+    model = save_tiny_token_classifier(tmp_path / "bad", ["LABEL_0", "LABEL_1"], favour="LABEL_1")
     with pytest.raises(ValueError, match="'LABEL_0' is not a B-/I-/O tag"):
         get_tagger("hf", model=model, device="cpu").tag([["x"]])

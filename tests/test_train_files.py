@@ -112,7 +112,7 @@ def test_init_refuses_an_encoder_or_a_max_length(capsys, tmp_path, encoder, file
 def test_init_that_is_not_a_tagger_is_one_line(capsys, tmp_path, files) -> None:
     result = _train(capsys, tmp_path / "t", "--train", files["silver"], "--init", tmp_path)
     assert result.code == 2
-    assert f"error: --init: {tmp_path} is not a saved xlner tagger" in result.err
+    assert f"error: --init: {tmp_path}: not a saved xlner tagger" in result.err
 
 
 def test_a_training_file_with_no_entity_is_an_error(capsys, tmp_path, encoder) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 
 import pytest
+from tiny_models import save_tiny_nllb
 
 from xlner.text import (
     char_span_to_words,
@@ -115,44 +115,9 @@ def test_parallel_translator_reads_masakhaner2_parallel(shared_data):
 # ---------------------------------------------------------------------------- nllb
 
 
-def _tiny_nllb(path):
-    """A random 1-layer M2M100 (NLLB's architecture) with a BPE tokenizer trained here."""
-    pytest.importorskip("torch")
-    transformers = pytest.importorskip("transformers")
-    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
-
-    corpus = ["the european parliament met in strasbourg", "john smith works in kampala"]
-    bpe = Tokenizer(models.BPE(unk_token="<unk>"))
-    bpe.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
-    trainer = trainers.BpeTrainer(vocab_size=80, special_tokens=["<s>", "<pad>", "</s>", "<unk>"])
-    bpe.train_from_iterator(corpus, trainer)
-    spec = json.loads(bpe.to_str())["model"]
-    tokenizer = transformers.NllbTokenizer(
-        vocab=spec["vocab"], merges=[tuple(merge) for merge in spec["merges"]]
-    )
-    config = transformers.M2M100Config(
-        vocab_size=len(tokenizer),
-        d_model=16,
-        encoder_layers=1,
-        decoder_layers=1,
-        encoder_attention_heads=2,
-        decoder_attention_heads=2,
-        encoder_ffn_dim=32,
-        decoder_ffn_dim=32,
-        max_position_embeddings=64,
-        pad_token_id=tokenizer.pad_token_id,
-        bos_token_id=0,
-        eos_token_id=2,
-        decoder_start_token_id=2,
-    )
-    transformers.M2M100ForConditionalGeneration(config).save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
-
-
 @pytest.fixture(scope="module")
 def tiny_nllb(tmp_path_factory):
-    return _tiny_nllb(tmp_path_factory.mktemp("tiny-nllb"))
+    return save_tiny_nllb(tmp_path_factory.mktemp("tiny-nllb"))
 
 
 def test_nllb_codes():

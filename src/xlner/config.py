@@ -64,6 +64,23 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     return [part.strip() for part in key.split(".")], value
 
 
+def parse_options(flag: str, texts: Sequence[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` texts (VALUE read as TOML, else as text) as options; a malformed one or
+    a key given twice is a one-line ValueError naming ``flag``."""
+    options: dict[str, Any] = {}
+    for text in texts:
+        try:
+            keys, value = parse_override(text)
+        except ValueError:
+            raise ValueError(f"{flag} {text!r} is not KEY=VALUE") from None
+        if len(keys) != 1 or not keys[0]:
+            raise ValueError(f"{flag} {text!r}: KEY is one option name")
+        if keys[0] in options:
+            raise ValueError(f"{flag} {keys[0]} is given twice")
+        options[keys[0]] = value
+    return options
+
+
 def apply_overrides(
     config: Mapping[str, Any],
     overrides: Sequence[str],

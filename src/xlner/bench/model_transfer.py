@@ -22,6 +22,7 @@ from xlner.evaluate import evaluate_spans
 from xlner.registry import registry
 from xlner.signature import make_signature
 from xlner.tagging.tagger import DEFAULT_ENCODER
+from xlner.tagging.xlner import TRAINING_LANGUAGES
 from xlner.types import TaggedSentence
 
 EUROPARL = ("en", "de", "es", "it")
@@ -137,6 +138,7 @@ def run_model_transfer(
         conll = get_corpus("conll2003")
         train_set = conll.load(split="train", data_dir=data_dir)
         tagger = TokenTagger.from_encoder(encoder, labels_from(train_set))
+        tagger.languages = TRAINING_LANGUAGES
         progress(f"training on CoNLL-2003 train ({len(train_set)} sentences) into {model_dir}")
         t0 = time.perf_counter()
         history = fit(

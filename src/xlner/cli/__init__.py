@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from xlner.cli import benchmark, data, demo, evaluate, export, project, silver, tagger
+from xlner.cli import benchmark, data, demo, evaluate, export, paper, project, silver, tagger
 from xlner.cli import report as report_cmd
 from xlner.cli import run as run_cmd
 from xlner.cli import study as study_cmd
@@ -32,6 +32,7 @@ app.add_typer(data.app, name="data")
 app.add_typer(benchmark.app, name="benchmark")
 app.add_typer(study_cmd.app, name="study")
 app.command("report")(report_cmd.report)
+app.command("paper")(paper.paper)
 
 
 def run() -> None:

@@ -28,6 +28,7 @@ from xlner.cli.common import (
     out,
     say,
 )
+from xlner.cli.tagger import build_source_tagger, source_signature, tag_source
 from xlner.corpora.base import require_sentences
 from xlner.corpora.bitext import read_bitext, read_sentences
 from xlner.corpora.conll import read_conll
@@ -60,7 +61,13 @@ class OutputFormat(StrEnum):
 
 
 def project(
-    source: Annotated[Path, typer.Option(help="Source sentences with tags (token-per-line).")],
+    source: Annotated[
+        Path,
+        typer.Option(
+            help="Source sentences with tags (token-per-line); with --tag, plain text "
+            "(one tokenised sentence a line) for the tagger to tag."
+        ),
+    ],
     target: Annotated[
         Path,
         typer.Option(
@@ -148,6 +155,21 @@ def project(
     ] = None,
     evaluate: Annotated[bool, typer.Option(help="Score against the target's tags.")] = False,
     label_map: LabelMapOption = "none",
+    tag: Annotated[
+        str | None,
+        typer.Option(
+            help="Tag the plain-text source with this tagger instead of reading its tags: "
+            f"{', '.join(registry.taggers.available())} (xlner: the tagger "
+            "`xlner train tagger` trained)."
+        ),
+    ] = None,
+    tag_option: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="KEY=VALUE: an option of the --tag tagger, e.g. model=xlner-conll, lang=fr, "
+            "zero_shot=true (xlner); repeatable."
+        ),
+    ] = None,
 ) -> None:
     """Align source and target, project the source entities and write the tagged target."""
     inputs = {"--source": source, "--target": target, "--extra-source": extra_source}
@@ -171,9 +193,14 @@ def project(
         backend = build_aligner(aligner, symmetrization, aligner_option or [])
         projector = build_projector(method, method_options)
         check_link_sets(backend, projector)
+        source_tagger = build_source_tagger(tag, tag_option or [])
     except ComponentError as error:
         fail(str(error))
-    src = require_sentences(read_conll(source, scheme.value), source)
+    if source_tagger is not None:
+        say(f"tagging {source} with {tag}")
+        src = tag_source(source, source_tagger)
+    else:
+        src = require_sentences(read_conll(source, scheme.value), source)
     gold, tokens = _read_target(target, target_conll, scheme.value)
     require_sentences(tokens, target)
     try:
@@ -184,7 +211,9 @@ def project(
     say(f"aligning {len(src)} sentence pairs with {aligner} (+{len(extra)} extra)")
     projected = project_bitext(src, tokens, backend, projector, extra_bitext=extra)
 
-    signature = make_signature(signature_fields(backend, projector))
+    signature = make_signature(
+        source_signature(source_tagger), signature_fields(backend, projector)
+    )
     _write(output, output_format, src, projected, signature)
     n_entities = sum(len(s.projected) for s in projected)
     say(f"projected {n_entities} entities onto {len(projected)} sentences: wrote {output}")

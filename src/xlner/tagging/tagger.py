@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from xlner.errors import InputError
 from xlner.tags import OUTSIDE, split_tag, tags_to_spans
 from xlner.types import Span, TaggedSentence, Tokens
 
@@ -45,12 +46,35 @@ def labels_from(sentences: Iterable[TaggedSentence]) -> list[str]:
     return [OUTSIDE] + [f"{prefix}-{label}" for label in sorted(classes) for prefix in "BI"]
 
 
+def read_meta(path: str | Path) -> dict[str, Any]:
+    """The metadata of the tagger saved in ``path``; a one-line InputError if it is none."""
+    path = Path(path)
+    meta_file = path / META_FILE
+    if not path.is_dir():
+        raise InputError(path, None, "no such tagger directory")
+    if not meta_file.is_file():
+        raise InputError(path, None, f"not a saved xlner tagger (no {META_FILE})")
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise InputError(meta_file, None, f"unreadable tagger metadata: {error}") from None
+    if not isinstance(meta, dict) or not isinstance(meta.get("labels"), list):
+        raise InputError(meta_file, None, "tagger metadata without a label list")
+    return meta
+
+
 # The encoder ``xlner train tagger`` and the model-transfer benchmark fine-tune by default.
 DEFAULT_ENCODER = "e5-small"
 
 
 class TokenTagger:
-    """An ``AutoModelForTokenClassification`` with its tokenizer and IOB2 label list."""
+    """An ``AutoModelForTokenClassification`` with its tokenizer and IOB2 label list.
+
+    ``languages``: the languages of its training data (``("en",)`` for CoNLL-2003), saved in
+    its metadata; empty when unknown (taggers saved before xlner recorded them).
+    """
+
+    languages: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -124,7 +148,12 @@ class TokenTagger:
         path.mkdir(parents=True, exist_ok=True)
         self.model.save_pretrained(path)
         self.tokenizer.save_pretrained(path)
-        meta = {"labels": self.labels, "max_length": self.max_length, "encoder": self.encoder}
+        meta = {
+            "labels": self.labels,
+            "max_length": self.max_length,
+            "encoder": self.encoder,
+            "languages": list(self.languages),
+        }
         (path / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
         return path
 
@@ -135,13 +164,10 @@ class TokenTagger:
         from transformers import AutoModelForTokenClassification, AutoTokenizer
 
         path = Path(path)
-        meta_file = path / META_FILE
-        if not meta_file.is_file():
-            raise FileNotFoundError(f"{path} is not a saved xlner tagger (no {META_FILE})")
-        meta = json.loads(meta_file.read_text())
+        meta = read_meta(path)
         model = AutoModelForTokenClassification.from_pretrained(path)
         tokenizer = AutoTokenizer.from_pretrained(path)
-        return cls(
+        tagger = cls(
             model,
             tokenizer,
             meta["labels"],
@@ -150,6 +176,8 @@ class TokenTagger:
             device=device,
             precision=precision,
         )
+        tagger.languages = tuple(meta.get("languages", ()))
+        return tagger
 
     # ------------------------------------------------------------------ encoding
 
