@@ -161,6 +161,95 @@ def test_bad_options(tiny_model: Path) -> None:
         SimAlignAligner(str(tiny_model)).align([("the house", "das haus")])
 
 
+# ------------------------------------------------------------ speed: cache, precision
+
+PAIRS = [
+    (["the", "house", "is", "big"], ["das", "haus", "ist", "gross"]),
+    (["the", "green", "city", "."], ["die", "grün", "stadt", "."]),
+    (["Kampala", "is", "a", "city"], ["Kampala", "ist", "stadt"]),
+]
+
+
+def _count_embedded(aligner: SimAlignAligner) -> list[int]:
+    """Wrap the aligner's batch embedding; the list collects the size of every batch."""
+    sizes: list[int] = []
+    embed = aligner._embed_batch
+
+    def counting(batch):
+        sizes.append(len(batch))
+        return embed(batch)
+
+    aligner._embed_batch = counting  # type: ignore[method-assign]
+    return sizes
+
+
+def test_cache_returns_the_same_vectors_without_embedding_again(tiny_model: Path) -> None:
+    aligner = SimAlignAligner(str(tiny_model), layer=1, precision="float32")
+    sizes = _count_embedded(aligner)
+    sentences = [["the", "house", "is", "big"], ["das", "haus"]]
+    first = aligner.word_vectors(sentences)
+    again = aligner.word_vectors([sentences[1], ["the", "city"], sentences[0]])
+    assert sum(sizes) == 3  # only ["the", "city"] is new
+    assert again[0] is first[1] and again[2] is first[0]
+    fresh = SimAlignAligner(str(tiny_model), layer=1, precision="float32", cache_size=0)
+    np.testing.assert_allclose(fresh.word_vectors(sentences)[0], first[0], atol=1e-6)
+
+
+def test_shared_source_sentences_are_embedded_once(tiny_model: Path) -> None:
+    aligner = SimAlignAligner(str(tiny_model), layer=1)
+    sizes = _count_embedded(aligner)
+    source = [src for src, _ in PAIRS]
+    first = aligner.align(PAIRS)
+    other = [(src, ["im", "haus"]) for src in source]
+    aligner.align(other)
+    assert sum(sizes) == 6 + 1  # the second call embeds only its one new target sentence
+    assert aligner.align(PAIRS) == first
+
+
+def test_cache_keeps_only_the_most_recent_sentences(tiny_model: Path) -> None:
+    aligner = SimAlignAligner(str(tiny_model), layer=1, cache_size=2)
+    sizes = _count_embedded(aligner)
+    aligner.word_vectors([["the"], ["a"], ["house"]])  # "the" is dropped
+    aligner.word_vectors([["a"], ["house"]])
+    assert sum(sizes) == 3
+    aligner.word_vectors([["the"]])
+    assert sum(sizes) == 4
+    uncached = SimAlignAligner(str(tiny_model), layer=1, cache_size=0)
+    uncached_sizes = _count_embedded(uncached)
+    uncached.word_vectors([["the"]])
+    uncached.word_vectors([["the"]])
+    assert sum(uncached_sizes) == 2
+
+
+@pytest.mark.parametrize("precision", ["bfloat16", "int8"])
+def test_lower_precisions_align_nearly_as_float32(tiny_model: Path, precision: str) -> None:
+    pairs = PAIRS + [(["the", "big", "green", "house"], ["das", "gross", "grün", "haus"])]
+    exact = SimAlignAligner(str(tiny_model), layer=2, method="itermax", precision="float32")
+    fast = SimAlignAligner(str(tiny_model), layer=2, method="itermax", precision=precision)
+    reference = {(i, link.src, link.tgt) for i, ls in enumerate(exact.align(pairs)) for link in ls}
+    links = {(i, link.src, link.tgt) for i, ls in enumerate(fast.align(pairs)) for link in ls}
+    assert len(reference & links) >= 0.8 * len(reference | links)
+    vectors = fast.word_vectors([pairs[0][0]])[0]
+    assert vectors.dtype == np.float32 and not np.isnan(vectors).any()
+
+
+def test_precision_is_in_the_signature_and_checked(tiny_model: Path) -> None:
+    from xlner.encoders.base import resolve_precision
+    from xlner.registry import ComponentError, registry
+
+    assert "precision" in registry.aligners.options("simalign")
+    auto = SimAlignAligner(str(tiny_model), device="cpu").signature()["precision"]
+    assert auto == resolve_precision("auto", "cpu") and auto in ("float32", "bfloat16")
+    int8 = SimAlignAligner(str(tiny_model), precision="int8").signature()["precision"]
+    assert int8 == "int8"
+    with pytest.raises(ValueError, match="unknown precision 'fp8'"):
+        SimAlignAligner(str(tiny_model), precision="fp8")
+    with pytest.raises(ValueError, match="cache_size"):
+        SimAlignAligner(str(tiny_model), cache_size=-1)
+    with pytest.raises(ComponentError):
+        registry.aligners.build("simalign", model=str(tiny_model), precision="fp8")
+
+
 # ----------------------------------------------------------- the real e5-small model
 
 

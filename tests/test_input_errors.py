@@ -205,3 +205,19 @@ def test_evaluate_names_the_token_that_differs(capsys, tmp_path) -> None:
     result = xlner_cli(capsys, "evaluate", gold, pred)
     assert result.code == 2
     assert f"{pred}: sentence 2, token 2 is 'baila' where gold has 'canta'" in result.err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["benchmark", "europarl"],
+        ["benchmark", "model-transfer", "--model-dir", "."],
+        ["data", "show", "europarl-ner", "lang=de"],
+    ],
+)
+def test_a_missing_corpus_is_one_line(capsys, tmp_path, command) -> None:
+    outcome = xlner_cli(capsys, *command, "--data-dir", tmp_path / "nowhere")
+    assert outcome.code == 2
+    message = outcome.out + outcome.err
+    assert "error:" in message and "Traceback" not in message
+    assert "nowhere" in message

@@ -177,6 +177,19 @@ def test_signature_names_the_model_and_hashes_its_files(cache, saved_tagger, tmp
     assert changed["content"] != by_path["content"]
 
 
+def test_precision_is_an_option_in_the_signature(cache, saved_tagger):
+    from xlner.encoders.base import resolve_precision
+
+    install(saved_tagger, "tiny")
+    exact = registry.taggers.build("xlner", model="tiny", device="cpu", precision="float32")
+    assert exact.signature()["precision"] == "float32"
+    assert exact.tagger.inference_precision() == "float32"
+    auto = registry.taggers.build("xlner", model="tiny", device="cpu")
+    assert auto.signature()["precision"] == resolve_precision("auto", "cpu")
+    with pytest.raises(ComponentError, match="unknown precision 'int8'"):
+        registry.taggers.build("xlner", model="tiny", precision="int8")
+
+
 def test_pivot_languages(cache, saved_tagger):
     install(saved_tagger, "tiny")
     assert registry.taggers.build("xlner", model="tiny", lang="eng")  # ISO 639-3 spelling

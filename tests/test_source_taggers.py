@@ -155,6 +155,23 @@ def test_hf_tagger_labels_each_word_by_its_first_subword(tmp_path):
     assert tagger.signature()["model"] == str(model)
 
 
+def test_hf_tagger_precision_is_an_option_in_its_signature(tmp_path):
+    from xlner.encoders.base import resolve_precision
+    from xlner.registry import ComponentError
+
+    model = save_tiny_token_classifier(tmp_path / "tiny")
+    exact = get_tagger("hf", model=model, device="cpu", precision="float32")
+    assert exact.signature()["precision"] == "float32"
+    assert exact.tagger.inference_precision() == "float32"
+    auto = get_tagger("hf", model=model, device="cpu")
+    assert auto.signature()["precision"] == resolve_precision("auto", "cpu")
+    fast = get_tagger("hf", model=model, device="cpu", precision="bfloat16")
+    words = [["John", "works", "in", "Kampala"]]
+    assert fast.tag(words) == exact.tag(words)
+    with pytest.raises(ComponentError, match="unknown precision 'int8'"):
+        get_tagger("hf", model=model, precision="int8")
+
+
 def test_hf_tagger_label_map_and_continuation(tmp_path):
     # An I- tag everywhere (IOB1 style) decodes to one entity over the whole sentence.
     labels = ["O", "B-PERSON", "I-PERSON"]

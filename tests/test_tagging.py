@@ -187,3 +187,156 @@ def test_model_transfer_decoding_and_probability_export(tmp_path: Path) -> None:
     saved = np.load(tmp_path / "p.npz")
     assert list(saved["labels"]) == labels and list(saved["lengths"]) == [2, 2]
     assert np.allclose(saved["probabilities"], probs, atol=1e-3)
+
+
+# ------------------------------------------------------------------ speed and progress
+
+
+def test_progress_reports_step_loss_and_rate(tiny_encoder: Path) -> None:
+    from xlner.tagging.training import TrainProgress
+
+    data = _data()
+    tagger = _tagger(tiny_encoder, labels_from(data))
+    reports: list[TrainProgress] = []
+    fit(tagger, data, config=_config(epochs=2, log_every=4), progress=reports.append)
+    # 24 sentences in batches of 4: 6 steps an epoch, 12 in all.
+    assert [r.step for r in reports] == [1, 4, 8, 12]
+    assert all(r.total_steps == 12 and r.steps_per_second > 0 for r in reports)
+    assert all(np.isfinite(r.loss) and r.loss > 0 for r in reports)
+    assert reports[-1].seconds_left == 0 and reports[0].seconds_left > 0
+    text = str(reports[1])
+    assert text.startswith("step 4/12  loss ") and "steps/s" in text and text.endswith("left")
+
+
+def test_progress_counts_to_stop_after_and_from_the_resumed_step(
+    tiny_encoder: Path, tmp_path: Path
+) -> None:
+    data = _data()
+    tagger = _tagger(tiny_encoder, labels_from(data))
+    first: list = []
+    fit(tagger, data, config=_config(stop_after=5), output_dir=tmp_path, progress=first.append)
+    assert [(r.step, r.total_steps) for r in first] == [(1, 5), (5, 5)]
+    resumed: list = []
+    fit(tagger, data, config=_config(stop_after=8), output_dir=tmp_path, progress=resumed.append)
+    assert [(r.step, r.total_steps) for r in resumed] == [(6, 8), (8, 8)]
+
+
+def test_progress_time_left_formatting() -> None:
+    from xlner.tagging.training import TrainProgress
+
+    report = TrainProgress(step=100, total_steps=1317, loss=0.25, steps_per_second=0.5)
+    assert report.seconds_left == pytest.approx(2434)
+    assert str(report) == "step 100/1317  loss 0.2500  0.50 steps/s  40:34 left"
+    slow = TrainProgress(step=100, total_steps=1317, loss=0.25, steps_per_second=0.1)
+    assert str(slow).endswith("0.10 steps/s  3:22:50 left")
+
+
+def _lengths_per_batch(config: TrainConfig, chunks: list, epoch: int) -> list[list[int]]:
+    from xlner.tagging.training import _epoch_batches
+
+    return [[len(chunks[i].input_ids) for i in b] for b in _epoch_batches(chunks, config, epoch)]
+
+
+def test_group_by_length_batches_cover_every_chunk_with_less_padding() -> None:
+    from xlner.tagging.tagger import Chunk
+    from xlner.tagging.training import _epoch_batches
+
+    rng = np.random.default_rng(0)
+    chunks = [Chunk(i, 0, [1] * int(n), [0]) for i, n in enumerate(rng.integers(3, 120, 999))]
+    grouped, plain = TrainConfig(batch_size=8, group_by_length=True), TrainConfig(batch_size=8)
+    batches = _epoch_batches(chunks, grouped, 0)
+    assert sorted(i for b in batches for i in b) == list(range(999))
+    assert len(batches) == 125 and all(1 <= len(b) <= 8 for b in batches)
+    assert batches == _epoch_batches(chunks, grouped, 0)  # a function of seed and epoch
+    assert batches != _epoch_batches(chunks, grouped, 1)
+
+    def padding(config: TrainConfig) -> int:
+        return sum(max(b) * len(b) - sum(b) for b in _lengths_per_batch(config, chunks, 0))
+
+    assert padding(grouped) < padding(plain) / 5
+    # Batch order is shuffled too: the long batches do not all come last.
+    widths = [max(b) for b in _lengths_per_batch(grouped, chunks, 0)]
+    assert widths != sorted(widths)
+
+
+def test_micro_batches_are_sorted_pieces_of_the_batch() -> None:
+    from xlner.tagging.tagger import Chunk
+    from xlner.tagging.training import _micro_batches
+
+    batch = [Chunk(i, 0, [1] * n, [0]) for i, n in enumerate([9, 3, 7, 1, 5])]
+    pieces = _micro_batches(batch, 2)
+    assert [[len(c.input_ids) for c in p] for p in pieces] == [[1, 3], [5, 7], [9]]
+    assert _micro_batches(batch, None) == [batch] == _micro_batches(batch, 5)
+
+
+def _without_dropout(tagger: TokenTagger) -> TokenTagger:
+    for module in tagger.model.modules():
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 0.0
+    return tagger
+
+
+def test_micro_batches_make_the_same_step_as_one_batch(tiny_encoder: Path) -> None:
+    from xlner.tagging.training import _train_step
+    from xlner.tags import spans_to_tags
+
+    data = _data()[:6]
+    labels = labels_from(data)
+    config = _config(bf16=False, max_grad_norm=0.0)
+    results = []
+    for micro in (None, 2):
+        tagger = _without_dropout(_tagger(tiny_encoder, labels))
+        tags = [spans_to_tags(s.spans, len(s.tokens)) for s in data]
+        chunks = tagger.chunks([s.tokens for s in data], tags)
+        tagger.model.eval()
+        with torch.no_grad():
+            reference = float(tagger.model(**tagger.collate(chunks)).loss)
+        # Plain SGD: the update is the gradient itself, so any mis-weighting would show.
+        optimizer = torch.optim.SGD(tagger.model.parameters(), lr=1.0)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
+        step_config = TrainConfig(**{**config.__dict__, "micro_batch_size": micro})
+        loss = _train_step(tagger, chunks, optimizer, scheduler, step_config, False)
+        assert loss == pytest.approx(reference, rel=1e-5)  # the model's own mean loss
+        results.append([p.detach().clone() for p in tagger.model.parameters()])
+    for one, micro in zip(*results, strict=True):
+        torch.testing.assert_close(one, micro, atol=1e-6, rtol=1e-4)
+
+
+def test_old_checkpoints_fingerprint_without_group_by_length() -> None:
+    plain = TrainConfig(group_by_length=False).fingerprint(10, ["O"])
+    assert "group_by_length" not in plain and "micro_batch_size" not in plain
+    assert plain == TrainConfig(micro_batch_size=None).fingerprint(10, ["O"])
+    assert TrainConfig(group_by_length=True).fingerprint(10, ["O"])["group_by_length"] is True
+
+
+def test_bf16_training_where_the_cpu_computes_in_bf16(
+    tiny_encoder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import xlner.encoders.base as encoders
+    from xlner.tagging.training import bf16_training
+
+    tagger = _tagger(tiny_encoder, ["O", "B-PER", "I-PER"])
+    monkeypatch.setattr(encoders, "cpu_supports_bf16", lambda: False)
+    assert not bf16_training(tagger)
+    monkeypatch.setattr(encoders, "cpu_supports_bf16", lambda: True)
+    assert bf16_training(tagger)
+    data = _data()
+    tagger = _tagger(tiny_encoder, labels_from(data))
+    history = fit(tagger, data, config=_config(epochs=6, bf16=True))
+    assert history[-1]["loss"] < history[0]["loss"]  # bf16 autocast on the CPU still learns
+
+
+def test_bf16_prediction_is_close_to_float32(tiny_encoder: Path) -> None:
+    data = _data()
+    tagger = _tagger(tiny_encoder, labels_from(data))
+    fit(tagger, data, config=_config(epochs=4))
+    tokens = [s.tokens for s in data[:6]]
+    tagger.precision = "float32"
+    exact = tagger.predict_proba(tokens)
+    tagger.precision = "bfloat16"
+    assert tagger.inference_precision() == "bfloat16"
+    for fast, reference in zip(tagger.predict_proba(tokens), exact, strict=True):
+        assert fast.dtype == np.float32
+        np.testing.assert_allclose(fast, reference, atol=0.03)
+    with pytest.raises(ValueError, match="unknown precision 'int8'"):
+        TokenTagger.from_encoder(tiny_encoder, ["O"], precision="int8")

@@ -43,7 +43,7 @@ def recorded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[TrainConfi
     """The TrainConfig each command passes on, with no corpus, no encoder and no training."""
     configs: list[TrainConfig] = []
 
-    def fit(tagger, train, *, dev=None, config=None, output_dir=None):
+    def fit(tagger, train, *, dev=None, config=None, output_dir=None, progress=None):
         configs.append(config)
         return []
 

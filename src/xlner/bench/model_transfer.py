@@ -147,6 +147,7 @@ def run_model_transfer(
             dev=conll.load(split="valid", data_dir=data_dir),
             config=config,
             output_dir=model_dir,
+            progress=lambda report: progress(str(report)),
         )
         train_seconds = time.perf_counter() - t0
     tagger = TokenTagger.load(model_dir)

@@ -11,6 +11,7 @@ from xlner.cli import report as report_cmd
 from xlner.cli import run as run_cmd
 from xlner.cli import study as study_cmd
 from xlner.cli.common import console
+from xlner.corpora.base import CorpusNotFound, CorpusUnavailable
 from xlner.errors import InputError
 from xlner.registry import ComponentError
 
@@ -37,9 +38,10 @@ app.command("paper")(paper.paper)
 
 def run() -> None:
     """Console entry point: bad input ends with its file, line and problem, not a traceback;
-    an unknown component, option or option value with the valid choices."""
+    an unknown component, option or option value with the valid choices; a missing corpus
+    with where it was looked for and how to get it."""
     try:
         app()
-    except (InputError, ComponentError) as error:
+    except (InputError, ComponentError, CorpusNotFound, CorpusUnavailable) as error:
         console.print(f"[red]error:[/red] {error}", highlight=False)
         sys.exit(2)

@@ -13,7 +13,7 @@ from xlner.bench import project_scale as scale_bench
 from xlner.bench.report import write_json
 from xlner.cli.common import DataDir, fail, out, say
 from xlner.cli.tagger import BatchSize, Encoder, Epochs, FreezeEmbeddings, LearningRate
-from xlner.corpora import require
+from xlner.corpora import CorpusNotFound, require
 from xlner.registry import ComponentError, registry
 from xlner.tagging.tagger import DEFAULT_ENCODER
 from xlner.tagging.training import TrainConfig
@@ -176,5 +176,59 @@ def project_scale(
         progress=say,
     )
     out.print(scale_bench.format_results(result), highlight=False)
+    write_json(result, output)
+    say(f"wrote {output}")
+
+
+@app.command("throughput")
+def throughput(
+    data_dir: DataDir = None,
+    output: Annotated[Path, typer.Option(help="Where to write the JSON results.")] = Path(
+        "results/throughput.json"
+    ),
+    parts: Annotated[
+        str, typer.Option(help="Comma-separated parts: simalign, tagging, training.")
+    ] = "simalign,tagging,training",
+    repeats: Annotated[int, typer.Option(min=1, help="Measurements per part and setting.")] = 2,
+    pairs: Annotated[
+        int, typer.Option(min=0, help="Europarl-NER sentence pairs a language (0: all 799).")
+    ] = 300,
+    sentences: Annotated[
+        int, typer.Option(min=0, help="CoNLL-2003 test sentences to tag (0: all 3,453).")
+    ] = 1000,
+    steps: Annotated[int, typer.Option(min=1, help="Training steps timed.")] = 10,
+    tagger: Annotated[
+        Path | None,
+        typer.Option(help="A trained tagger, for tagging F1 (default: an untrained one)."),
+    ] = None,
+) -> None:
+    """SimAlign, tagging and training throughput: the old settings against today's."""
+    from xlner.bench import throughput as bench
+    from xlner.tagging.tagger import META_FILE
+
+    chosen = parts.split(",")
+    unknown = [part for part in chosen if part not in bench.PARTS]
+    if unknown:
+        fail(f"unknown part {unknown[0]!r}; choose from {', '.join(bench.PARTS)}")
+    if tagger is not None and not (tagger / META_FILE).is_file():
+        fail(f"{tagger} is not a saved xlner tagger (no {META_FILE})")
+    needed = {"europarl-ner"} if "simalign" in chosen else set()
+    needed |= {"conll2003"} if {"tagging", "training"} & set(chosen) else set()
+    try:
+        roots = [require(name, data_dir) for name in sorted(needed)]  # one root holds them all
+    except CorpusNotFound as error:
+        fail(str(error))
+    settings = {
+        "data_dir": str(roots[0]),
+        "pairs": pairs,
+        "sentences": sentences,
+        "steps": steps,
+        "tagger": str(tagger) if tagger is not None else None,
+    }
+    try:
+        result = bench.run_throughput(settings, chosen, repeats, progress=say)
+    except bench.WorkerError as error:
+        fail(str(error))
+    out.print(bench.format_results(result), highlight=False)
     write_json(result, output)
     say(f"wrote {output}")

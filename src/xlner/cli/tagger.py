@@ -147,7 +147,15 @@ def train_tagger(
     )
     start = f"tagger {init}" if init is not None else encoder
     say(f"training {start} on {len(train_set)} sentences on {tagger.model.device}")
-    for record in fit(tagger, train_set, dev=dev, config=config, output_dir=folder):
+    history = fit(
+        tagger,
+        train_set,
+        dev=dev,
+        config=config,
+        output_dir=folder,
+        progress=lambda report: say(str(report)),
+    )
+    for record in history:
         out.print(record, highlight=False)
     if not (folder / META_FILE).is_file():  # --stop-after ended it before the last step
         say(f"stopped at a checkpoint in {folder}; rerun the same command to resume")

@@ -18,6 +18,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from xlner.encoders.base import check_precision, resolve_precision
 from xlner.tagging.base import LabelMap, SourceTagger, register_tagger, relabel
 from xlner.tags import TagError, split_tag
 from xlner.types import Span, Tokens
@@ -39,11 +40,15 @@ class HFTagger(SourceTagger):
         max_length: int = 256,
         device: str | None = None,
         label_map: LabelMap | None = None,
+        precision: str = "auto",
     ) -> None:
+        from xlner.tagging.tagger import INFERENCE_PRECISIONS
+
         self.model = str(model)
         self.batch_size = batch_size
         self.max_length = max_length
         self.device = device
+        self.precision = check_precision(precision, INFERENCE_PRECISIONS)
         self.label_map = dict(label_map) if label_map is not None else None
         self._tagger: Any = None
 
@@ -53,13 +58,16 @@ class HFTagger(SourceTagger):
             "model": self.model,
             "max_length": self.max_length,
             "label_map": self.label_map or "identity",
+            "precision": resolve_precision(self.precision, self.device),
             "transformers_version": version("transformers"),
         }
 
     @property
     def tagger(self) -> Any:
         if self._tagger is None:
-            self._tagger = load_token_tagger(self.model, self.max_length, self.device)
+            self._tagger = load_token_tagger(
+                self.model, self.max_length, self.device, self.precision
+            )
         return self._tagger
 
     @property
@@ -75,14 +83,16 @@ class HFTagger(SourceTagger):
         return [relabel(sentence, table) for sentence in spans]
 
 
-def load_token_tagger(name_or_path: str, max_length: int, device: str | None) -> Any:
+def load_token_tagger(
+    name_or_path: str, max_length: int, device: str | None, precision: str = "auto"
+) -> Any:
     """A :class:`TokenTagger` around any ``AutoModelForTokenClassification``."""
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
     from xlner.tagging.tagger import META_FILE, TokenTagger
 
     if (Path(name_or_path) / META_FILE).is_file():
-        return TokenTagger.load(name_or_path, device=device)
+        return TokenTagger.load(name_or_path, device=device, precision=precision)
     model = AutoModelForTokenClassification.from_pretrained(name_or_path)
     tokenizer = AutoTokenizer.from_pretrained(name_or_path)
     labels = [model.config.id2label[i] for i in range(len(model.config.id2label))]
@@ -94,4 +104,6 @@ def load_token_tagger(name_or_path: str, max_length: int, device: str | None) ->
                 f"{name_or_path}: label {label!r} is not a B-/I-/O tag; a NER source tagger "
                 "needs a model whose config.id2label holds tags such as B-PER"
             ) from None
-    return TokenTagger(model.eval(), tokenizer, labels, max_length=max_length, device=device)
+    return TokenTagger(
+        model.eval(), tokenizer, labels, max_length=max_length, device=device, precision=precision
+    )

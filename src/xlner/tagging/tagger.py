@@ -24,6 +24,9 @@ from xlner.types import Span, TaggedSentence, Tokens
 
 META_FILE = "xlner-tagger.json"
 IGNORE = -100  # label id the loss skips: non-first subwords, specials, padding
+# Number formats of prediction (training keeps float32 weights): ``auto`` is bfloat16 where
+# the CPU or GPU computes in it natively (xlner.encoders.base.resolve_precision).
+INFERENCE_PRECISIONS = ("auto", "float32", "bfloat16")
 
 
 @dataclass
@@ -82,9 +85,11 @@ class TokenTagger:
         max_length: int = 128,
         encoder: str | None = None,
         device: str | None = None,
+        precision: str = "auto",
     ) -> None:
-        from xlner.encoders.base import default_device
+        from xlner.encoders.base import check_precision, default_device
 
+        check_precision(precision, INFERENCE_PRECISIONS)
         if not tokenizer.is_fast:
             raise ValueError("the tagger needs a fast tokenizer (for word_ids)")
         for position, label in enumerate(labels):
@@ -97,6 +102,7 @@ class TokenTagger:
         self.labels = list(labels)
         self.max_length = max_length
         self.encoder = encoder
+        self.precision = precision
 
     @classmethod
     def from_encoder(
@@ -107,6 +113,7 @@ class TokenTagger:
         max_length: int = 128,
         device: str | None = None,
         seed: int = 42,
+        precision: str = "auto",
     ) -> TokenTagger:
         """A new tagger: ``encoder`` (name, path, or ``"e5-small"``) + a fresh classifier."""
         import torch
@@ -124,7 +131,13 @@ class TokenTagger:
         )
         tokenizer = AutoTokenizer.from_pretrained(path)
         return cls(
-            model, tokenizer, labels, max_length=max_length, encoder=str(encoder), device=device
+            model,
+            tokenizer,
+            labels,
+            max_length=max_length,
+            encoder=str(encoder),
+            device=device,
+            precision=precision,
         )
 
     # ---------------------------------------------------------------- save / load
@@ -145,7 +158,9 @@ class TokenTagger:
         return path
 
     @classmethod
-    def load(cls, path: str | Path, *, device: str | None = None) -> TokenTagger:
+    def load(
+        cls, path: str | Path, *, device: str | None = None, precision: str = "auto"
+    ) -> TokenTagger:
         from transformers import AutoModelForTokenClassification, AutoTokenizer
 
         path = Path(path)
@@ -159,6 +174,7 @@ class TokenTagger:
             max_length=meta["max_length"],
             encoder=meta.get("encoder"),
             device=device,
+            precision=precision,
         )
         tagger.languages = tuple(meta.get("languages", ()))
         return tagger
@@ -256,7 +272,8 @@ class TokenTagger:
         out = [self._empty_rows(len(words)) for words in sentences]
         chunks = sorted(self.chunks(sentences), key=lambda chunk: len(chunk.input_ids))
         self.model.eval()
-        with torch.no_grad():
+        bf16 = self.inference_precision() == "bfloat16"
+        with torch.inference_mode(), torch.autocast(self.device_type, torch.bfloat16, enabled=bf16):
             for start in range(0, len(chunks), batch_size):
                 batch = chunks[start : start + batch_size]
                 logits = self.model(**self.collate(batch)).logits.float()
@@ -266,6 +283,17 @@ class TokenTagger:
                         if position >= 0:
                             out[chunk.sentence][chunk.first_word + offset] = probs[row, position]
         return out
+
+    @property
+    def device_type(self) -> str:
+        """The type of the device the model is on: ``cpu``, ``cuda`` ..."""
+        return next(self.model.parameters()).device.type
+
+    def inference_precision(self) -> str:
+        """The number format prediction runs in, ``auto`` resolved for the model's device."""
+        from xlner.encoders.base import resolve_precision
+
+        return resolve_precision(self.precision, self.device_type)
 
     def _empty_rows(self, n_words: int) -> np.ndarray:
         rows = np.zeros((n_words, len(self.labels)), dtype=np.float32)

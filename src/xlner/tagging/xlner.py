@@ -140,7 +140,12 @@ class XlnerTagger(SourceTagger):
         zero_shot: bool = False,
         batch_size: int = 32,
         device: str | None = None,
+        precision: str = "auto",
     ) -> None:
+        from xlner.encoders.base import check_precision
+        from xlner.tagging.tagger import INFERENCE_PRECISIONS
+
+        self.precision = check_precision(precision, INFERENCE_PRECISIONS)
         self.path = locate(model)
         self.model = Path(model).name if is_path(model) else str(model)
         meta = read_meta(self.path)
@@ -155,14 +160,22 @@ class XlnerTagger(SourceTagger):
     def signature(self) -> dict[str, Any]:
         if self._content is None:
             self._content = content_hash(self.path)
-        return {"method": self.name, "model": self.model, "content": self._content}
+        from xlner.encoders.base import resolve_precision
+
+        precision = resolve_precision(self.precision, self.device)
+        return {
+            "method": self.name,
+            "model": self.model,
+            "content": self._content,
+            "precision": precision,
+        }
 
     @property
     def tagger(self) -> Any:
         if self._tagger is None:
             from xlner.tagging.tagger import TokenTagger
 
-            self._tagger = TokenTagger.load(self.path, device=self.device)
+            self._tagger = TokenTagger.load(self.path, device=self.device, precision=self.precision)
         return self._tagger
 
     def tag(self, sentences: list[Tokens]) -> list[list[Span]]:
