@@ -215,6 +215,7 @@ def _run_config(tmp_path: Path, **tag_options) -> Path:
     options = ", ".join(f"{key} = {json.dumps(value)}" for key, value in tag_options.items())
     path = tmp_path / "run.toml"
     path.write_text(
+        "preset = 'light'\n"  # the diagonal aligner has no link sets for the default's matching
         f"[data]\ncorpus = 'conll'\npath = '{config['data']['path']}'\nlang = 'lug'\n"
         "[translate]\ntranslator = 'test-echo'\n"
         f"[tag]\ntagger = 'xlner'\noptions = {{ {options} }}\n"

@@ -53,7 +53,7 @@ def test_project_without_method_options_runs_the_default_preset(sample, tmp_path
     assert "align.method:combined" in signature and "project.method:match" in signature
     assert "coverage:simalign.links:simalign" in signature
     assert "coverage:intersection.links:intersection" in signature
-    assert "aligning 40 sentence pairs with combined" in output
+    assert "aligning sentence pairs 1-40 with combined" in output
 
 
 def test_project_with_the_light_preset(sample, tmp_path):
