@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -187,8 +189,8 @@ def test_europarl_mt_config_is_the_apertium_file(tmp_path):
 
 
 def test_eflomal_settings_are_stated_in_each_config():
-    """The presets (and so the Europarl benchmark) stem; the study and the translate-test
-    configs do not."""
+    """The presets (and so the Europarl benchmark and the default translate-test config) stem;
+    the study and the translate-test configs with an eflomal of their own do not."""
     light = load_preset("light")["align"]
     assert light["aligner"] == "eflomal" and light["options"]["stem_length"] > 0
     members = load_preset("default")["align"]["options"]["members"]
@@ -197,8 +199,11 @@ def test_eflomal_settings_are_stated_in_each_config():
     aligners = study["aligners"] + study["datasets"]["masakhaner"]["aligners"]
     eflomal = [a for a in aligners if a["backend"] == "eflomal"]
     assert eflomal and all(a["options"]["stem_length"] == 0 for a in eflomal)
-    for name in ("translate-test/masakhaner-lug", "translate-test/europarl-es-apertium"):
+    for name in ("translate-test/masakhaner-lug-spacy", "translate-test/europarl-es-apertium"):
         assert read_builtin(name)["align"]["options"]["stem_length"] == 0
+    default = load_run_config(builtin_config("translate-test/masakhaner-lug"))
+    assert "aligner" not in read_builtin("translate-test/masakhaner-lug")["align"]
+    assert default["align"]["options"]["members"] == members  # the default preset's
 
 
 def test_benchmark_refuses_an_unknown_preset_in_one_line(tmp_path):
@@ -208,3 +213,31 @@ def test_benchmark_refuses_an_unknown_preset_in_one_line(tmp_path):
     choices = "default, heuristic, match, all, embedding"
     assert f"unknown preset 'fast'; choose from {choices}" in result.output
     assert "Traceback" not in result.output
+
+
+def test_masakhaner_benchmark_reads_french_zero_shot_with_the_xlner_tagger(tmp_path):
+    default = masakhaner.config_for("wol", tmp_path)
+    assert default["tag"]["tagger"] == "xlner"
+    assert default["tag"]["options"] == {"lang": "fr", "zero_shot": True}
+    assert masakhaner.config_for("lug", tmp_path)["tag"]["options"] == {"lang": "en"}
+    spacy_config = "translate-test/masakhaner-lug-spacy"
+    spacy = masakhaner.config_for("wol", tmp_path, config_name=spacy_config)
+    assert spacy["tag"] == {"tagger": "spacy", "batch_size": 64, "options": {"lang": "fr"}}
+    with pytest.raises(ValueError, match="did you mean"):
+        masakhaner.config_for("wol", tmp_path, config_name="translate-test/masakhaner-lugg")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--config", "translate-test/masakhaner-lugg"], "did you mean"),
+        (["--languages", "xx"], "unknown language 'xx'"),
+    ],
+)
+def test_masakhaner_benchmark_script_refuses_bad_settings_in_one_line(tmp_path, args, message):
+    script = ROOT / "benchmarks" / "masakhaner.py"
+    command = [sys.executable, str(script), "--runs", str(tmp_path / "runs"), *args]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "runs").exists()

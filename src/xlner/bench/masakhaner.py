@@ -2,17 +2,19 @@
 
 For lug, tsn and twi the English side, for ewe and wol the French side of
 ``masakhaner2-parallel`` (the MAFAND-MT translation each test sentence was made from or into)
-is tagged by spaCy (``en_core_web_sm``, ``fr_core_news_sm``), aligned to the African sentence
-by eflomal with that language's MAFAND-MT train and dev pairs as extra bitext, and the
-entities are projected with the heuristic. DATE and MISC are dropped before scoring: the
-CoNLL-style taggers have no DATE, and MasakhaNER has no MISC. Only the test sentences that
+is tagged, aligned to the African sentence (eflomal also learns from that language's MAFAND-MT
+train and dev pairs) and the entities are projected back. With the default config that is
+xlner's CoNLL-2003 tagger (French read zero-shot by its multilingual encoder) and the default
+preset; ``translate-test/masakhaner-lug-spacy`` is spaCy (``en_core_web_sm``,
+``fr_core_news_sm``) with eflomal and the heuristic. DATE and MISC are dropped before scoring:
+the CoNLL-style taggers have no DATE, and MasakhaNER has no MISC. Only the test sentences that
 have a human translation are scored (``masakhaner2-parallel`` keeps the matched ones).
 
 The settings are data: ``configs/benchmarks/masakhaner.toml`` names the languages, their pivots
-and the pipeline config every language runs (``configs/translate-test/masakhaner-lug.toml``,
-with the language put in). Each language is one :func:`~xlner.pipeline.run.run_pipeline` run,
-so its stages are cached under ``run_root/<lang>`` and a rerun with other projection settings
-reuses the alignment.
+and the pipeline config every language runs (``configs/translate-test/masakhaner-lug.toml``
+unless another is named, with the language put in). Each language is one
+:func:`~xlner.pipeline.run.run_pipeline` run, so its stages are cached under ``run_root/<lang>``
+and a rerun with other projection settings reuses the alignment.
 """
 
 from __future__ import annotations
@@ -22,27 +24,38 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from xlner.bench.report import format_table, run_row, stage_rate
+from xlner.bench.report import format_table, machine, run_row, stage_rate
 from xlner.config import apply_overrides, builtin_config, read_builtin
 from xlner.pipeline.run import DEFAULTS, load_run_config, run_pipeline
+from xlner.registry import registry
 
 SETTINGS = read_builtin("benchmarks/masakhaner")
 # Language -> the language of its human translation (the pivot the tagger reads).
 LANGUAGES: dict[str, str] = SETTINGS["pivots"]
+DEFAULT_CONFIG: str = SETTINGS["config"]
+# Pivots a tagger trained on English reads zero-shot (where the tagger has that option).
+ZERO_SHOT_PIVOTS: list[str] = SETTINGS["zero_shot_pivots"]
 TIMED_STAGES = ("translate", "tag", "align", "project", "evaluate")
 
 
-def config_for(lang: str, run_root: Path, overrides: Sequence[str] = ()) -> dict[str, Any]:
-    """The pipeline config of one language, then the ``key=value`` ``overrides``."""
+def config_for(
+    lang: str, run_root: Path, overrides: Sequence[str] = (), config_name: str = DEFAULT_CONFIG
+) -> dict[str, Any]:
+    """The pipeline config ``config_name`` of one language, then the ``key=value``
+    ``overrides``."""
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}; choose from {', '.join(LANGUAGES)}")
-    config = load_run_config(builtin_config(SETTINGS["config"]))
+    config = load_run_config(builtin_config(config_name))
     pivot = LANGUAGES[lang]
     # Every place the config names its language or its pivot.
     config["run"]["dir"] = str(run_root / lang)
     config["data"] |= {"lang": lang, "pivot": pivot}
     config["translate"]["options"]["lang"] = lang
     config["tag"]["options"]["lang"] = pivot
+    if pivot in ZERO_SHOT_PIVOTS and "zero_shot" in registry.taggers.options(
+        config["tag"]["tagger"]
+    ):
+        config["tag"]["options"]["zero_shot"] = True
     for extra in config["align"]["extra"]:
         extra["pair"] = f"{pivot}-{lang}"
     return apply_overrides(config, overrides, DEFAULTS)
@@ -54,9 +67,12 @@ def run_masakhaner(
     languages: Sequence[str] = tuple(LANGUAGES),
     overrides: Sequence[str] = (),
     progress: Callable[[str], None] = lambda message: None,
+    config_name: str = DEFAULT_CONFIG,
 ) -> dict[str, Any]:
     """Run every language; return scores, stage throughput and signatures as JSON data."""
-    configs = {lang: config_for(lang, run_root, overrides) for lang in languages}  # check first
+    configs = {  # all checked before any work
+        lang: config_for(lang, run_root, overrides, config_name) for lang in languages
+    }
     started = time.perf_counter()
     rows = []
     for lang, config in configs.items():
@@ -65,6 +81,8 @@ def run_masakhaner(
         rows.append({"lang": lang, "pivot": config["data"]["pivot"], **run_row(result)})
     return {
         "benchmark": "masakhaner2-translate-test-human",
+        "config": config_name,
+        "machine": machine(),
         "rows": rows,
         "average_f1": sum(r["f1"] for r in rows) / len(rows) if rows else float("nan"),
         "wall_seconds": time.perf_counter() - started,

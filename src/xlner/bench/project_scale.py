@@ -33,7 +33,7 @@ from itertools import cycle, islice
 from pathlib import Path
 from typing import Any
 
-from xlner.bench.report import format_table
+from xlner.bench.report import format_table, machine
 from xlner.corpora.bitext import write_sentences
 from xlner.corpora.conll import write_conll
 from xlner.corpora.europarl_ner import EUROPARL_NER
@@ -281,7 +281,7 @@ def run_project_scale(
         shutil.rmtree(work, ignore_errors=True)
     return {
         "benchmark": "project-scale",
-        "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg()},
+        "machine": machine(),
         "settings": {
             "corpus": f"mafand-mt {MAFAND_PAIR} train, repeated; synthetic MISC entities",
             "corpus_rows": "--preset light",

@@ -7,6 +7,8 @@ aligned table and write it to disk, the same way for every benchmark.
 from __future__ import annotations
 
 import json
+import os
+import platform
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,29 @@ def write_json(result: Mapping[str, Any], path: Path) -> None:
     with atomic_write(path) as out:
         json.dump(result, out, indent=2, ensure_ascii=False, default=str)
         out.write("\n")
+
+
+# The CPU flags that decide which precisions are fast (bf16 autocast, int8 matmuls).
+CPU_FLAGS = ("avx2", "avx512_f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_int8")
+
+
+def machine() -> dict[str, Any]:
+    """The machine a benchmark row came from: CPU model and flags, cores, load, torch, GPU."""
+    import torch
+
+    from xlner.encoders.base import cpu_capabilities
+
+    flags = cpu_capabilities()
+    return {
+        "cpu": flags.get("cpu_name") or platform.processor(),
+        "cpu_flags": {flag: bool(flags.get(flag)) for flag in CPU_FLAGS},
+        "cores": os.cpu_count(),
+        "load_average": list(os.getloadavg()),
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
+    }
 
 
 # ---------------------------------------------------------------------------- pipeline runs

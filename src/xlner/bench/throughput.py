@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -32,7 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from xlner.bench.report import format_table
+from xlner.bench.report import format_table, machine
 
 PARTS = ("simalign", "tagging", "training")
 STAGES = ("before", "passive", "after")
@@ -46,7 +45,6 @@ OLD_OPTIONS: dict[str, dict[str, Any]] = {
 # The training run measured: the CPU setting of BENCHMARKS.md's model-transfer tagger.
 TRAINING: dict[str, Any] = {"batch_size": 32, "learning_rate": 1e-4, "freeze_embeddings": True}
 # The instruction sets that decide which kernels torch can use (bf16 needs avx512_bf16 or AMX).
-CPU_FLAGS = ("avx2", "avx512_f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_int8")
 # Printed by a worker before its JSON result, so that library output cannot be mistaken for it.
 RESULT_MARK = "xlner-throughput-result "
 
@@ -143,24 +141,6 @@ def summarise(part: str, runs: Mapping[str, list[dict[str, Any]]]) -> dict[str, 
     if any(score is not None for score in scores.values()):
         summary["f1"] = scores
     return summary
-
-
-def machine() -> dict[str, Any]:
-    """CPU model and flags, core count, torch version and threads of this machine."""
-    import torch
-
-    from xlner.encoders.base import cpu_capabilities
-
-    flags = cpu_capabilities()
-    return {
-        "cpu": flags.get("cpu_name") or platform.processor(),
-        "cpu_flags": {flag: bool(flags.get(flag)) for flag in CPU_FLAGS},
-        "cores": os.cpu_count(),
-        "torch": torch.__version__,
-        "torch_threads": torch.get_num_threads(),
-        "python": platform.python_version(),
-        "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
-    }
 
 
 # --------------------------------------------------------------------------- workers
