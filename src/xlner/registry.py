@@ -1,8 +1,8 @@
 """One registry with a catalogue per kind of component, in the manner of spaCy's ``registry``.
 
 Every pluggable part of xlner — aligners, translators, source taggers, projectors, matching
-scores and solvers, corpora, label maps, noise operators — is registered by name in the
-catalogue of its kind and built with one verb::
+scores and solvers, corpora, label maps, noise operators, the engines that run the stages —
+is registered by name in the catalogue of its kind and built with one verb::
 
     from xlner.registry import registry
 
@@ -210,6 +210,7 @@ class registry:  # noqa: N801 - a namespace, named as spaCy's
     corpora: Catalogue[Any] = Catalogue("corpus", "xlner.corpora")
     label_maps: Catalogue[Any] = Catalogue("label map", "xlner.evaluate")
     noise: Catalogue[Any] = Catalogue("noise operator", "xlner.study")
+    engines: Catalogue[Any] = Catalogue("engine", "xlner.engine")
 
 
 # ---------------------------------------------------------------------------- discovery

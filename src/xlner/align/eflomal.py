@@ -29,7 +29,13 @@ Facts about eflomal 2.0 this module relies on (checked in its source):
   Here a corpus counts as at least ``sum(len(src) * len(tgt)) / 1600`` sentences (1600 being
   a 40 x 40-token pair), which caps the count for corpora of long sentences (one 1,000-token
   pair: 200 iterations, seconds) and leaves ordinary ones (Europarl's average pair is
-  about 30 x 30) as eflomal would run them. A warning says when the cap applies.
+  about 30 x 30) as eflomal would run them. A warning says when the cap applies;
+* it accepts lexical, jump and fertility priors (``-p``, the text format of its
+  ``eflomal-makepriors``: ``LEX src tgt alpha``, ``HMMF``, ``HMMR``, ``FERF``, ``FERR``),
+  converted to its indexed format by ``Aligner.prepare_files`` as its wrapper does.
+  :meth:`EflomalAligner.learn_priors` makes them as ``eflomal-makepriors`` does
+  (``calculate_priors`` over both directions' links of a sample); the ``priors`` option
+  aligns with them, so that shards aligned one by one share what the sample taught.
 
 Each returned link's ``score`` is the fraction of the two directional alignments that proposed
 it (1.0 when both did, 0.5 when only one did), a cheap confidence for projection.
@@ -38,6 +44,8 @@ it (1.0 when both did, 0.5 when only one did), a cheap confidence for projection
 from __future__ import annotations
 
 import ctypes
+import hashlib
+import io
 import logging
 import math
 import os
@@ -99,7 +107,9 @@ class EflomalAligner(Aligner):
       binary is compiled for it). ``None`` leaves eflomal unseeded, its samplers in parallel;
     * ``temp_dir``: where eflomal's input and output files live while it runs (a folder
       inside it, removed on every exit; one left by a killed process is removed by the next
-      run there). Not part of the signature: it does not change the links.
+      run there). Not part of the signature: it does not change the links;
+    * ``priors``: a priors file (see :meth:`learn_priors`) to align with; its SHA-256 is
+      part of the signature.
 
     Cost grows with ``n_samplers`` x iterations. On 799 Europarl sentence pairs on 2 cores the
     defaults take about 9 s; ``rel_iterations=0.25`` takes about 2.6 s and projected entities
@@ -124,6 +134,7 @@ class EflomalAligner(Aligner):
         target_suffix_len: int = 0,
         seed: int | None = 0,
         temp_dir: str | Path | None = None,
+        priors: str | Path | None = None,
     ) -> None:
         self.symmetrization = check_method(symmetrization)
         if model not in (1, 2, 3):
@@ -145,6 +156,9 @@ class EflomalAligner(Aligner):
             raise ValueError(f"eflomal seed must be a non-negative int or None, not {seed!r}")
         self.seed = seed
         self.temp_dir = Path(temp_dir) if temp_dir is not None else None
+        self.priors = Path(priors) if priors is not None else None
+        if self.priors is not None and not self.priors.is_file():
+            raise ValueError(f"eflomal priors file {self.priors} does not exist")
 
     def signature(self) -> dict[str, Any]:
         return {
@@ -161,7 +175,24 @@ class EflomalAligner(Aligner):
             "target_prefix_len": self.target_prefix_len,
             "target_suffix_len": self.target_suffix_len,
             "seed": self.seed,  # None: eflomal seeded itself from /dev/urandom
+            # only when set, so that the signatures (and caches) of runs without stay valid
+            **({"priors": _file_digest(self.priors)} if self.priors is not None else {}),
         }
+
+    def learn_priors(self, pairs: Sequence[SentencePair]) -> str:
+        """eflomal's priors (the text of ``eflomal-makepriors``) learned by aligning
+        ``pairs`` (a sample of the corpus) in both directions, with this aligner's settings."""
+        check_pairs(pairs)
+        corpus = [pair for pair in pairs if _alignable(pair, warn=False)]
+        if not corpus:
+            raise ValueError("no sentence pair to learn eflomal priors from")
+        fwd, rev = self._run(corpus, priors=None)
+        learned = _eflomal.calculate_priors(
+            [_line(src) for src, _ in corpus], [_line(tgt) for _, tgt in corpus], fwd, rev
+        )
+        text = io.StringIO()
+        _eflomal.write_priors(text, *learned)
+        return text.getvalue()
 
     def align(
         self,
@@ -209,7 +240,7 @@ class EflomalAligner(Aligner):
         if not kept:
             return result
         corpus = [pairs[index] for index in kept] + extra
-        fwd_lines, rev_lines = self._run(corpus)
+        fwd_lines, rev_lines = self._run(corpus, self.priors)
         for position, index in enumerate(kept):
             src, tgt = pairs[index]
             result[index] = (
@@ -218,12 +249,17 @@ class EflomalAligner(Aligner):
             )
         return result
 
-    def _run(self, corpus: list[SentencePair]) -> tuple[list[str], list[str]]:
+    def _run(
+        self, corpus: list[SentencePair], priors: Path | None
+    ) -> tuple[list[str], list[str]]:
         """Align ``corpus`` with eflomal and return its forward and reverse Pharaoh lines."""
         with _work_dir(self.temp_dir) as work:
             source, target, fwd, rev = (work / name for name in ("source", "target", "fwd", "rev"))
-            self._write_inputs(corpus, source, target)
+            indexed = work / "priors" if priors is not None else None
+            self._write_inputs(corpus, source, target, priors, indexed)
             command = [str(_binary()), "-m", str(self.model), "-s", str(source), "-t", str(target)]
+            if indexed is not None:
+                command += ["-p", str(indexed)]
             command += ["-n", str(self.n_samplers), "-N", str(self.null_prior), "-q"]
             command += _iteration_arguments(self._iterations(corpus), self.model)
             if self.seed is None:
@@ -237,7 +273,14 @@ class EflomalAligner(Aligner):
             _run_jobs(jobs, work)
             return _read_lines(fwd, len(corpus)), _read_lines(rev, len(corpus))
 
-    def _write_inputs(self, corpus: list[SentencePair], source: Path, target: Path) -> None:
+    def _write_inputs(
+        self,
+        corpus: list[SentencePair],
+        source: Path,
+        target: Path,
+        priors: Path | None = None,
+        indexed: Path | None = None,
+    ) -> None:
         # eflomal's own converter: lowercasing, affixes and its binary text format.
         converter = _eflomal.Aligner(
             source_prefix_len=self.source_prefix_len,
@@ -245,14 +288,20 @@ class EflomalAligner(Aligner):
             target_prefix_len=self.target_prefix_len,
             target_suffix_len=self.target_suffix_len,
         )
-        with source.open("wb") as src_file, target.open("wb") as tgt_file:
+        with ExitStack() as files:
+            src_file = files.enter_context(source.open("wb"))
+            tgt_file = files.enter_context(target.open("wb"))
+            priors_in = priors_out = None
+            if priors is not None and indexed is not None:
+                priors_in = files.enter_context(priors.open(encoding="utf-8"))
+                priors_out = files.enter_context(indexed.open("w", encoding="utf-8"))
             converter.prepare_files(
                 [_line(src) for src, _ in corpus],
                 src_file,
                 [_line(tgt) for _, tgt in corpus],
                 tgt_file,
-                None,
-                None,
+                priors_in,
+                priors_out,
             )
 
     def _iterations(self, corpus: list[SentencePair]) -> tuple[int, int, int]:
@@ -275,6 +324,10 @@ class EflomalAligner(Aligner):
         counts = _iteration_counts(capped, self.model)
         assert counts is not None
         return counts
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _automatic_count(rel_iterations: float, n_sentences: float) -> int:

@@ -1,0 +1,219 @@
+"""The ``ray`` engine: the batches of a stage as a Ray Data ``map_batches`` over an actor pool.
+
+Each batch (a shard of the job) is one row of a Ray Dataset, its records pickled; the task
+is a callable class turned into actors by ``ActorPoolStrategy(min_size, max_size)``, each
+actor asking for ``cpus_per_actor`` CPUs and ``gpus_per_actor`` GPUs and calling the task's
+``setup()`` once (the model is loaded once per actor). Results stream back to the driver as
+each shard is done, and the caller writes them: a shard is finished once it is on disk.
+
+Housekeeping:
+
+- without ``address`` a local Ray is started for the job and stopped after it, its
+  temporary directory and its object-spilling directory inside the run directory
+  (``<run>/ray`` and ``<run>/ray-spill``), never in ``/tmp/ray`` or the home directory.
+  Ray puts Unix sockets in its temporary directory, and a socket path has at most 107
+  bytes (``sun_path``); Ray adds about 60 (``session_<date>_<time>_<pid>/sockets/
+  plasma_store``), so when ``<run>/ray`` is longer than :data:`MAX_TEMP_DIR` characters the
+  temporary directory is ``/tmp/xlner-ray-<hash of the run directory>`` instead (the spill
+  directory has no such limit and stays in the run directory);
+- usage reporting is off (``RAY_USAGE_STATS_ENABLED=0``, unless set otherwise);
+- an ``address`` that cannot be reached is an :class:`EngineError` of one line within
+  :data:`CONNECT_TIMEOUT` seconds (a TCP connection to the head is tried before Ray is);
+- Ray is imported when the engine starts, so xlner without the ``ray`` extra never needs it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import socket
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from xlner.engine.base import BatchTask, Engine, EngineError, Keyed
+from xlner.registry import registry
+
+# Longest temporary directory for Ray's sockets (107 bytes, less what Ray appends).
+MAX_TEMP_DIR = 45
+# Seconds to wait for the head of an existing cluster to accept a connection.
+CONNECT_TIMEOUT = 5.0
+
+
+@registry.engines.register("ray")
+class RayEngine(Engine):
+    """Ray Data over an actor pool of ``min_actors`` to ``max_actors`` actors.
+
+    ``address``: an existing cluster (``host:port``, ``ray://host:port`` or ``auto``);
+    ``None`` starts a local Ray with ``num_cpus`` CPUs (default: all) for the job.
+    ``run_dir``: where a local Ray keeps its temporary and spill files (default: a fresh
+    temporary folder). Not part of any signature: engines do not change results.
+    """
+
+    name = "ray"
+
+    def __init__(
+        self,
+        *,
+        address: str | None = None,
+        min_actors: int = 1,
+        max_actors: int = 2,
+        cpus_per_actor: float = 1.0,
+        gpus_per_actor: float = 0.0,
+        num_cpus: int | None = None,
+        run_dir: str | Path | None = None,
+    ) -> None:
+        if isinstance(min_actors, bool) or not isinstance(min_actors, int) or min_actors < 1:
+            raise ValueError(f"min_actors must be a whole number of at least 1, not {min_actors!r}")
+        if isinstance(max_actors, bool) or not isinstance(max_actors, int):
+            raise ValueError(f"max_actors must be a whole number, not {max_actors!r}")
+        if max_actors < min_actors:
+            raise ValueError(f"max_actors ({max_actors}) is below min_actors ({min_actors})")
+        if not cpus_per_actor > 0 or not gpus_per_actor >= 0:
+            raise ValueError(
+                f"need cpus_per_actor > 0 and gpus_per_actor >= 0, not {cpus_per_actor} "
+                f"and {gpus_per_actor}"
+            )
+        if num_cpus is not None and num_cpus < 1:
+            raise ValueError(f"num_cpus must be at least 1, not {num_cpus}")
+        self.address = address or None
+        self.min_actors, self.max_actors = min_actors, max_actors
+        self.cpus_per_actor, self.gpus_per_actor = float(cpus_per_actor), float(gpus_per_actor)
+        self.num_cpus = num_cpus
+        self.run_dir = Path(run_dir) if run_dir is not None else None
+        self._started = False  # True when this engine started Ray (and so stops it)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "engine": self.name,
+            "address": self.address or "local",
+            "min_actors": self.min_actors,
+            "max_actors": self.max_actors,
+            "cpus_per_actor": self.cpus_per_actor,
+            "gpus_per_actor": self.gpus_per_actor,
+        }
+
+    # ------------------------------------------------------------------ the cluster
+
+    def start(self) -> None:
+        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+        if self.address and self.address != "auto":
+            check_reachable(self.address)
+        ray = import_ray()
+        if ray.is_initialized():  # a cluster the caller started (a notebook, the tests)
+            return
+        try:
+            if self.address:
+                ray.init(address=self.address, logging_level="WARNING", log_to_driver=False)
+            else:
+                ray.init(**local_options(self.run_dir, self.num_cpus))
+        except Exception as error:  # Ray raises ConnectionError, RuntimeError, ValueError...
+            where = self.address or "a local Ray"
+            raise EngineError(f"could not start Ray ({where}): {_first_line(error)}") from None
+        self._started = True
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = False  # xlner shows its own progress
+        context.print_on_execution_start = False
+
+    def close(self) -> None:
+        if self._started:
+            import_ray().shutdown()
+            self._started = False
+
+    # ------------------------------------------------------------------ the work
+
+    def map(self, task: BatchTask, batches: Iterable[Keyed]) -> Iterator[Keyed]:
+        ray = import_ray()
+        rows = [{"number": n, "payload": pickle.dumps(records)} for n, records in batches]
+        if not rows:
+            return
+        if not ray.is_initialized():
+            self.start()
+        dataset = ray.data.from_items(rows, override_num_blocks=len(rows))
+        del rows  # the object store holds them now (spilled to disk when full)
+        results = dataset.map_batches(
+            _Worker,
+            # cloudpickle: a task class of a script or a notebook travels by value
+            fn_constructor_kwargs={"task": ray.cloudpickle.dumps(task)},
+            batch_size=1,
+            compute=ray.data.ActorPoolStrategy(
+                min_size=self.min_actors, max_size=self.max_actors
+            ),
+            num_cpus=self.cpus_per_actor,
+            num_gpus=self.gpus_per_actor,
+        )
+        for row in results.iter_rows():
+            yield int(row["number"]), pickle.loads(row["payload"])
+
+
+class _Worker:
+    """One actor: the task, set up once, then one shard per call."""
+
+    def __init__(self, task: bytes) -> None:
+        self.task = pickle.loads(task)
+        self.task.setup()
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+        import numpy as np
+
+        payloads = [pickle.dumps(self.task.process_batch(pickle.loads(p))) for p in batch["payload"]]
+        return {"number": batch["number"], "payload": np.array(payloads, dtype=object)}
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def import_ray() -> Any:
+    try:
+        import ray
+        import ray.data
+    except ImportError:
+        raise EngineError(
+            "the ray engine needs Ray: pip install 'xlner[ray]' (or 'ray[data]')"
+        ) from None
+    return ray
+
+
+def local_options(run_dir: Path | None, num_cpus: int | None) -> dict[str, Any]:
+    """``ray.init`` options of a local Ray whose files live in ``run_dir``."""
+    root = (run_dir or Path(tempfile.mkdtemp(prefix="xlner-run-"))).resolve()
+    spill = root / "ray-spill"
+    spill.mkdir(parents=True, exist_ok=True)
+    return {
+        "num_cpus": num_cpus,
+        "include_dashboard": False,
+        "logging_level": "WARNING",
+        "log_to_driver": False,
+        "_temp_dir": str(temp_dir_for(root)),
+        "object_spilling_directory": str(spill),
+    }
+
+
+def temp_dir_for(root: Path) -> Path:
+    """``<root>/ray``, or a short folder named after ``root`` where that is too long for
+    Unix sockets (see the module docstring)."""
+    inside = root / "ray"
+    if len(str(inside)) <= MAX_TEMP_DIR:
+        return inside
+    digest = hashlib.sha256(str(root).encode("utf-8")).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"xlner-ray-{digest}"
+
+
+def check_reachable(address: str) -> None:
+    """An :class:`EngineError` naming ``address`` unless its head accepts a TCP connection."""
+    where = address.removeprefix("ray://")
+    host, _, port = where.rpartition(":")
+    if not host or not port.isdigit():
+        raise EngineError(f"--ray-address {address!r} is not host:port (or ray://host:port)")
+    try:
+        with socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT):
+            pass
+    except OSError as error:
+        raise EngineError(f"cannot reach the Ray cluster at {address}: {error}") from None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
