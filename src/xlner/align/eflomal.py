@@ -249,9 +249,7 @@ class EflomalAligner(Aligner):
             )
         return result
 
-    def _run(
-        self, corpus: list[SentencePair], priors: Path | None
-    ) -> tuple[list[str], list[str]]:
+    def _run(self, corpus: list[SentencePair], priors: Path | None) -> tuple[list[str], list[str]]:
         """Align ``corpus`` with eflomal and return its forward and reverse Pharaoh lines."""
         with _work_dir(self.temp_dir) as work:
             source, target, fwd, rev = (work / name for name in ("source", "target", "fwd", "rev"))

@@ -8,7 +8,7 @@ any model runs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,6 +28,18 @@ from xlner.cli.common import (
     step_updater,
     warn,
 )
+from xlner.cli.engine import (
+    DEFAULT_ENGINE,
+    CpusPerActor,
+    EngineName,
+    GpusPerActor,
+    MaxActors,
+    MinActors,
+    RayAddress,
+    RayCpus,
+    make_engine,
+)
+from xlner.engine.base import Engine, EngineError
 from xlner.errors import InputError
 from xlner.export import FORMATS
 from xlner.pipeline.cache import RunLocked, run_lock
@@ -46,6 +58,14 @@ from xlner.silver import (
 )
 from xlner.silver.bitext import BitextPair, bitext_corpora, languages_of
 from xlner.silver.exclude import Exclusion, from_corpus, from_file
+from xlner.silver.shards import (
+    DEFAULT_PRIORS_SAMPLE,
+    Component,
+    SilverShardTask,
+    learn_priors,
+    run_shards,
+)
+from xlner.silver.writers import exports_from_files, write_summary
 
 # Until silver reads whole presets, its aligner and projector are the light preset's names
 # (eflomal + heuristic); their options come from --aligner-option/--method-option.
@@ -58,14 +78,19 @@ DEFAULT_TAGGER = "xlner"
 # The tagger's MISC has no MasakhaNER class; DATE is kept where a tagger gives it.
 DEFAULT_LABEL_MAP = "drop-misc"
 DEFAULT_EXCLUDE_SPLITS = ("test",)
-# Bad settings or input, a busy output folder, a missing corpus, model or package: one line.
-SILVER_ERRORS = (ComponentError, InputError, StageError, RunLocked, OSError, ImportError)
+# Bad settings or input, a busy output folder, a missing corpus, model or package, an engine
+# that cannot start: one line.
+SILVER_ERRORS = (
+    ComponentError, InputError, StageError, RunLocked, OSError, ImportError, EngineError,
+)  # fmt: skip
 
 
 class Tokenizer(StrEnum):
     words = "words"
     whitespace = "whitespace"
 
+
+_RAY = registry.engines.defaults("ray")
 
 ExportFormat = StrEnum("ExportFormat", {name: name for name in FORMATS})
 
@@ -177,6 +202,27 @@ def silver(
     batch_size: Annotated[
         int, typer.Option(help="Sentences per tagging batch (each one kept when done).")
     ] = 256,
+    engine: EngineName = DEFAULT_ENGINE,
+    shard_size: Annotated[
+        int,
+        typer.Option(
+            help="Sentence pairs per shard (each one kept when done, and the unit an engine "
+            "hands a worker); 0: the whole bitext in one job, as without an engine."
+        ),
+    ] = 0,
+    priors_sample: Annotated[
+        int,
+        typer.Option(
+            help="With several shards and eflomal: pairs of the seeded sample its priors are "
+            "learned from (0: none, each shard aligned alone)."
+        ),
+    ] = DEFAULT_PRIORS_SAMPLE,
+    ray_address: RayAddress = None,
+    min_actors: MinActors = _RAY["min_actors"],
+    max_actors: MaxActors = _RAY["max_actors"],
+    cpus_per_actor: CpusPerActor = _RAY["cpus_per_actor"],
+    gpus_per_actor: GpusPerActor = _RAY["gpus_per_actor"],
+    ray_cpus: RayCpus = None,
     data_dir: DataDir = None,
 ) -> None:
     """Tag the source side of bitext, align, project the entities onto the target side and
@@ -186,6 +232,15 @@ def silver(
         fail(f"-o {output} is a file; give a folder")
     if batch_size < 1:
         fail(f"--batch-size must be at least 1, not {batch_size}")
+    if shard_size < 0:
+        fail(f"--shard-size must be 0 (one shard) or more, not {shard_size}")
+    if priors_sample < 0:
+        fail(f"--priors-sample must be 0 (no priors) or more, not {priors_sample}")
+    runner = make_engine(
+        engine, output, address=ray_address, min_actors=min_actors, max_actors=max_actors,
+        cpus_per_actor=cpus_per_actor, gpus_per_actor=gpus_per_actor, num_cpus=ray_cpus,
+    )  # fmt: skip
+    sharded = shard_size > 0 or engine != DEFAULT_ENGINE
     if exclude_split and not exclude_corpus:
         fail("--exclude-split selects splits of --exclude-corpus")
     first, second = languages_of(pair) if pair else (None, None)
@@ -196,14 +251,36 @@ def silver(
         fail(str(error).replace("_", "-"))
     classes = _classes(labels)
     table = label_map_table(label_map)
-    components = _components(
+    components, specs = _components(
         output, data_dir, source_lang, (tagger, tagger_option),
         (aligner, aligner_option), (method, method_option),
     )  # fmt: skip
+    # Shards change what a statistical aligner learns from (and its priors): in the signature.
+    sharding = {"shards.size": shard_size} if shard_size else {}
+    if shard_size and hasattr(components[1], "learn_priors"):
+        sharding["shards.priors_sample"] = priors_sample
+    settings = _settings(files, corpus, pair, split, components, classes, label_map, sharding)
+    settings.update(
+        selection=selection.as_dict(),
+        tokenizer=tokenizer.value,
+        languages={"source": source_lang, "target": lang},
+    )
     try:
         with run_lock(output):
             pairs = _read(files, corpus, pair, split, data_dir)
             exclusions = _exclusions(exclude, exclude_corpus, exclude_split, lang, data_dir)
+            if sharded:
+                task = SilverShardTask(
+                    *specs, work_dir=output, data_dir=data_dir, classes=tuple(classes),
+                    label_map=table, selection=selection, exclusions=exclusions,
+                    tokenizer=tokenizer.value, batch_size=batch_size, built=components,
+                )  # fmt: skip
+                summary = _sharded(
+                    pairs, task, runner, output, shard_size, priors_sample, settings,
+                    [e.value for e in export or ()], lang,
+                )  # fmt: skip
+                _report(summary, output)
+                return
             bar = progress_bar()
             try:
                 result = build_silver(
@@ -222,12 +299,6 @@ def silver(
             finally:
                 if bar.live.is_started:
                     bar.stop()
-            settings = _settings(files, corpus, pair, split, components, classes, label_map)
-            settings.update(
-                selection=selection.as_dict(),
-                tokenizer=tokenizer.value,
-                languages={"source": source_lang, "target": lang},
-            )
             summary = write_silver(
                 output,
                 result,
@@ -239,6 +310,50 @@ def silver(
     except SILVER_ERRORS as error:
         fail(str(error))
     _report(summary, output)
+
+
+def _sharded(
+    pairs: Sequence[BitextPair],
+    task: SilverShardTask,
+    engine: Engine,
+    output: Path,
+    shard_size: int,
+    priors_sample: int,
+    settings: dict[str, Any],
+    exports: Sequence[str],
+    lang: str | None,
+) -> dict[str, Any]:
+    """The job shard by shard on ``engine``; the priors first where eflomal needs them."""
+    shards = -(-len(pairs) // shard_size) if shard_size else 1
+    aligner = task.built[1] if task.built else None
+    priors = shards > 1 and priors_sample > 0 and hasattr(aligner, "learn_priors")
+    bar = progress_bar()
+    try:
+        with engine:
+            if priors:
+                task.with_priors(
+                    learn_priors(
+                        aligner, pairs, priors_sample, output, seed=task.selection.seed,
+                        tokenizer=task.tokenizer, selection=task.selection,
+                        exclusions=task.exclusions, progress=step_updater(bar),
+                    )
+                )  # fmt: skip
+            result = run_shards(
+                pairs, task, engine, output, shard_size=shard_size,
+                progress=step_updater(bar), warn=warn,
+            )  # fmt: skip
+    finally:
+        if bar.live.is_started:
+            bar.stop()
+    outputs = exports_from_files(output, exports, classes=task.classes, lang=lang)
+    run = {
+        "shard_size": shard_size,
+        "priors_sample": priors_sample if priors else 0,
+        "shards": result.shards,
+        "shards_reused": result.reused,
+        **engine.describe(),
+    }
+    return write_summary(output, result.summary, outputs, {**settings, "run": run})
 
 
 def _check_input(
@@ -278,28 +393,32 @@ def _components(
     tagger: tuple[str, list[str] | None],
     aligner: tuple[str, list[str] | None],
     method: tuple[str, list[str] | None],
-) -> tuple[Any, Any, Any]:
-    """The tagger, aligner and projector, built and checked before any input is read."""
+) -> tuple[tuple[Any, Any, Any], tuple[Component, Component, Component]]:
+    """The tagger, aligner and projector, built and checked before any input is read, and
+    how to build them again (in a worker of an engine)."""
     tagger_options = key_values("--tagger-option", tagger[1])
     try:
         if "lang" in registry.taggers.options(tagger[0]):
             tagger_options.setdefault("lang", source_lang)
     except ComponentError as error:
         fail(f"--tagger: {error}")
+    aligner_options = key_values("--aligner-option", aligner[1])
+    method_options = key_values("--method-option", method[1])
     built_tagger = _build(registry.taggers, "--tagger", tagger[0], tagger_options, data_dir)
     built_aligner = _build(
-        registry.aligners, "--aligner", aligner[0],
-        key_values("--aligner-option", aligner[1]), data_dir, output / "tmp",
-    )  # fmt: skip
-    projector = _build(
-        registry.projectors, "--method", method[0], key_values("--method-option", method[1]),
-        data_dir,
-    )  # fmt: skip
+        registry.aligners, "--aligner", aligner[0], aligner_options, data_dir, output / "tmp"
+    )
+    projector = _build(registry.projectors, "--method", method[0], method_options, data_dir)
     try:
         check_link_sets(built_aligner, projector)
     except ComponentError as error:
         fail(str(error))
-    return built_tagger, built_aligner, projector
+    specs = (
+        Component.of("taggers", "--tagger", tagger[0], tagger_options, built_tagger),
+        Component.of("aligners", "--aligner", aligner[0], aligner_options, built_aligner),
+        Component.of("projectors", "--method", method[0], method_options, projector),
+    )
+    return (built_tagger, built_aligner, projector), specs
 
 
 def _build(
@@ -358,8 +477,10 @@ def _settings(
     components: tuple[Any, Any, Any],
     classes: Sequence[str],
     label_map: str,
+    extra: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """What made the silver data, for the summary: the input, the components, the signature."""
+    """What made the silver data, for the summary: the input, the components, the signature
+    (with the ``extra`` fields)."""
     tagger, aligner, projector = components
     if files is not None:
         source: dict[str, Any] = {"source": str(files[0]), "target": str(files[1])}
@@ -371,6 +492,7 @@ def _settings(
         **signature_fields(aligner, projector),
         "labels": ",".join(classes),
         "label_map": label_map,
+        **extra,
     }
     return {
         "input": source,

@@ -41,10 +41,13 @@ class Engine(ABC):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def start(self) -> None:
+    def check(self) -> None:  # noqa: B027 - most engines need nothing
+        """Fail fast (an :class:`EngineError`) where the engine could not start."""
+
+    def start(self) -> None:  # noqa: B027 - most engines need nothing
         """Acquire what the engine needs (a cluster); an :class:`EngineError` if it cannot."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027
         """Release what :meth:`start` acquired (also after an interrupt)."""
 
     @abstractmethod

@@ -16,7 +16,7 @@ Housekeeping:
   plasma_store``), so when ``<run>/ray`` is longer than :data:`MAX_TEMP_DIR` characters the
   temporary directory is ``/tmp/xlner-ray-<hash of the run directory>`` instead (the spill
   directory has no such limit and stays in the run directory);
-- usage reporting is off (``RAY_USAGE_STATS_ENABLED=0``, unless set otherwise);
+- usage reporting is off (``RAY_USAGE_STATS_ENABLED=0``, unless set otherwise; :data:`QUIET`);
 - an ``address`` that cannot be reached is an :class:`EngineError` of one line within
   :data:`CONNECT_TIMEOUT` seconds (a TCP connection to the head is tried before Ray is);
 - Ray is imported when the engine starts, so xlner without the ``ray`` extra never needs it.
@@ -25,6 +25,7 @@ Housekeeping:
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import pickle
 import socket
@@ -38,6 +39,8 @@ from xlner.registry import registry
 
 # Longest temporary directory for Ray's sockets (107 bytes, less what Ray appends).
 MAX_TEMP_DIR = 45
+# Set unless the environment sets them: no usage reporting.
+QUIET = {"RAY_USAGE_STATS_ENABLED": "0"}
 # Seconds to wait for the head of an existing cluster to accept a connection.
 CONNECT_TIMEOUT = 5.0
 
@@ -97,22 +100,29 @@ class RayEngine(Engine):
 
     # ------------------------------------------------------------------ the cluster
 
-    def start(self) -> None:
-        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    def check(self) -> None:
+        """Fail now, in one line, where Ray is missing or the cluster cannot be reached."""
+        import_ray()
         if self.address and self.address != "auto":
             check_reachable(self.address)
+
+    def start(self) -> None:
+        for variable, value in QUIET.items():
+            os.environ.setdefault(variable, value)
+        self.check()
         ray = import_ray()
         if ray.is_initialized():  # a cluster the caller started (a notebook, the tests)
             return
         try:
             if self.address:
-                ray.init(address=self.address, logging_level="WARNING", log_to_driver=False)
+                ray.init(address=self.address, logging_level="ERROR", log_to_driver=False)
             else:
                 ray.init(**local_options(self.run_dir, self.num_cpus))
         except Exception as error:  # Ray raises ConnectionError, RuntimeError, ValueError...
             where = self.address or "a local Ray"
             raise EngineError(f"could not start Ray ({where}): {_first_line(error)}") from None
         self._started = True
+        logging.getLogger("ray.data").setLevel(logging.ERROR)
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False  # xlner shows its own progress
         context.print_on_execution_start = False
@@ -138,9 +148,7 @@ class RayEngine(Engine):
             # cloudpickle: a task class of a script or a notebook travels by value
             fn_constructor_kwargs={"task": ray.cloudpickle.dumps(task)},
             batch_size=1,
-            compute=ray.data.ActorPoolStrategy(
-                min_size=self.min_actors, max_size=self.max_actors
-            ),
+            compute=ray.data.ActorPoolStrategy(min_size=self.min_actors, max_size=self.max_actors),
             num_cpus=self.cpus_per_actor,
             num_gpus=self.gpus_per_actor,
         )
@@ -158,7 +166,8 @@ class _Worker:
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         import numpy as np
 
-        payloads = [pickle.dumps(self.task.process_batch(pickle.loads(p))) for p in batch["payload"]]
+        done = [self.task.process_batch(pickle.loads(p)) for p in batch["payload"]]
+        payloads = [pickle.dumps(result) for result in done]
         return {"number": batch["number"], "payload": np.array(payloads, dtype=object)}
 
 
@@ -184,7 +193,7 @@ def local_options(run_dir: Path | None, num_cpus: int | None) -> dict[str, Any]:
     return {
         "num_cpus": num_cpus,
         "include_dashboard": False,
-        "logging_level": "WARNING",
+        "logging_level": "ERROR",
         "log_to_driver": False,
         "_temp_dir": str(temp_dir_for(root)),
         "object_spilling_directory": str(spill),

@@ -73,16 +73,37 @@ class SilverResult:
 
     def summary(self) -> dict[str, Any]:
         """Sentences in and out, entities per class, drop reasons and exclusions with counts."""
-        return {
-            "sentences_in": self.sentences_in,
-            "sentences_out": len(self.sentences),
-            "entities": dict(sorted(self.entities().items())),
-            "source_entities": dict(sorted(self.source_entities.items())),
-            "dropped": {reason: self.dropped[reason] for reason in DROP_REASONS},
-            "excluded": self.dropped["excluded"],
-            "exclusions": [exclusion.as_dict() for exclusion in self.exclusions],
-            "warnings": self.warnings,
-        }
+        return summary_of(
+            self.sentences_in,
+            len(self.sentences),
+            self.entities(),
+            self.source_entities,
+            self.dropped,
+            self.exclusions,
+            self.warnings,
+        )
+
+
+def summary_of(
+    sentences_in: int,
+    sentences_out: int,
+    entities: Mapping[str, int],
+    source_entities: Mapping[str, int],
+    dropped: Mapping[str, int],
+    exclusions: Sequence[Exclusion],
+    warnings: Sequence[str],
+) -> dict[str, Any]:
+    """The summary of a silver job (of one shard, or of all shards added up)."""
+    return {
+        "sentences_in": sentences_in,
+        "sentences_out": sentences_out,
+        "entities": dict(sorted(entities.items())),
+        "source_entities": dict(sorted(source_entities.items())),
+        "dropped": {reason: dropped.get(reason, 0) for reason in DROP_REASONS},
+        "excluded": dropped.get("excluded", 0),
+        "exclusions": [exclusion.as_dict() for exclusion in exclusions],
+        "warnings": list(warnings),
+    }
 
 
 @dataclass

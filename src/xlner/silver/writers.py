@@ -21,9 +21,9 @@ from xlner.corpora.conll import write_conll
 from xlner.export import export_path, exporter
 from xlner.io import atomic_write
 from xlner.silver.job import SilverResult, SilverSentence
-from xlner.tags import spans_to_tags
+from xlner.tags import spans_to_tags, tags_to_spans
 from xlner.text import Word
-from xlner.types import Span
+from xlner.types import Span, TaggedSentence
 
 STEM = "silver"
 CONLL = f"{STEM}.conll"
@@ -41,28 +41,81 @@ def write_silver(
     lang: str | None = None,
 ) -> dict[str, Any]:
     """Write every output into ``directory``; return the summary that was written."""
-    directory.mkdir(parents=True, exist_ok=True)
+    write_shard(directory, STEM, result.sentences)
     tagged = [sentence.tagged() for sentence in result.sentences]
-    write_conll(directory / CONLL, tagged)
-    with atomic_write(directory / JSONL) as out:
-        for sentence in result.sentences:
+    ids = [s.pair.provenance.id for s in result.sentences]
+    spaces = [_spaces(s.target_words) for s in result.sentences]
+    outputs = write_exports(directory, tagged, ids, spaces, exports, classes=classes, lang=lang)
+    return write_summary(directory, result.summary(), outputs, settings)
+
+
+def write_shard(directory: Path, stem: str, sentences: Sequence[SilverSentence]) -> None:
+    """One shard's silver sentences as ``<stem>.conll`` and ``<stem>.jsonl``: the files that,
+    shard after shard, make ``silver.conll`` and ``silver.jsonl``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    write_conll(directory / f"{stem}.conll", [sentence.tagged() for sentence in sentences])
+    with atomic_write(directory / f"{stem}.jsonl") as out:
+        for sentence in sentences:
             out.write(json.dumps(record(sentence), ensure_ascii=False) + "\n")
+
+
+def write_exports(
+    directory: Path,
+    tagged: Sequence[TaggedSentence],
+    ids: Sequence[str],
+    spaces: Sequence[Sequence[bool]],
+    exports: Sequence[str],
+    *,
+    classes: Sequence[str],
+    lang: str | None,
+) -> dict[str, str]:
+    """The exports asked for; return every output by kind (``conll``, ``jsonl`` and those)."""
     outputs = {"conll": CONLL, "jsonl": JSONL}
     for name in exports:
         path = export_path(name, directory, STEM)
-        exporter(name)(
-            path,
-            tagged,
-            classes=classes,
-            ids=[s.pair.provenance.id for s in result.sentences],
-            lang=lang,
-            spaces=[_spaces(s.target_words) for s in result.sentences],
-        )
+        exporter(name)(path, tagged, classes=classes, ids=ids, lang=lang, spaces=spaces)
         outputs[name] = path.name
-    summary = {**result.summary(), "outputs": outputs, **settings}
+    return outputs
+
+
+def exports_from_files(
+    directory: Path, exports: Sequence[str], *, classes: Sequence[str], lang: str | None
+) -> dict[str, str]:
+    """:func:`write_exports` from the ``silver.jsonl`` written already (a sharded job holds
+    no sentence in memory); the words' spacing is read from each line's text."""
+    tagged, ids, spaces = [], [], []
+    if exports:
+        with (directory / JSONL).open(encoding="utf-8") as lines:
+            for line in lines:
+                item = json.loads(line)
+                spans = tags_to_spans(item["tags"])
+                tagged.append(TaggedSentence(item["tokens"], spans))
+                ids.append(item["id"])
+                spaces.append(_spaces(_located(item["text"], item["tokens"])))
+    return write_exports(directory, tagged, ids, spaces, exports, classes=classes, lang=lang)
+
+
+def _located(text: str, tokens: Sequence[str]) -> list[Word]:
+    """The tokens with their offsets in ``text``, each found after the one before it."""
+    words, position = [], 0
+    for token in tokens:
+        start = text.index(token, position)
+        position = start + len(token)
+        words.append(Word(token, start, position))
+    return words
+
+
+def write_summary(
+    directory: Path,
+    summary: Mapping[str, Any],
+    outputs: Mapping[str, str],
+    settings: Mapping[str, Any],
+) -> dict[str, Any]:
+    """``summary.json``: the job's counts, its outputs and its settings; return it."""
+    written = {**summary, "outputs": dict(outputs), **settings}
     with atomic_write(directory / SUMMARY) as out:
-        out.write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
-    return summary
+        out.write(json.dumps(written, indent=2, ensure_ascii=False) + "\n")
+    return written
 
 
 def record(sentence: SilverSentence) -> dict[str, Any]:

@@ -1,0 +1,359 @@
+"""The silver job over shards, on any engine: the same output, shard by shard, resumable.
+
+The bitext is cut into shards of ``shard_size`` consecutive pairs (0: one shard). Each shard
+is one batch of :class:`SilverShardTask` (``setup()`` builds the tagger, aligner and
+projector once per worker; ``process_batch`` runs :func:`~xlner.silver.job.build_silver` on
+the shard's pairs), run by an engine of the engines catalogue (``local`` in this process,
+``ray`` on an actor pool). The driver writes each shard as it comes back::
+
+    <output>/shards/<key16>/00000.jsonl, 00000.conll   the shard's silver sentences
+    <output>/shards/<key16>/00000.meta.json            its counts and checksums, written last
+
+and, once every shard is there, ``silver.jsonl``/``silver.conll`` (the shards' files end to
+end, in shard order) and ``summary.json`` (their counts added up). ``key16`` hashes every
+setting that changes a shard (the components' signatures, the selection, the label set and
+map, the tokenizer, the exclusions, the eflomal priors); a shard counts as finished when its
+meta file is there, agrees with its files and was made from the same input pairs, so a
+resumed job (after Ctrl-C, a killed worker, another engine) computes only the missing ones.
+
+Sentence by sentence the shards give what one job over the whole bitext gives, except for a
+statistical aligner that learns from its whole input: eflomal aligns each shard alone. It
+then aligns every shard with priors learned once from a seeded sample of the bitext
+(``priors_sample`` pairs, :data:`DEFAULT_PRIORS_SAMPLE`), so that each shard starts from
+what the sample taught instead of from nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import random
+import shutil
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from xlner.corpora.parallel_tsv import normalise
+from xlner.engine.base import Engine
+from xlner.io import atomic_write
+from xlner.pipeline.cache import canonical, stage_key
+from xlner.pipeline.stages.base import build_component
+from xlner.registry import registry
+from xlner.silver.bitext import BitextPair, tokenize
+from xlner.silver.exclude import Exclusion, unmatched
+from xlner.silver.job import SilverResult, build_silver, summary_of
+from xlner.silver.select import Selection
+from xlner.silver.writers import CONLL, JSONL, write_shard
+from xlner.text import tokens_of
+
+# Sentence pairs from which eflomal's priors are learned when the bitext has several shards:
+# about a minute of eflomal on one core, and as many pairs as a MAFAND-MT train split has.
+DEFAULT_PRIORS_SAMPLE = 10_000
+SHARDS = "shards"
+
+Progress = Callable[[str, int, int | None], None]
+Warn = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Component:
+    """A component by catalogue, name and options, built where a task runs (a worker)."""
+
+    kind: str  # the catalogue's attribute on the registry: taggers, aligners, projectors
+    flag: str  # how the user named it, for messages: --tagger
+    name: str
+    options: Mapping[str, Any]
+    module: str = ""  # imported before building, so that a plugin's registration is there
+
+    @classmethod
+    def of(cls, kind: str, flag: str, name: str, options: Mapping[str, Any], built: Any):
+        return cls(kind, flag, name, dict(options), type(built).__module__)
+
+    def build(self, data_dir: Path | None, temp_dir: Path | None = None) -> Any:
+        if self.module:
+            importlib.import_module(self.module)
+        catalogue = getattr(registry, self.kind)
+        return build_component(catalogue, self.flag, self.name, self.options, data_dir, temp_dir)
+
+
+@dataclass
+class SilverShardTask:
+    """The silver job's per-sentence work on one shard: tag, align, project, select."""
+
+    tagger: Component
+    aligner: Component
+    projector: Component
+    work_dir: Path  # the output folder: per-shard caches and eflomal's files live there
+    data_dir: Path | None = None
+    classes: tuple[str, ...] = ()
+    label_map: Mapping[str, str | None] | None = None
+    selection: Selection = field(default_factory=Selection)
+    exclusions: Sequence[Exclusion] = ()
+    tokenizer: str = "words"
+    batch_size: int = 256
+    priors: str | None = None  # eflomal's priors, as text (they travel to every worker)
+    built: tuple[Any, Any, Any] | None = field(default=None, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "built": None}  # workers build their own (setup)
+
+    def setup(self) -> None:
+        """Build what is not built yet (in a worker: all three; the model is loaded here)."""
+        tagger, aligner, projector = self.built or (None, None, None)
+        self.built = (
+            tagger or self.tagger.build(self.data_dir),
+            aligner or self._aligner().build(self.data_dir, self.work_dir / "tmp"),
+            projector or self.projector.build(self.data_dir),
+        )
+
+    def with_priors(self, priors: str) -> None:
+        """Align with eflomal ``priors`` from now on (the built aligner is dropped)."""
+        self.priors = priors
+        if self.built is not None:
+            self.built = (self.built[0], None, self.built[2])
+
+    def _aligner(self) -> Component:
+        if self.priors is None:
+            return self.aligner
+        path = self.work_dir / "tmp" / f"priors-{_digest(self.priors)[:16]}.txt"
+        if not path.is_file():
+            with atomic_write(path) as out:
+                out.write(self.priors)
+        return replace(self.aligner, options={**self.aligner.options, "priors": str(path)})
+
+    def process_batch(self, records: tuple[int, Sequence[BitextPair]]) -> SilverResult:
+        number, pairs = records
+        assert self.built is not None, "setup() first"
+        # Fresh counters: each shard reports how often each exclusion matched in it.
+        exclusions = [Exclusion(e.name, e.sentences, e.keys) for e in self.exclusions]
+        return build_silver(
+            pairs,
+            *self.built,
+            cache_dir=shard_cache(self.work_dir, number),
+            classes=self.classes,
+            label_map=self.label_map,
+            selection=self.selection,
+            exclusions=exclusions,
+            tokenizer=self.tokenizer,
+            batch_size=self.batch_size,
+        )
+
+    def key(self) -> str:
+        """What every shard's result depends on besides its pairs (components built)."""
+        self.setup()
+        assert self.built is not None
+        tagger, aligner, projector = self.built
+        settings = {
+            "tagger": tagger.signature(),
+            "aligner": aligner.signature(),
+            "projector": projector.signature(),
+            "classes": list(self.classes),
+            "label_map": dict(self.label_map or {}),
+            "selection": self.selection.as_dict(),
+            "tokenizer": self.tokenizer,
+            "exclusions": [[e.name, _digest(sorted(e.keys))] for e in self.exclusions],
+        }
+        return stage_key("silver-shard", settings, [])
+
+
+def shard_cache(work_dir: Path, number: int) -> Path:
+    """The cache of one unfinished shard (tagging resumes there), removed once it is done."""
+    return work_dir / "cache" / SHARDS / f"{number:05d}"
+
+
+# ---------------------------------------------------------------------------- the driver
+
+
+@dataclass
+class ShardedResult:
+    """What the sharded job wrote, and how: its summary and which shards were reused."""
+
+    summary: dict[str, Any]
+    shards: int
+    reused: int
+    directory: Path
+
+
+def run_shards(
+    pairs: Sequence[BitextPair],
+    task: SilverShardTask,
+    engine: Engine,
+    output: Path,
+    *,
+    shard_size: int = 0,
+    progress: Progress | None = None,
+    warn: Warn | None = None,
+) -> ShardedResult:
+    """Every unfinished shard of ``pairs`` through ``engine``; then the merged outputs."""
+    notify = progress or (lambda step, done, total: None)
+    size = shard_size or max(1, len(pairs))
+    ranges = [(n, start, min(start + size, len(pairs))) for n, start in _starts(len(pairs), size)]
+    store = output / SHARDS / task.key()[:16]
+    inputs = {n: _pairs_digest(pairs[start:end]) for n, start, end in ranges}
+    metas = {n: meta for n, *_ in ranges if (meta := read_meta(store, n, inputs[n], warn))}
+    reused = len(metas)
+    notify("shards", reused, len(ranges))
+    todo = (
+        (n, (n, list(pairs[start:end]))) for n, start, end in ranges if n not in metas
+    )  # a generator: the local engine holds one shard at a time
+    for number, result in engine.map(task, todo):
+        metas[number] = write_result(store, number, result, inputs[number])
+        shutil.rmtree(shard_cache(task.work_dir, number), ignore_errors=True)
+        notify("shards", len(metas), len(ranges))
+    summary = merge(store, [n for n, *_ in ranges], metas, task.exclusions, output)
+    for message in summary["warnings"]:
+        (warn or (lambda _: None))(message)
+    return ShardedResult(summary, len(ranges), reused, store)
+
+
+def _starts(total: int, size: int) -> Iterator[tuple[int, int]]:
+    yield from enumerate(range(0, total, size))
+
+
+def write_result(store: Path, number: int, result: SilverResult, input_digest: str) -> dict:
+    """The shard's files, then (last) its meta file; return the meta."""
+    stem = f"{number:05d}"
+    write_shard(store, stem, result.sentences)
+    meta = {
+        "input": input_digest,
+        "sha256": {kind: _file_digest(store / f"{stem}.{kind}") for kind in ("jsonl", "conll")},
+        "sentences_in": result.sentences_in,
+        "sentences_out": len(result.sentences),
+        "entities": dict(result.entities()),
+        "source_entities": dict(result.source_entities),
+        "dropped": dict(result.dropped),
+        "matched": [exclusion.matched for exclusion in result.exclusions],
+    }
+    with atomic_write(store / f"{stem}.meta.json") as out:
+        out.write(json.dumps(meta, ensure_ascii=False) + "\n")
+    return meta
+
+
+def read_meta(store: Path, number: int, input_digest: str, warn: Warn | None) -> dict | None:
+    """The meta of a finished shard made from the same input; None (with a warning where a
+    shard is damaged) when it must be computed."""
+    stem = f"{number:05d}"
+    path = store / f"{stem}.meta.json"
+    if not path.is_file():
+        return None
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        intact = all(
+            _file_digest(store / f"{stem}.{kind}") == meta["sha256"][kind]
+            for kind in ("jsonl", "conll")
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        intact = False
+    if not intact:
+        if warn is not None:
+            warn(f"shard {path.parent / stem} is damaged or incomplete; recomputing it")
+        return None
+    return meta if meta["input"] == input_digest else None
+
+
+def merge(
+    store: Path,
+    numbers: Sequence[int],
+    metas: Mapping[int, Mapping[str, Any]],
+    exclusions: Sequence[Exclusion],
+    output: Path,
+) -> dict[str, Any]:
+    """``silver.jsonl``/``silver.conll``: the shards' files end to end; the summed summary."""
+    for kind, name in (("jsonl", JSONL), ("conll", CONLL)):
+        with atomic_write(output / name) as out:
+            for number in numbers:
+                with (store / f"{number:05d}.{kind}").open(encoding="utf-8") as part:
+                    shutil.copyfileobj(part, out)
+    total: dict[str, Counter[str]] = {k: Counter() for k in ("entities", "source", "dropped")}
+    matched = [0] * len(exclusions)
+    for number in numbers:
+        meta = metas[number]
+        total["entities"].update(meta["entities"])
+        total["source"].update(meta["source_entities"])
+        total["dropped"].update(meta["dropped"])
+        matched = [a + b for a, b in zip(matched, meta["matched"], strict=True)]
+    pairs = zip(exclusions, matched, strict=True)
+    counted = [Exclusion(e.name, e.sentences, set(), m) for e, m in pairs]
+    return summary_of(
+        sum(metas[n]["sentences_in"] for n in numbers),
+        sum(metas[n]["sentences_out"] for n in numbers),
+        total["entities"],
+        total["source"],
+        total["dropped"],
+        counted,
+        unmatched(counted),
+    )
+
+
+# ---------------------------------------------------------------------------- eflomal priors
+
+
+def sample_pairs(
+    pairs: Sequence[BitextPair],
+    size: int,
+    *,
+    seed: int,
+    tokenizer: str,
+    selection: Selection,
+    exclusions: Sequence[Exclusion],
+) -> list[tuple[list[str], list[str]]]:
+    """Up to ``size`` token pairs drawn (seeded) from ``pairs``: no empty side, no
+    evaluation sentence (not even its words may teach the aligner), within the length limits."""
+    chosen = sorted(random.Random(seed).sample(range(len(pairs)), min(size, len(pairs))))
+    keys = set().union(*(e.keys for e in exclusions)) if exclusions else set()
+    sample = []
+    for index in chosen:
+        pair = pairs[index]
+        if pair.empty or normalise(pair.target) in keys:
+            continue
+        source = tokens_of(tokenize(pair.source, tokenizer))
+        target = tokens_of(tokenize(pair.target, tokenizer))
+        if selection.length_reason(len(source), len(target)) is None:
+            sample.append((source, target))
+    return sample
+
+
+def learn_priors(
+    aligner: Any,
+    pairs: Sequence[BitextPair],
+    size: int,
+    output: Path,
+    *,
+    seed: int,
+    tokenizer: str,
+    selection: Selection,
+    exclusions: Sequence[Exclusion],
+    progress: Progress | None = None,
+) -> str:
+    """The aligner's priors from a sample of ``size`` pairs, kept in ``output`` (a rerun with
+    the same sample and aligner reads them back)."""
+    sample = sample_pairs(
+        pairs, size, seed=seed, tokenizer=tokenizer, selection=selection, exclusions=exclusions
+    )
+    key = _digest([aligner.signature(), sample])
+    path = output / "priors" / f"{key[:16]}.txt"
+    if path.is_file():
+        return path.read_text(encoding="utf-8")
+    if progress is not None:
+        progress("priors", 0, None)
+    text = aligner.learn_priors(sample)
+    with atomic_write(path) as out:
+        out.write(text)
+    if progress is not None:
+        progress("priors", 1, 1)
+    return text
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(canonical(value).encode("utf-8")).hexdigest()
+
+
+def _pairs_digest(pairs: Sequence[BitextPair]) -> str:
+    return _digest([[p.source, p.target, p.provenance.as_dict()] for p in pairs])
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
