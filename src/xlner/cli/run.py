@@ -9,11 +9,23 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from xlner.cli.common import DataDir, console, fail, out, say
+from xlner.cli.engine import (
+    DEFAULT_ENGINE,
+    CpusPerActor,
+    EngineName,
+    GpusPerActor,
+    MaxActors,
+    MinActors,
+    RayAddress,
+    RayCpus,
+    make_engine,
+)
+from xlner.engine.base import EngineError
 from xlner.errors import InputError
 from xlner.pipeline.cache import RunLocked
 from xlner.pipeline.run import RunResult, load_run_config, run_pipeline
 from xlner.pipeline.stages import StageError
-from xlner.registry import ComponentError
+from xlner.registry import ComponentError, registry
 from xlner.translate.base import TranslationError
 
 # Bad settings or input, a busy run directory, a missing corpus, model or package: one line.
@@ -25,7 +37,9 @@ RUN_ERRORS = (
     TranslationError,
     OSError,
     ImportError,
+    EngineError,
 )
+_RAY = registry.engines.defaults("ray")
 
 
 def run(
@@ -38,16 +52,36 @@ def run(
     run_dir: Annotated[
         Path | None, typer.Option(help="Run directory (default: run.dir of the config).")
     ] = None,
+    engine: EngineName = DEFAULT_ENGINE,
+    ray_address: RayAddress = None,
+    min_actors: MinActors = _RAY["min_actors"],
+    max_actors: MaxActors = _RAY["max_actors"],
+    cpus_per_actor: CpusPerActor = _RAY["cpus_per_actor"],
+    gpus_per_actor: GpusPerActor = _RAY["gpus_per_actor"],
+    ray_cpus: RayCpus = None,
 ) -> None:
-    """Translate, tag, align, back-translate (optional), project, evaluate; reuse stages."""
+    """Translate, tag, align, back-translate (optional), project, evaluate; reuse stages.
+
+    With ``--engine ray`` the batches of translate, tag and backtranslate run on a Ray
+    actor pool (each stage's ``batch_size`` sentences a batch)."""
     try:
         settings = load_run_config(config, overrides or [])
     except (OSError, ValueError) as error:
         fail(str(error))
+    runner = make_engine(
+        engine, run_dir or Path(settings["run"]["dir"]), address=ray_address,
+        min_actors=min_actors, max_actors=max_actors, cpus_per_actor=cpus_per_actor,
+        gpus_per_actor=gpus_per_actor, num_cpus=ray_cpus,
+    )  # fmt: skip
     bar = _progress()
     try:
         result = run_pipeline(
-            settings, run_dir=run_dir, data_dir=data_dir, progress=_updater(bar), warn=_warn
+            settings,
+            run_dir=run_dir,
+            data_dir=data_dir,
+            progress=_updater(bar),
+            warn=_warn,
+            engine=runner,
         )
     except RUN_ERRORS as error:
         _stop(bar)

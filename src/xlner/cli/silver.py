@@ -414,9 +414,9 @@ def _components(
     except ComponentError as error:
         fail(str(error))
     specs = (
-        Component.of("taggers", "--tagger", tagger[0], tagger_options, built_tagger),
-        Component.of("aligners", "--aligner", aligner[0], aligner_options, built_aligner),
-        Component.of("projectors", "--method", method[0], method_options, projector),
+        Component("taggers", "--tagger", tagger[0], tagger_options),
+        Component("aligners", "--aligner", aligner[0], aligner_options),
+        Component("projectors", "--method", method[0], method_options),
     )
     return (built_tagger, built_aligner, projector), specs
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from xlner.registry import registry
@@ -58,6 +60,26 @@ class Engine(ABC):
     def describe(self) -> dict[str, Any]:
         """What the engine is and how it runs, for manifests and benchmark rows."""
         return {"engine": self.name}
+
+
+def plugin_modules() -> list[str]:
+    """The modules outside xlner that registered a component in this process (a plugin, the
+    tests' fakes): a worker imports them before it builds anything, so that it finds by name
+    what the driver found (xlner's own components it finds as always)."""
+    found = set()
+    for catalogue in vars(registry).values():
+        for component in getattr(catalogue, "_entries", {}).values():
+            module = getattr(component, "__module__", None)
+            if module and module != "__main__" and not module.startswith("xlner."):
+                found.add(module)
+    return sorted(found)
+
+
+def import_plugins(modules: Sequence[str]) -> None:
+    """Import each of :func:`plugin_modules` not imported yet (in a worker)."""
+    for module in modules:
+        if module not in sys.modules:
+            importlib.import_module(module)
 
 
 def build_engine(name: str = DEFAULT_ENGINE, /, **options: Any) -> Engine:

@@ -107,6 +107,12 @@ class RayEngine(Engine):
             check_reachable(self.address)
 
     def start(self) -> None:
+        """Check now; Ray itself starts (or is connected to) at the first batch to compute, so
+        a job whose batches are all finished never waits for it."""
+        self.check()
+
+    def connect(self) -> None:
+        """Start a local Ray, or connect to the cluster at ``address`` (once)."""
         for variable, value in QUIET.items():
             os.environ.setdefault(variable, value)
         self.check()
@@ -140,7 +146,7 @@ class RayEngine(Engine):
         if not rows:
             return
         if not ray.is_initialized():
-            self.start()
+            self.connect()
         dataset = ray.data.from_items(rows, override_num_blocks=len(rows))
         del rows  # the object store holds them now (spilled to disk when full)
         results = dataset.map_batches(

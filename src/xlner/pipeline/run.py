@@ -37,6 +37,7 @@ from xlner.config import FREE_TABLES, check_key, merge, parse_override, read_tom
 from xlner.config import apply_overrides as apply_overrides  # re-exported for the pipeline's users
 from xlner.corpora import get_corpus
 from xlner.corpora.conll import write_conll
+from xlner.engine.base import Engine, build_engine
 from xlner.io import atomic_write
 from xlner.pipeline.cache import (
     CacheDamage,
@@ -48,6 +49,7 @@ from xlner.pipeline.cache import (
 )
 from xlner.pipeline.records import Evaluation
 from xlner.pipeline.stages import Stage, StageError, build_stages
+from xlner.pipeline.stages.task import StageTask
 from xlner.presets import DEFAULT_PRESET, REPLACED, preset_defaults, with_preset
 from xlner.signature import format_value, make_signature
 from xlner.types import TaggedSentence
@@ -155,6 +157,7 @@ class RunResult:
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)  # what keyed each stage
     failures: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    engine: dict[str, Any] = field(default_factory=dict)  # what ran the batches (no effect)
 
     @property
     def evaluation(self) -> Evaluation:
@@ -209,8 +212,12 @@ def run_pipeline(
     data_dir: str | Path | None = None,
     progress: Progress | None = None,
     warn: Warn | None = None,
+    engine: Engine | None = None,
 ) -> RunResult:
     """Run (or resume) every stage of ``config``; return the records and the report.
+
+    ``engine`` runs the batches of the batched stages (translate, tag, backtranslate; default:
+    the local engine, in this process); a batch finished by any engine is reused by any.
 
     ``warn`` receives one line per damaged cache file that was recomputed (default: a
     :class:`~xlner.pipeline.cache.CacheWarning`). Raises
@@ -220,20 +227,22 @@ def run_pipeline(
     root = Path(run_dir or config["run"]["dir"])
     config["run"]["dir"] = str(root)  # where the stages put work files (eflomal's)
     data_path = Path(data_dir) if data_dir is not None else None
-    result = RunResult(root, config)
+    engine = engine or build_engine()
+    result = RunResult(root, config, engine=engine.describe())
 
     def note(message: str) -> None:
         result.warnings.append(message)
         (warn or _warn)(message)
 
     started = time.perf_counter()
-    with run_lock(root):
+    with run_lock(root), engine:
         stages = build_stages(config, data_path)  # every setting checked before any work
         keys: dict[str, str] = {}
         while stages:
             stage = stages.pop(0)  # dropped once run, and its models with it
+            task = StageTask(stage.name, config, data_path, stage)
             try:
-                keys[stage.name] = _run_stage(stage, keys, result, progress, note)
+                keys[stage.name] = _run_stage(stage, keys, result, progress, note, (engine, task))
             except BaseException:
                 # Also on Ctrl-C: the manifest shows where the run stopped and what was done.
                 result.stages[stage.name].status = "interrupted"
@@ -255,8 +264,9 @@ def _run_stage(
     result: RunResult,
     progress: Progress | None,
     warn: Warn,
+    runner: tuple[Engine, StageTask],
 ) -> str:
-    """Reuse or compute one stage; return its key."""
+    """Reuse or compute one stage (its batches on ``runner``'s engine); return its key."""
     report = result.stages[stage.name] = StageReport(stage.name, "")
     inputs = {dep: result.records[dep] for dep in stage.deps}
     settings = stage.settings
@@ -264,7 +274,7 @@ def _run_stage(
     if stage.cached:
         report.key = stage_key(stage.name, settings, [keys[dep] for dep in stage.deps])
         store = StageStore(result.run_dir / "stages", stage.name, report.key, stage.record)
-        records = _CachedStage(stage, store, inputs, report, progress, warn).records()
+        records = _CachedStage(stage, store, inputs, report, progress, warn, runner).records()
     else:
         # Read every time and keyed by what was read: an edited corpus is a new one.
         records, report.status = stage.run(inputs), "computed"  # type: ignore[misc]
@@ -288,6 +298,7 @@ class _CachedStage:
     report: StageReport
     progress: Progress | None
     warn: Warn
+    runner: tuple[Engine, StageTask]
 
     def records(self) -> list[Any]:
         """The stage's finished records from the cache, else computed (and then stored)."""
@@ -312,28 +323,37 @@ class _CachedStage:
         return records
 
     def _batches(self) -> list[Any]:
-        """Each batch from its finished shard, else computed and stored as one."""
+        """Each batch from its finished shard, else computed (by the engine, as each one is
+        done) and stored as one."""
         stage, report = self.stage, self.report
         size, step = stage.size(self.inputs), stage.batch_size
         ranges = [(start, min(start + step, size)) for start in range(0, size, step)]
         report.batches = len(ranges)
-        records: list[Any] = []
-        for done, (start, end) in enumerate(ranges):
+        shards: dict[int, list[Any]] = {}
+        for number, (start, end) in enumerate(ranges):
             try:
                 shard = self.store.read_shard(start, end)
             except CacheDamage as damage:
                 self.warn(f"{damage}; recomputing that batch of {stage.name}")
                 shard = None
-            if shard is None:
-                shard = stage.run_batch(self.inputs, start, end)  # type: ignore[misc]
-                self.store.write_shard(start, end, shard)
-            else:
-                report.batches_reused += 1
-            records.extend(shard)
+            if shard is not None:
+                shards[number] = shard
+        report.batches_reused = len(shards)
+        if shards and self.progress is not None:
+            self.progress(stage.name, len(shards), len(ranges))
+        todo = (
+            (n, (start, end, {dep: self.inputs[dep][start:end] for dep in stage.deps}))
+            for n, (start, end) in enumerate(ranges)
+            if n not in shards
+        )
+        engine, task = self.runner
+        for number, shard in engine.map(task, todo):
+            self.store.write_shard(*ranges[number], shard)
+            shards[number] = shard
             if self.progress is not None:
-                self.progress(stage.name, done + 1, len(ranges))
+                self.progress(stage.name, len(shards), len(ranges))
         report.status = "resumed" if report.batches_reused else "computed"
-        return records
+        return [record for number in range(len(ranges)) for record in shards[number]]
 
 
 def _collect_failures(
@@ -368,6 +388,7 @@ def _write_manifest(result: RunResult, seconds: float) -> None:
         "stages": {name: report.as_dict() for name, report in result.stages.items()},
         "failures": {"counts": result.failure_counts(), "sentences": result.failures},
         "warnings": result.warnings,
+        "engine": result.engine,
         "wall_seconds": seconds,
     }
     if "evaluate" in result.records:

@@ -26,7 +26,6 @@ what the sample taught instead of from nothing.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import random
 import shutil
@@ -37,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from xlner.corpora.parallel_tsv import normalise
-from xlner.engine.base import Engine
+from xlner.engine.base import Engine, import_plugins, plugin_modules
 from xlner.io import atomic_write
 from xlner.pipeline.cache import canonical, stage_key
 from xlner.pipeline.stages.base import build_component
@@ -66,15 +65,8 @@ class Component:
     flag: str  # how the user named it, for messages: --tagger
     name: str
     options: Mapping[str, Any]
-    module: str = ""  # imported before building, so that a plugin's registration is there
-
-    @classmethod
-    def of(cls, kind: str, flag: str, name: str, options: Mapping[str, Any], built: Any):
-        return cls(kind, flag, name, dict(options), type(built).__module__)
 
     def build(self, data_dir: Path | None, temp_dir: Path | None = None) -> Any:
-        if self.module:
-            importlib.import_module(self.module)
         catalogue = getattr(registry, self.kind)
         return build_component(catalogue, self.flag, self.name, self.options, data_dir, temp_dir)
 
@@ -96,12 +88,14 @@ class SilverShardTask:
     batch_size: int = 256
     priors: str | None = None  # eflomal's priors, as text (they travel to every worker)
     built: tuple[Any, Any, Any] | None = field(default=None, repr=False)
+    plugins: list[str] = field(default_factory=plugin_modules)
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "built": None}  # workers build their own (setup)
 
     def setup(self) -> None:
         """Build what is not built yet (in a worker: all three; the model is loaded here)."""
+        import_plugins(self.plugins)
         tagger, aligner, projector = self.built or (None, None, None)
         self.built = (
             tagger or self.tagger.build(self.data_dir),
