@@ -1,0 +1,366 @@
+"""Engines: the same results in this process and on a Ray actor pool, shards resumed by any.
+
+The tests marked ``ray`` start one local Ray cluster (2 CPUs, its files in a short temporary
+folder) for the session; workers find the tests' fakes through PYTHONPATH.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from engine_fakes import InterruptTagger
+from entry_point import xlner_cli
+from pipeline_fakes import CALLS, fresh_counters, make_config  # noqa: F401 (autouse fixture)
+
+from xlner.align.eflomal import EflomalAligner
+from xlner.engine import build_engine
+from xlner.engine.local import LocalEngine
+from xlner.engine.ray_data import MAX_TEMP_DIR, RayEngine, temp_dir_for
+from xlner.pipeline.run import run_pipeline
+from xlner.pipeline.sample import load_sample
+from xlner.pipeline.stages.task import _Window
+from xlner.registry import ComponentError, registry
+from xlner.silver import read_files
+from xlner.silver.select import Selection
+from xlner.silver.shards import Component, SilverShardTask, run_shards, sample_pairs
+
+ENGLISH = [
+    "Anna visits Berlin today .",
+    "the weather is fine today .",
+    "Ravi and Mona met at noon .",
+    "Kampala is far from Lagos .",
+    "we saw Omar there .",
+    "nobody came to the party .",
+    "Li wrote to Sara from Paris .",
+]
+SWAHILI = [
+    "Anna anatembelea Berlin leo .",
+    "hali ya hewa ni nzuri leo .",
+    "Ravi na Mona walikutana mchana .",
+    "Kampala iko mbali na Lagos .",
+    "tuliona Omar huko jana .",
+    "hakuna aliyekuja kwenye sherehe .",
+    "Li alimwandikia Sara kutoka Paris .",
+]
+FAKES = ("--aligner", "test-diagonal", "--keep-empty", "1")
+SILVER_FILES = ("silver.jsonl", "silver.conll")
+
+
+def _lines(path: Path, lines: list[str]) -> Path:
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def bitext(tmp_path: Path) -> tuple[Path, Path]:
+    return _lines(tmp_path / "en.txt", ENGLISH), _lines(tmp_path / "sw.txt", SWAHILI)
+
+
+def _files(bitext: tuple[Path, Path]) -> tuple[str, ...]:
+    return ("--source", str(bitext[0]), "--target", str(bitext[1]))
+
+
+def _silver(capsys, output: Path, bitext, *args: object):
+    return xlner_cli(capsys, "silver", "-o", output, *_files(bitext), *FAKES, *args)
+
+
+def _summary(output: Path) -> dict:
+    return json.loads((output / "summary.json").read_text(encoding="utf-8"))
+
+
+def _same_files(a: Path, b: Path) -> bool:
+    return all((a / name).read_bytes() == (b / name).read_bytes() for name in SILVER_FILES)
+
+
+# ---------------------------------------------------------------------------- the seam
+
+
+class _Double:
+    def __init__(self) -> None:
+        self.setups = 0
+
+    def setup(self) -> None:
+        self.setups += 1
+
+    def process_batch(self, records):
+        return [2 * r for r in records]
+
+
+def test_the_local_engine_sets_up_once_and_keeps_the_order() -> None:
+    task = _Double()
+    out = list(LocalEngine().map(task, [(0, [1, 2]), (1, [3]), (2, [])]))
+    assert out == [(0, [2, 4]), (1, [6]), (2, [])] and task.setups == 1
+
+
+def test_engines_are_a_catalogue_with_checked_options() -> None:
+    assert {"local", "ray"} <= set(registry.engines.available())
+    assert isinstance(build_engine(), LocalEngine)
+    with pytest.raises(ComponentError, match="unknown engine 'spark'"):
+        build_engine("spark")
+    with pytest.raises(ComponentError, match=r"max_actors \(1\) is below min_actors \(2\)"):
+        build_engine("ray", min_actors=2, max_actors=1)
+    with pytest.raises(ComponentError, match="has no option 'workers'"):
+        build_engine("ray", workers=2)
+
+
+def test_a_window_indexes_a_batch_as_the_whole_corpus() -> None:
+    window = _Window(["c", "d", "e"], 2)
+    assert window[2:4] == ["c", "d"] and window[3] == "d" and len(window) == 5
+
+
+def test_ray_files_stay_in_the_run_directory_or_a_short_named_folder(tmp_path) -> None:
+    short = Path("/tmp/r")
+    assert temp_dir_for(short) == short / "ray"
+    deep = tmp_path / ("x" * 60)
+    chosen = temp_dir_for(deep)
+    assert len(str(chosen)) <= MAX_TEMP_DIR and chosen.name.startswith("xlner-ray-")
+    assert temp_dir_for(deep) == chosen  # the same run directory, the same folder
+
+
+# ---------------------------------------------------------------------------- shards, locally
+
+
+def test_shards_give_the_one_job_output_and_resume(capsys, tmp_path, bitext) -> None:
+    whole, sharded = tmp_path / "whole", tmp_path / "sharded"
+    assert _silver(capsys, whole, bitext, "--tagger", "test-caps").code == 0
+    result = _silver(capsys, sharded, bitext, "--tagger", "test-caps", "--shard-size", "3")
+    assert result.code == 0, result.err
+    assert _same_files(whole, sharded)
+    assert _summary(sharded)["dropped"] == _summary(whole)["dropped"]
+    assert _summary(sharded)["run"]["shards"] == 3
+    assert "|shards.size:3|" in _summary(sharded)["signature"]
+    CALLS.clear()
+    again = _silver(capsys, sharded, bitext, "--tagger", "test-caps", "--shard-size", "3")
+    assert again.code == 0 and CALLS["tag"] == 0  # every shard read back
+    assert _summary(sharded)["run"]["shards_reused"] == 3
+
+
+def test_a_damaged_shard_is_named_and_recomputed(capsys, tmp_path, bitext) -> None:
+    output = tmp_path / "out"
+    assert _silver(capsys, output, bitext, "--tagger", "test-caps", "--shard-size", "3").code == 0
+    first = (output / "silver.jsonl").read_bytes()
+    (shard,) = (output / "shards").glob("*/00001.jsonl")
+    shard.write_text("{}\n", encoding="utf-8")
+    result = _silver(capsys, output, bitext, "--tagger", "test-caps", "--shard-size", "3")
+    assert result.code == 0 and "00001 is damaged or incomplete; recomputing" in result.err
+    assert (output / "silver.jsonl").read_bytes() == first
+    assert _summary(output)["run"]["shards_reused"] == 2
+
+
+def _task(output: Path, tagger: str) -> SilverShardTask:
+    return SilverShardTask(
+        Component("taggers", "--tagger", tagger, {}),
+        Component("aligners", "--aligner", "test-diagonal", {}),
+        Component("projectors", "--method", "heuristic", {}),
+        work_dir=output,
+        classes=("PER",),
+        selection=Selection(keep_empty=1.0),
+    )
+
+
+def test_ctrl_c_leaves_the_finished_shards_usable(tmp_path, bitext) -> None:
+    english = ENGLISH.copy()
+    english[4] = "we saw STOP Omar there ."
+    pairs = read_files(_lines(tmp_path / "en.txt", english), bitext[1])
+    output = tmp_path / "out"
+    InterruptTagger.armed = True
+    with pytest.raises(KeyboardInterrupt):
+        run_shards(pairs, _task(output, "test-interrupt"), LocalEngine(), output, shard_size=2)
+    (store,) = (output / "shards").iterdir()
+    assert sorted(p.name for p in store.glob("*.meta.json")) == [
+        "00000.meta.json",
+        "00001.meta.json",
+    ]
+    assert not (output / "silver.jsonl").exists()
+    InterruptTagger.armed = False
+    done = run_shards(pairs, _task(output, "test-interrupt"), LocalEngine(), output, shard_size=2)
+    assert (done.shards, done.reused) == (4, 2)
+    fresh = tmp_path / "fresh"
+    run_shards(pairs, _task(fresh, "test-caps"), LocalEngine(), fresh, shard_size=2)
+    assert _same_files(output, fresh)
+
+
+# ---------------------------------------------------------------------------- eflomal priors
+
+
+def _sample_pairs() -> list[tuple[list[str], list[str]]]:
+    english, spanish = load_sample()
+    return [(a.tokens, b.tokens) for a, b in zip(english, spanish, strict=True)]
+
+
+def test_eflomal_priors_are_learned_once_and_align_reproducibly(tmp_path) -> None:
+    pairs = _sample_pairs()
+    text = EflomalAligner(temp_dir=tmp_path).learn_priors(pairs)
+    kinds = {line.split("\t")[0] for line in text.splitlines()}
+    assert kinds == {"LEX", "HMMF", "HMMR", "FERF", "FERR"}  # eflomal-makepriors' format
+    path = tmp_path / "priors.txt"
+    path.write_text(text, encoding="utf-8")
+    aligner = EflomalAligner(temp_dir=tmp_path, priors=path)
+    assert aligner.align(pairs[:4]) == aligner.align(pairs[:4])
+    assert len(aligner.signature()["priors"]) == 64
+    assert "priors" not in EflomalAligner().signature()  # old signatures stay valid
+    with pytest.raises(ValueError, match="priors file .* does not exist"):
+        EflomalAligner(priors=tmp_path / "none.txt")
+
+
+def test_the_priors_sample_is_seeded_and_skips_evaluation_sentences(tmp_path, bitext) -> None:
+    from xlner.silver.exclude import Exclusion
+
+    pairs = read_files(*bitext)
+    exclusion = Exclusion.of("test", [SWAHILI[0]])
+    kwargs = {"tokenizer": "words", "selection": Selection(), "exclusions": [exclusion]}
+    sample = sample_pairs(pairs, 5, seed=0, **kwargs)
+    assert sample == sample_pairs(pairs, 5, seed=0, **kwargs) and len(sample) <= 5
+    assert all(" ".join(t) != SWAHILI[0] for _, t in sample_pairs(pairs, 7, seed=0, **kwargs))
+
+
+def test_eflomal_over_shards_uses_priors_from_the_sample(capsys, tmp_path) -> None:
+    english, spanish = load_sample()
+    source = _lines(tmp_path / "en.txt", [" ".join(s.tokens) for s in english])
+    target = _lines(tmp_path / "es.txt", [" ".join(s.tokens) for s in spanish])
+    from xlner.corpora.conll import write_conll
+
+    write_conll(tmp_path / "en.conll", english)
+    args = ["--source", source, "--target", target, "--tagger", "gold", "--aligner", "eflomal"]
+    args += ["--tagger-option", f"path={tmp_path / 'en.conll'}", "--tokenizer", "whitespace"]
+    args += ["--labels", "PER,ORG,LOC,MISC", "--label-map", "none", "--shard-size", "20"]
+    output = tmp_path / "out"
+    result = xlner_cli(capsys, "silver", "-o", output, *args, "--priors-sample", "30")
+    assert result.code == 0, result.err
+    summary = _summary(output)
+    assert summary["run"]["priors_sample"] == 30 and summary["run"]["shards"] == 2
+    assert "|shards.priors_sample:30|" in summary["signature"]
+    assert len(list((output / "priors").glob("*.txt"))) == 1
+    none = tmp_path / "none"
+    alone = xlner_cli(capsys, "silver", "-o", none, *args, "--priors-sample", "0")
+    assert alone.code == 0 and _summary(none)["run"]["priors_sample"] == 0
+    assert not (none / "priors").exists()
+
+
+# ---------------------------------------------------------------------------- CLI options
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--engine", "spark"), "--engine: unknown engine 'spark'; choose from local, ray"),
+        (("--ray-address", "h:1"), "--ray-address applies to --engine ray, not --engine local"),
+        (("--max-actors", "4"), "--max-actors applies to --engine ray"),
+        (("--engine", "ray", "--min-actors", "0"), "--min-actors must be a whole number of at"),
+        (("--engine", "ray", "--min-actors", "3"), "--max-actors (2) is below --min-actors (3)"),
+        (("--engine", "ray", "--cpus-per-actor", "0"), "need --cpus-per-actor > 0"),
+        (("--engine", "ray", "--ray-address", "nowhere"), "'nowhere' is not host:port"),
+        (("--shard-size", "-1"), "--shard-size must be 0 (one shard) or more, not -1"),
+        (("--priors-sample", "-5"), "--priors-sample must be 0 (no priors) or more, not -5"),
+    ],
+)
+def test_bad_engine_options_are_one_line_errors(capsys, tmp_path, bitext, args, message):
+    if "ray" in args and "--ray-address" in args:
+        pytest.importorskip("ray")
+    result = _silver(capsys, tmp_path / "out", bitext, "--tagger", "test-caps", *args)
+    assert result.code == 2 and message in result.out + result.err
+    assert "Traceback" not in result.out + result.err
+
+
+def test_xlner_run_takes_the_engine_options(capsys, tmp_path) -> None:
+    config = tmp_path / "run.toml"
+    config.write_text("[data]\ncorpus = 'conll'\nlang = 'lug'\n", encoding="utf-8")
+    result = xlner_cli(capsys, "run", config, "--engine", "local", "--min-actors", "2")
+    assert result.code == 2 and "--min-actors applies to --engine ray" in result.out + result.err
+    result = xlner_cli(capsys, "run", config, "--engine", "nope")
+    assert result.code == 2 and "unknown engine 'nope'" in result.out + result.err
+
+
+# ---------------------------------------------------------------------------- on Ray
+
+
+@pytest.fixture(scope="session")
+def ray_cluster(tmp_path_factory):
+    """One local Ray of 2 CPUs for the session; engines find it started and leave it on."""
+    ray = pytest.importorskip("ray")
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    root = Path(__file__).resolve().parents[1]
+    paths = [str(root / "src"), str(root / "tests"), os.environ.get("PYTHONPATH", "")]
+    folder = tmp_path_factory.mktemp("ray")
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        logging_level="ERROR",
+        log_to_driver=False,
+        _temp_dir=str(temp_dir_for(folder)),
+        object_spilling_directory=str(folder / "spill"),
+        runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(paths)}},
+    )
+    yield ray
+    ray.shutdown()
+
+
+@pytest.mark.ray
+def test_silver_on_ray_equals_the_local_engine(capsys, tmp_path, bitext, ray_cluster) -> None:
+    local, remote = tmp_path / "local", tmp_path / "ray"
+    args = ("--tagger", "test-caps", "--shard-size", "2")
+    assert _silver(capsys, local, bitext, *args).code == 0
+    result = _silver(capsys, remote, bitext, *args, "--engine", "ray", "--max-actors", "2")
+    assert result.code == 0, result.err
+    assert _same_files(local, remote)
+    run = _summary(remote)["run"]
+    assert (run["engine"], run["max_actors"], run["shards"]) == ("ray", 2, 4)
+    # A resumed job reads the shards whichever engine wrote them.
+    CALLS.clear()
+    assert _silver(capsys, remote, bitext, *args).code == 0 and CALLS["tag"] == 0
+    assert _summary(remote)["run"]["shards_reused"] == 4
+
+
+@pytest.mark.ray
+def test_a_killed_ray_worker_costs_only_its_shard(capsys, tmp_path, bitext, ray_cluster) -> None:
+    english = ENGLISH.copy()
+    english[4] = "we saw KILL Omar there ."
+    _lines(bitext[0], english)
+    marker = tmp_path / "killed"
+    args = ("--shard-size", "2", "--engine", "ray")
+    option = ("--tagger", "test-kill-once", "--tagger-option", f"marker={marker}")
+    output = tmp_path / "ray"
+    result = _silver(capsys, output, bitext, *option, *args)
+    if result.code != 0:  # Ray gave up on the batch: the finished shards are kept ...
+        assert "Traceback" not in result.out + result.err
+        result = _silver(capsys, output, bitext, *option, *args)  # ... and a rerun resumes
+    assert result.code == 0, result.err
+    assert marker.exists()  # a worker did die
+    local = tmp_path / "local"
+    assert _silver(capsys, local, bitext, "--tagger", "test-caps", "--shard-size", "2").code == 0
+    assert _same_files(local, output)
+
+
+@pytest.mark.ray
+def test_xlner_run_on_ray_equals_the_local_engine(tmp_path, ray_cluster) -> None:
+    config = make_config(tmp_path)
+    local = run_pipeline(config, run_dir=tmp_path / "local")
+    remote = run_pipeline(
+        config, run_dir=tmp_path / "ray", engine=RayEngine(run_dir=tmp_path / "ray")
+    )
+    assert remote.records == local.records and remote.scores == local.scores
+    assert remote.stages["tag"].batches == 4 and remote.stages["tag"].status == "computed"
+    manifest = json.loads((tmp_path / "ray" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["engine"]["engine"] == "ray"
+    predictions = "predictions.conll"
+    assert (tmp_path / "ray" / predictions).read_bytes() == (
+        tmp_path / "local" / predictions
+    ).read_bytes()
+    again = run_pipeline(config, run_dir=tmp_path / "ray")  # the local engine reuses them
+    assert again.stages["tag"].status == "reused"
+
+
+def test_an_unreachable_ray_address_is_one_line_and_quick(capsys, tmp_path, bitext) -> None:
+    pytest.importorskip("ray")
+    started = time.perf_counter()
+    args = ("--tagger", "test-caps", "--engine", "ray", "--ray-address", "127.0.0.1:9")
+    result = _silver(capsys, tmp_path / "out", bitext, *args)
+    assert time.perf_counter() - started < 10
+    assert result.code == 2
+    assert "error: cannot reach the Ray cluster at 127.0.0.1:9" in result.out + result.err
+    assert "Traceback" not in result.out + result.err
+    assert not (tmp_path / "out" / "silver.jsonl").exists()
