@@ -213,9 +213,12 @@ def test_the_priors_sample_is_seeded_and_skips_evaluation_sentences(tmp_path, bi
     pairs = read_files(*bitext)
     exclusion = Exclusion.of("test", [SWAHILI[0]])
     kwargs = {"tokenizer": "words", "selection": Selection(), "exclusions": [exclusion]}
-    sample = sample_pairs(pairs, 5, seed=0, **kwargs)
-    assert sample == sample_pairs(pairs, 5, seed=0, **kwargs) and len(sample) <= 5
-    assert all(" ".join(t) != SWAHILI[0] for _, t in sample_pairs(pairs, 7, seed=0, **kwargs))
+    sample, seen = sample_pairs(pairs, 5, seed=0, **kwargs)
+    assert seen == 7 and len(sample) == 5
+    assert (sample, seen) == sample_pairs(iter(pairs), 5, seed=0, **kwargs)  # seeded, streamed
+    assert sample != sample_pairs(pairs, 5, seed=1, **kwargs)[0]
+    everything, _ = sample_pairs(pairs, 7, seed=0, **kwargs)
+    assert len(everything) == 6 and all(" ".join(t) != SWAHILI[0] for _, t in everything)
 
 
 def test_eflomal_over_shards_uses_priors_from_the_sample(capsys, tmp_path) -> None:

@@ -8,8 +8,9 @@ any model runs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -56,7 +57,7 @@ from xlner.silver import (
     read_files,
     write_silver,
 )
-from xlner.silver.bitext import BitextPair, bitext_corpora, languages_of
+from xlner.silver.bitext import BitextPair, bitext_corpora, iter_files, languages_of
 from xlner.silver.exclude import Exclusion, from_corpus, from_file
 from xlner.silver.shards import (
     DEFAULT_PRIORS_SAMPLE,
@@ -267,7 +268,6 @@ def silver(
     )
     try:
         with run_lock(output):
-            pairs = _read(files, corpus, pair, split, data_dir)
             exclusions = _exclusions(exclude, exclude_corpus, exclude_split, lang, data_dir)
             if sharded:
                 task = SilverShardTask(
@@ -276,11 +276,12 @@ def silver(
                     tokenizer=tokenizer.value, batch_size=batch_size, built=components,
                 )  # fmt: skip
                 summary = _sharded(
-                    pairs, task, runner, output, shard_size, priors_sample, settings,
-                    [e.value for e in export or ()], lang,
+                    _stream(files, corpus, pair, split, data_dir), task, runner, output,
+                    shard_size, priors_sample, settings, [e.value for e in export or ()], lang,
                 )  # fmt: skip
                 _report(summary, output)
                 return
+            pairs = _read(files, corpus, pair, split, data_dir)
             bar = progress_bar()
             try:
                 result = build_silver(
@@ -313,7 +314,7 @@ def silver(
 
 
 def _sharded(
-    pairs: Sequence[BitextPair],
+    pairs: Callable[[], Iterable[BitextPair]],
     task: SilverShardTask,
     engine: Engine,
     output: Path,
@@ -323,23 +324,26 @@ def _sharded(
     exports: Sequence[str],
     lang: str | None,
 ) -> dict[str, Any]:
-    """The job shard by shard on ``engine``; the priors first where eflomal needs them."""
-    shards = -(-len(pairs) // shard_size) if shard_size else 1
+    """The job shard by shard on ``engine``, the pairs streamed (``pairs()`` opens them); the
+    eflomal priors first where there are several shards."""
+    if engine.name != DEFAULT_ENGINE and not shard_size:
+        warn(f"--engine {engine.name} without --shard-size: one shard, for one worker")
     aligner = task.built[1] if task.built else None
-    priors = shards > 1 and priors_sample > 0 and hasattr(aligner, "learn_priors")
+    priors = None
     bar = progress_bar()
     try:
         with engine:
-            if priors:
-                task.with_priors(
-                    learn_priors(
-                        aligner, pairs, priors_sample, output, seed=task.selection.seed,
-                        tokenizer=task.tokenizer, selection=task.selection,
-                        exclusions=task.exclusions, progress=step_updater(bar),
-                    )
+            if shard_size and priors_sample > 0 and hasattr(aligner, "learn_priors"):
+                priors = learn_priors(
+                    aligner, pairs(), priors_sample, output, shard_size=shard_size,
+                    seed=task.selection.seed, tokenizer=task.tokenizer,
+                    selection=task.selection, exclusions=task.exclusions,
+                    progress=step_updater(bar),
                 )  # fmt: skip
+                if priors is not None:
+                    task.with_priors(priors)
             result = run_shards(
-                pairs, task, engine, output, shard_size=shard_size,
+                pairs(), task, engine, output, shard_size=shard_size,
                 progress=step_updater(bar), warn=warn,
             )  # fmt: skip
     finally:
@@ -348,7 +352,7 @@ def _sharded(
     outputs = exports_from_files(output, exports, classes=task.classes, lang=lang)
     run = {
         "shard_size": shard_size,
-        "priors_sample": priors_sample if priors else 0,
+        "priors_sample": priors_sample if priors is not None else 0,
         "shards": result.shards,
         "shards_reused": result.reused,
         **engine.describe(),
@@ -455,6 +459,21 @@ def _read(
     return pairs
 
 
+def _stream(
+    files: tuple[Path, Path] | None,
+    corpus: str | None,
+    pair: str | None,
+    splits: Sequence[str] | None,
+    data_dir: Path | None,
+) -> Callable[[], Iterable[BitextPair]]:
+    """What opens the bitext: two files are streamed, a corpus pair is read (it is small)."""
+    if files is not None:
+        return partial(iter_files, *files)
+    assert corpus is not None and pair is not None
+    pairs = read_corpus(corpus, pair, splits or (), data_dir=data_dir)
+    return lambda: pairs
+
+
 def _exclusions(
     files: Sequence[Path] | None,
     corpora: Sequence[str] | None,
@@ -506,6 +525,8 @@ def _settings(
 
 
 def _report(summary: dict[str, Any], output: Path) -> None:
+    if "run" in summary:  # a sharded job streams its input: the count is known at the end
+        say(f"read {summary['sentences_in']} sentence pairs in {summary['run']['shards']} shards")
     entities = ", ".join(f"{label} {n}" for label, n in summary["entities"].items()) or "none"
     dropped = ", ".join(f"{reason} {n}" for reason, n in summary["dropped"].items() if n)
     out.print(

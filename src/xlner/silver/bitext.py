@@ -13,12 +13,12 @@ counts it (``empty_line``); pairing is never shifted.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from xlner.corpora import get_corpus, read_bitext
+from xlner.corpora import get_corpus, iter_bitext
 from xlner.corpora.base import all_corpora
 from xlner.registry import ComponentError
 from xlner.text import Word, split_words
@@ -70,13 +70,16 @@ class BitextPair:
 def read_files(source: str | Path, target: str | Path) -> list[BitextPair]:
     """The pairs of two line-parallel files; files of different lengths are an InputError
     naming both files and their line counts."""
-    lines = read_bitext(source, target, allow_empty=True)
-    return [
-        BitextPair(
-            " ".join(src), " ".join(tgt), Provenance(None, None, None, n, str(source), str(target))
-        )
-        for n, (src, tgt) in enumerate(lines, start=1)
-    ]
+    return list(iter_files(source, target))
+
+
+def iter_files(source: str | Path, target: str | Path) -> Iterator[BitextPair]:
+    """:func:`read_files` one pair at a time (the files are streamed; a difference in length
+    is found, and raised, at the end of the shorter one)."""
+    lines = iter_bitext(source, target, allow_empty=True)
+    for n, (src, tgt) in enumerate(lines, start=1):
+        where = Provenance(None, None, None, n, str(source), str(target))
+        yield BitextPair(" ".join(src), " ".join(tgt), where)
 
 
 def bitext_corpora() -> list[str]:

@@ -30,13 +30,15 @@ import json
 import random
 import shutil
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from xlner.corpora.parallel_tsv import normalise
 from xlner.engine.base import Engine, import_plugins, plugin_modules
+from xlner.errors import InputError
 from xlner.io import atomic_write
 from xlner.pipeline.cache import canonical, stage_key
 from xlner.pipeline.stages.base import build_component
@@ -172,7 +174,7 @@ class ShardedResult:
 
 
 def run_shards(
-    pairs: Sequence[BitextPair],
+    pairs: Iterable[BitextPair],
     task: SilverShardTask,
     engine: Engine,
     output: Path,
@@ -181,30 +183,47 @@ def run_shards(
     progress: Progress | None = None,
     warn: Warn | None = None,
 ) -> ShardedResult:
-    """Every unfinished shard of ``pairs`` through ``engine``; then the merged outputs."""
+    """Every unfinished shard of ``pairs`` through ``engine``; then the merged outputs.
+
+    ``pairs`` is read once, shard by shard (a stream of pairs keeps memory flat on the local
+    engine); an empty bitext is an :class:`~xlner.errors.InputError`.
+    """
     notify = progress or (lambda step, done, total: None)
-    size = shard_size or max(1, len(pairs))
-    ranges = [(n, start, min(start + size, len(pairs))) for n, start in _starts(len(pairs), size)]
+    total = -(-len(pairs) // shard_size) if isinstance(pairs, Sized) and shard_size else None
     store = output / SHARDS / task.key()[:16]
-    inputs = {n: _pairs_digest(pairs[start:end]) for n, start, end in ranges}
-    metas = {n: meta for n, *_ in ranges if (meta := read_meta(store, n, inputs[n], warn))}
-    reused = len(metas)
-    notify("shards", reused, len(ranges))
-    todo = (
-        (n, (n, list(pairs[start:end]))) for n, start, end in ranges if n not in metas
-    )  # a generator: the local engine holds one shard at a time
-    for number, result in engine.map(task, todo):
+    metas: dict[int, dict[str, Any]] = {}
+    inputs: dict[int, str] = {}
+    reused = 0
+
+    def todo() -> Iterator[tuple[int, tuple[int, list[BitextPair]]]]:
+        nonlocal reused
+        for number, shard in enumerate(_chunks(pairs, shard_size)):
+            inputs[number] = _pairs_digest(shard)
+            meta = read_meta(store, number, inputs[number], warn)
+            if meta is None:
+                yield number, (number, shard)
+            else:
+                metas[number], reused = meta, reused + 1
+                notify("shards", len(metas), total)
+
+    notify("shards", 0, total)
+    for number, result in engine.map(task, todo()):
         metas[number] = write_result(store, number, result, inputs[number])
         shutil.rmtree(shard_cache(task.work_dir, number), ignore_errors=True)
-        notify("shards", len(metas), len(ranges))
-    summary = merge(store, [n for n, *_ in ranges], metas, task.exclusions, output)
+        notify("shards", len(metas), total)
+    if not inputs:
+        raise InputError("the bitext", None, "no sentence pair: the bitext is empty")
+    summary = merge(store, sorted(inputs), metas, task.exclusions, output)
     for message in summary["warnings"]:
         (warn or (lambda _: None))(message)
-    return ShardedResult(summary, len(ranges), reused, store)
+    return ShardedResult(summary, len(inputs), reused, store)
 
 
-def _starts(total: int, size: int) -> Iterator[tuple[int, int]]:
-    yield from enumerate(range(0, total, size))
+def _chunks(pairs: Iterable[BitextPair], size: int) -> Iterator[list[BitextPair]]:
+    """Lists of ``size`` consecutive pairs (0: all of them in one)."""
+    stream = iter(pairs)
+    while chunk := list(islice(stream, size) if size else stream):
+        yield chunk
 
 
 def write_result(store: Path, number: int, result: SilverResult, input_digest: str) -> dict:
@@ -286,47 +305,60 @@ def merge(
 
 
 def sample_pairs(
-    pairs: Sequence[BitextPair],
+    pairs: Iterable[BitextPair],
     size: int,
     *,
     seed: int,
     tokenizer: str,
     selection: Selection,
     exclusions: Sequence[Exclusion],
-) -> list[tuple[list[str], list[str]]]:
-    """Up to ``size`` token pairs drawn (seeded) from ``pairs``: no empty side, no
-    evaluation sentence (not even its words may teach the aligner), within the length limits."""
-    chosen = sorted(random.Random(seed).sample(range(len(pairs)), min(size, len(pairs))))
+) -> tuple[list[tuple[list[str], list[str]]], int]:
+    """Up to ``size`` token pairs drawn (seeded, in one pass: a reservoir sample) from the
+    pairs with no empty side and no evaluation sentence (not even its words may teach the
+    aligner), those within the length limits; and the number of pairs read."""
     keys = set().union(*(e.keys for e in exclusions)) if exclusions else set()
-    sample = []
-    for index in chosen:
-        pair = pairs[index]
+    draw = random.Random(seed)
+    reservoir: list[BitextPair] = []
+    seen = eligible = 0
+    for pair in pairs:
+        seen += 1
         if pair.empty or normalise(pair.target) in keys:
             continue
+        eligible += 1
+        if len(reservoir) < size:
+            reservoir.append(pair)
+        elif (slot := draw.randrange(eligible)) < size:
+            reservoir[slot] = pair
+    sample = []
+    for pair in sorted(reservoir, key=lambda p: p.provenance.id):
         source = tokens_of(tokenize(pair.source, tokenizer))
         target = tokens_of(tokenize(pair.target, tokenizer))
         if selection.length_reason(len(source), len(target)) is None:
             sample.append((source, target))
-    return sample
+    return sample, seen
 
 
 def learn_priors(
     aligner: Any,
-    pairs: Sequence[BitextPair],
+    pairs: Iterable[BitextPair],
     size: int,
     output: Path,
     *,
+    shard_size: int,
     seed: int,
     tokenizer: str,
     selection: Selection,
     exclusions: Sequence[Exclusion],
     progress: Progress | None = None,
-) -> str:
+) -> str | None:
     """The aligner's priors from a sample of ``size`` pairs, kept in ``output`` (a rerun with
-    the same sample and aligner reads them back)."""
-    sample = sample_pairs(
+    the same sample and aligner reads them back); None where the pairs fit in one shard (the
+    aligner then learns from all of them at once)."""
+    sample, seen = sample_pairs(
         pairs, size, seed=seed, tokenizer=tokenizer, selection=selection, exclusions=exclusions
     )
+    if seen <= shard_size or not sample:
+        return None
     key = _digest([aligner.signature(), sample])
     path = output / "priors" / f"{key[:16]}.txt"
     if path.is_file():
