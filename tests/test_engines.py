@@ -15,6 +15,7 @@ import pytest
 from engine_fakes import InterruptTagger
 from entry_point import xlner_cli
 from pipeline_fakes import CALLS, fresh_counters, make_config  # noqa: F401 (autouse fixture)
+from test_silver import _files, _lines
 
 from xlner.align.eflomal import EflomalAligner
 from xlner.engine import build_engine
@@ -50,18 +51,9 @@ FAKES = ("--aligner", "test-diagonal", "--keep-empty", "1")
 SILVER_FILES = ("silver.jsonl", "silver.conll")
 
 
-def _lines(path: Path, lines: list[str]) -> Path:
-    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-    return path
-
-
 @pytest.fixture
 def bitext(tmp_path: Path) -> tuple[Path, Path]:
     return _lines(tmp_path / "en.txt", ENGLISH), _lines(tmp_path / "sw.txt", SWAHILI)
-
-
-def _files(bitext: tuple[Path, Path]) -> tuple[str, ...]:
-    return ("--source", str(bitext[0]), "--target", str(bitext[1]))
 
 
 def _silver(capsys, output: Path, bitext, *args: object):

@@ -8,6 +8,9 @@ the cluster at ``--ray-address``. The actor options' defaults are the ray engine
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,7 +20,8 @@ from xlner.cli.common import fail, one_of
 from xlner.engine.base import DEFAULT_ENGINE, Engine, EngineError
 from xlner.registry import ComponentError, registry
 
-_RAY = registry.engines.defaults("ray")
+# The ray engine's option defaults: the CLI options' defaults.
+RAY_DEFAULTS = registry.engines.defaults("ray")
 # The ray engine's option behind each flag.
 FLAGS = {
     "address": "--ray-address",
@@ -53,14 +57,54 @@ RayCpus = Annotated[
 ]
 
 
-def make_engine(name: str, run_dir: Path, **ray_options: Any) -> Engine:
-    """The engine ``name``; ray options given to the local engine, or a bad value, fail."""
+# The parameters :func:`with_engine_options` adds to a command: name, annotation, default.
+PARAMETERS = (
+    ("engine", EngineName, DEFAULT_ENGINE),
+    ("ray_address", RayAddress, None),
+    ("min_actors", MinActors, RAY_DEFAULTS["min_actors"]),
+    ("max_actors", MaxActors, RAY_DEFAULTS["max_actors"]),
+    ("cpus_per_actor", CpusPerActor, RAY_DEFAULTS["cpus_per_actor"]),
+    ("gpus_per_actor", GpusPerActor, RAY_DEFAULTS["gpus_per_actor"]),
+    ("ray_cpus", RayCpus, None),
+)
+# The ray engine's option of each parameter but ``engine``.
+_OPTION = {"ray_address": "address", "ray_cpus": "num_cpus"}
+
+
+def with_engine_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``command`` with ``--engine`` and the Ray options of :data:`PARAMETERS` added (for
+    typer), which it receives together as its ``engine_options`` (for :func:`make_engine`)."""
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name != "engine_options"]
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a)
+        for name, a, d in PARAMETERS
+    ]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        options = {name: kwargs.pop(name) for name, _, _ in PARAMETERS}
+        return command(*args, engine_options=options, **kwargs)
+
+    parameters = own + added
+    wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+    return wrapper
+
+
+def make_engine(options: Mapping[str, Any], run_dir: Path) -> Engine:
+    """The engine of a command's ``engine_options``, its local Ray's files in ``run_dir``;
+    ray options given to another engine, or a bad value: a one-line error."""
+    name = options["engine"]
+    ray_options = {
+        _OPTION.get(key, key): value for key, value in options.items() if key != "engine"
+    }
     if name not in registry.engines:
         try:
             registry.engines.get(name)
         except ComponentError as error:
             fail(f"--engine: {error}")
-    changed = [key for key, value in ray_options.items() if value != _RAY.get(key)]
+    changed = [key for key, value in ray_options.items() if value != RAY_DEFAULTS[key]]
     if name != "ray":
         if changed:
             fail(f"{FLAGS[changed[0]]} applies to --engine ray, not --engine {name}")
@@ -79,14 +123,4 @@ def make_engine(name: str, run_dir: Path, **ray_options: Any) -> Engine:
     return engine
 
 
-__all__ = [
-    "DEFAULT_ENGINE",
-    "CpusPerActor",
-    "EngineName",
-    "GpusPerActor",
-    "MaxActors",
-    "MinActors",
-    "RayAddress",
-    "RayCpus",
-    "make_engine",
-]
+__all__ = ["DEFAULT_ENGINE", "make_engine", "with_engine_options"]

@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from xlner.cli.common import DataDir, console, fail, out, say
-from xlner.cli.engine import (
-    DEFAULT_ENGINE,
-    CpusPerActor,
-    EngineName,
-    GpusPerActor,
-    MaxActors,
-    MinActors,
-    RayAddress,
-    RayCpus,
-    make_engine,
-)
+from xlner.cli.engine import make_engine, with_engine_options
 from xlner.engine.base import EngineError
 from xlner.errors import InputError
 from xlner.pipeline.cache import RunLocked
 from xlner.pipeline.run import RunResult, load_run_config, run_pipeline
 from xlner.pipeline.stages import StageError
-from xlner.registry import ComponentError, registry
+from xlner.registry import ComponentError
 from xlner.translate.base import TranslationError
 
 # Bad settings or input, a busy run directory, a missing corpus, model or package: one line.
@@ -39,9 +29,9 @@ RUN_ERRORS = (
     ImportError,
     EngineError,
 )
-_RAY = registry.engines.defaults("ray")
 
 
+@with_engine_options
 def run(
     config: Annotated[Path, typer.Argument(help="TOML file describing the run.")],
     overrides: Annotated[
@@ -52,13 +42,8 @@ def run(
     run_dir: Annotated[
         Path | None, typer.Option(help="Run directory (default: run.dir of the config).")
     ] = None,
-    engine: EngineName = DEFAULT_ENGINE,
-    ray_address: RayAddress = None,
-    min_actors: MinActors = _RAY["min_actors"],
-    max_actors: MaxActors = _RAY["max_actors"],
-    cpus_per_actor: CpusPerActor = _RAY["cpus_per_actor"],
-    gpus_per_actor: GpusPerActor = _RAY["gpus_per_actor"],
-    ray_cpus: RayCpus = None,
+    *,
+    engine_options: dict[str, Any],
 ) -> None:
     """Translate, tag, align, back-translate (optional), project, evaluate; reuse stages.
 
@@ -68,11 +53,7 @@ def run(
         settings = load_run_config(config, overrides or [])
     except (OSError, ValueError) as error:
         fail(str(error))
-    runner = make_engine(
-        engine, run_dir or Path(settings["run"]["dir"]), address=ray_address,
-        min_actors=min_actors, max_actors=max_actors, cpus_per_actor=cpus_per_actor,
-        gpus_per_actor=gpus_per_actor, num_cpus=ray_cpus,
-    )  # fmt: skip
+    runner = make_engine(engine_options, run_dir or Path(settings["run"]["dir"]))
     bar = _progress()
     try:
         result = run_pipeline(

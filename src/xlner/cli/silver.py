@@ -29,17 +29,7 @@ from xlner.cli.common import (
     step_updater,
     warn,
 )
-from xlner.cli.engine import (
-    DEFAULT_ENGINE,
-    CpusPerActor,
-    EngineName,
-    GpusPerActor,
-    MaxActors,
-    MinActors,
-    RayAddress,
-    RayCpus,
-    make_engine,
-)
+from xlner.cli.engine import DEFAULT_ENGINE, make_engine, with_engine_options
 from xlner.engine.base import Engine, EngineError
 from xlner.errors import InputError
 from xlner.export import FORMATS
@@ -91,11 +81,10 @@ class Tokenizer(StrEnum):
     whitespace = "whitespace"
 
 
-_RAY = registry.engines.defaults("ray")
-
 ExportFormat = StrEnum("ExportFormat", {name: name for name in FORMATS})
 
 
+@with_engine_options
 def silver(
     output: Annotated[
         Path,
@@ -203,7 +192,6 @@ def silver(
     batch_size: Annotated[
         int, typer.Option(help="Sentences per tagging batch (each one kept when done).")
     ] = 256,
-    engine: EngineName = DEFAULT_ENGINE,
     shard_size: Annotated[
         int,
         typer.Option(
@@ -218,13 +206,9 @@ def silver(
             "learned from (0: none, each shard aligned alone)."
         ),
     ] = DEFAULT_PRIORS_SAMPLE,
-    ray_address: RayAddress = None,
-    min_actors: MinActors = _RAY["min_actors"],
-    max_actors: MaxActors = _RAY["max_actors"],
-    cpus_per_actor: CpusPerActor = _RAY["cpus_per_actor"],
-    gpus_per_actor: GpusPerActor = _RAY["gpus_per_actor"],
-    ray_cpus: RayCpus = None,
     data_dir: DataDir = None,
+    *,
+    engine_options: dict[str, Any],
 ) -> None:
     """Tag the source side of bitext, align, project the entities onto the target side and
     keep the sentences the projection can be trusted on: silver training data."""
@@ -237,11 +221,8 @@ def silver(
         fail(f"--shard-size must be 0 (one shard) or more, not {shard_size}")
     if priors_sample < 0:
         fail(f"--priors-sample must be 0 (no priors) or more, not {priors_sample}")
-    runner = make_engine(
-        engine, output, address=ray_address, min_actors=min_actors, max_actors=max_actors,
-        cpus_per_actor=cpus_per_actor, gpus_per_actor=gpus_per_actor, num_cpus=ray_cpus,
-    )  # fmt: skip
-    sharded = shard_size > 0 or engine != DEFAULT_ENGINE
+    runner = make_engine(engine_options, output)
+    sharded = shard_size > 0 or runner.name != DEFAULT_ENGINE
     if exclude_split and not exclude_corpus:
         fail("--exclude-split selects splits of --exclude-corpus")
     first, second = languages_of(pair) if pair else (None, None)
