@@ -248,6 +248,8 @@ def test_eflomal_over_shards_uses_priors_from_the_sample(capsys, tmp_path) -> No
         (("--engine", "ray", "--min-actors", "0"), "--min-actors must be a whole number of at"),
         (("--engine", "ray", "--min-actors", "3"), "--max-actors (2) is below --min-actors (3)"),
         (("--engine", "ray", "--cpus-per-actor", "0"), "need --cpus-per-actor > 0"),
+        (("--engine", "ray", "--gpus-per-actor", "-1"), "and --gpus-per-actor >= 0, not 1.0"),
+        (("--engine", "ray", "--ray-cpus", "0"), "--ray-cpus must be at least 1, not 0"),
         (("--engine", "ray", "--ray-address", "nowhere"), "'nowhere' is not host:port"),
         (("--shard-size", "-1"), "--shard-size must be 0 (one shard) or more, not -1"),
         (("--priors-sample", "-5"), "--priors-sample must be 0 (no priors) or more, not -5"),
@@ -308,6 +310,15 @@ def test_silver_on_ray_equals_the_local_engine(capsys, tmp_path, bitext, ray_clu
     CALLS.clear()
     assert _silver(capsys, remote, bitext, *args).code == 0 and CALLS["tag"] == 0
     assert _summary(remote)["run"]["shards_reused"] == 4
+
+
+@pytest.mark.ray
+def test_an_actor_larger_than_the_cluster_is_refused(capsys, tmp_path, bitext, ray_cluster):
+    for flag, kind in (("--cpus-per-actor", "CPUs"), ("--gpus-per-actor", "GPUs")):
+        args = ("--tagger", "test-caps", "--shard-size", "2", "--engine", "ray", flag, "3")
+        result = _silver(capsys, tmp_path / kind, bitext, *args)
+        assert result.code == 2 and "Traceback" not in result.out + result.err
+        assert f"each actor asks for 3 {kind} ({flag}) but the Ray cluster has" in result.err
 
 
 @pytest.mark.ray

@@ -138,6 +138,16 @@ class RayEngine(Engine):
             import_ray().shutdown()
             self._started = False
 
+    def _check_resources(self, available: dict[str, float]) -> None:
+        """An actor that asks for more than the whole cluster has would wait for ever."""
+        for kind, need in (("CPU", self.cpus_per_actor), ("GPU", self.gpus_per_actor)):
+            have = available.get(kind, 0.0)
+            if need > have:
+                raise EngineError(
+                    f"each actor asks for {need:g} {kind}s (--{kind.lower()}s-per-actor) but "
+                    f"the Ray cluster has {have:g}"
+                )
+
     # ------------------------------------------------------------------ the work
 
     def map(self, task: BatchTask, batches: Iterable[Keyed]) -> Iterator[Keyed]:
@@ -147,6 +157,7 @@ class RayEngine(Engine):
             return
         if not ray.is_initialized():
             self.connect()
+        self._check_resources(ray.cluster_resources())
         dataset = ray.data.from_items(rows, override_num_blocks=len(rows))
         del rows  # the object store holds them now (spilled to disk when full)
         results = dataset.map_batches(
