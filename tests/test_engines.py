@@ -322,6 +322,17 @@ def test_an_actor_larger_than_the_cluster_is_refused(capsys, tmp_path, bitext, r
 
 
 @pytest.mark.ray
+def test_an_error_in_a_ray_worker_is_the_local_engines_error(capsys, tmp_path, bitext, ray_cluster):
+    args = ("--tagger", "test-caps", "--shard-size", "2", "--labels", "LOC")
+    local = _silver(capsys, tmp_path / "local", bitext, *args)
+    remote = _silver(capsys, tmp_path / "ray", bitext, *args, "--engine", "ray")
+    assert local.code == remote.code == 2
+    assert "source tagger 'test-caps' gives PER, which the target label set (LOC)" in remote.err
+    assert remote.err.strip().splitlines()[-1] == local.err.strip().splitlines()[-1]
+    assert "Traceback" not in remote.out + remote.err
+
+
+@pytest.mark.ray
 def test_a_killed_ray_worker_costs_only_its_shard(capsys, tmp_path, bitext, ray_cluster) -> None:
     english = ENGLISH.copy()
     english[4] = "we saw KILL Omar there ."

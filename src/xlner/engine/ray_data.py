@@ -128,10 +128,6 @@ class RayEngine(Engine):
             where = self.address or "a local Ray"
             raise EngineError(f"could not start Ray ({where}): {_first_line(error)}") from None
         self._started = True
-        logging.getLogger("ray.data").setLevel(logging.ERROR)
-        context = ray.data.DataContext.get_current()
-        context.enable_progress_bars = False  # xlner shows its own progress
-        context.print_on_execution_start = False
 
     def close(self) -> None:
         if self._started:
@@ -158,6 +154,7 @@ class RayEngine(Engine):
         if not ray.is_initialized():
             self.connect()
         self._check_resources(ray.cluster_resources())
+        _quiet(ray)
         dataset = ray.data.from_items(rows, override_num_blocks=len(rows))
         del rows  # the object store holds them now (spilled to disk when full)
         results = dataset.map_batches(
@@ -170,25 +167,62 @@ class RayEngine(Engine):
             num_gpus=self.gpus_per_actor,
         )
         for row in results.iter_rows():
-            yield int(row["number"]), pickle.loads(row["payload"])
+            outcome, value = pickle.loads(row["payload"])
+            if outcome == "error":
+                raise value  # the task's own error, as the local engine would raise it
+            yield int(row["number"]), value
 
 
 class _Worker:
-    """One actor: the task, set up once, then one shard per call."""
+    """One actor: the task, set up once, then one shard per call.
+
+    The task's errors (a bad setting found in the worker, a label mismatch) travel back as
+    results and are raised in the driver as themselves: Ray Data would wrap them in its own
+    exception, without the original.
+    """
 
     def __init__(self, task: bytes) -> None:
         self.task = pickle.loads(task)
-        self.task.setup()
+        self.failure: Exception | None = None
+        try:
+            self.task.setup()
+        except Exception as error:
+            self.failure = portable(error)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         import numpy as np
 
-        done = [self.task.process_batch(pickle.loads(p)) for p in batch["payload"]]
-        payloads = [pickle.dumps(result) for result in done]
+        payloads = [pickle.dumps(self._outcome(pickle.loads(p))) for p in batch["payload"]]
         return {"number": batch["number"], "payload": np.array(payloads, dtype=object)}
+
+    def _outcome(self, records: Any) -> tuple[str, Any]:
+        if self.failure is not None:
+            return "error", self.failure
+        try:
+            return "ok", self.task.process_batch(records)
+        except Exception as error:
+            return "error", portable(error)
 
 
 # ---------------------------------------------------------------------------- helpers
+
+
+def _quiet(ray: Any) -> None:
+    """No progress bars or execution reports from Ray Data: xlner shows its own progress (on
+    a cluster started by the caller too)."""
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False
+    context.print_on_execution_start = False
+
+
+def portable(error: Exception) -> Exception:
+    """``error`` if it survives pickling, else a RuntimeError that says what it was."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:
+        return RuntimeError(f"{type(error).__name__}: {error}")
+    return error
 
 
 def import_ray() -> Any:
