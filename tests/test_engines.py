@@ -353,6 +353,46 @@ def test_a_killed_ray_worker_costs_only_its_shard(capsys, tmp_path, bitext, ray_
 
 
 @pytest.mark.ray
+def test_ctrl_c_on_ray_leaves_the_finished_shards_usable(tmp_path, bitext, ray_cluster) -> None:
+    pairs = read_files(*bitext)
+    output = tmp_path / "out"
+
+    def interrupt(step: str, done: int, total: int | None) -> None:
+        if done >= 1:  # Ctrl-C in the driver once the first shard is on disk
+            raise KeyboardInterrupt
+
+    engine = RayEngine(max_actors=1, run_dir=output)
+    with pytest.raises(KeyboardInterrupt), engine:
+        run_shards(pairs, _task(output, "test-caps"), engine, output, shard_size=2,
+                   progress=interrupt)  # fmt: skip
+    done = run_shards(pairs, _task(output, "test-caps"), LocalEngine(), output, shard_size=2)
+    assert done.reused >= 1 and done.shards == 4
+    fresh = tmp_path / "fresh"
+    run_shards(pairs, _task(fresh, "test-caps"), LocalEngine(), fresh, shard_size=2)
+    assert _same_files(output, fresh)
+
+
+@pytest.mark.ray
+def test_xlner_run_cli_on_ray(capsys, tmp_path, ray_cluster) -> None:
+    corpus = make_config(tmp_path)["data"]["path"]
+    config = tmp_path / "run.toml"
+    lines = [
+        "preset = 'light'",
+        f"[data]\ncorpus = 'conll'\npath = '{corpus}'\nlang = 'lug'",
+        "[translate]\ntranslator = 'test-echo'\nbatch_size = 3",
+        "[tag]\ntagger = 'test-caps'\nbatch_size = 2",
+        "[align]\naligner = 'test-diagonal'",
+    ]
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    local, remote = tmp_path / "local", tmp_path / "ray"
+    assert xlner_cli(capsys, "run", config, "--run-dir", local).code == 0
+    result = xlner_cli(capsys, "run", config, "--run-dir", remote, "--engine", "ray")
+    assert result.code == 0, result.err
+    assert "F1 = 100.0" in result.out
+    assert (remote / "predictions.conll").read_bytes() == (local / "predictions.conll").read_bytes()
+
+
+@pytest.mark.ray
 def test_xlner_run_on_ray_equals_the_local_engine(tmp_path, ray_cluster) -> None:
     config = make_config(tmp_path)
     local = run_pipeline(config, run_dir=tmp_path / "local")

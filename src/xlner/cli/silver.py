@@ -252,7 +252,7 @@ def silver(
             exclusions = _exclusions(exclude, exclude_corpus, exclude_split, lang, data_dir)
             if sharded:
                 task = SilverShardTask(
-                    *specs, work_dir=output, data_dir=data_dir, classes=tuple(classes),
+                    *specs, work_dir=output.resolve(), data_dir=data_dir, classes=tuple(classes),
                     label_map=table, selection=selection, exclusions=exclusions,
                     tokenizer=tokenizer.value, batch_size=batch_size, built=components,
                 )  # fmt: skip
