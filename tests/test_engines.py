@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -174,6 +176,36 @@ def test_ctrl_c_leaves_the_finished_shards_usable(tmp_path, bitext) -> None:
     fresh = tmp_path / "fresh"
     run_shards(pairs, _task(fresh, "test-caps"), LocalEngine(), fresh, shard_size=2)
     assert _same_files(output, fresh)
+
+
+_PEAK = """
+import resource, sys
+sys.path.insert(0, sys.argv[1])
+import pipeline_fakes
+from xlner.cli import app
+try:
+    app(sys.argv[2:], standalone_mode=False)
+finally:
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+@pytest.mark.slow
+def test_sharded_silver_memory_stays_flat_as_the_bitext_grows(tmp_path) -> None:
+    peaks = []
+    for size in (4_000, 32_000):
+        english = _lines(tmp_path / f"en{size}", [ENGLISH[i % 7] + f" {i}" for i in range(size)])
+        swahili = _lines(tmp_path / f"sw{size}", [SWAHILI[i % 7] + f" {i}" for i in range(size)])
+        command = [sys.executable, "-c", _PEAK, str(Path(__file__).parent), "silver"]
+        command += ["--source", str(english), "--target", str(swahili), *FAKES]
+        command += ["--tagger", "test-caps", "-o", str(tmp_path / f"out{size}")]
+        done = subprocess.run(
+            [*command, "--shard-size", "1000"], capture_output=True, text=True, check=True
+        )
+        peaks.append(int(done.stdout.split()[-1]) / 1024)
+        records = (tmp_path / f"out{size}" / "silver.jsonl").read_text().count("\n")
+        assert records == size  # every pair kept (keep-empty 1): the output did grow 8 times
+    assert peaks[1] - peaks[0] < 30, peaks  # MB; one job over it all adds about 170 here
 
 
 # ---------------------------------------------------------------------------- eflomal priors
