@@ -223,6 +223,8 @@ def test_masakhaner_benchmark_reads_french_zero_shot_with_the_xlner_tagger(tmp_p
     spacy_config = "translate-test/masakhaner-lug-spacy"
     spacy = masakhaner.config_for("wol", tmp_path, config_name=spacy_config)
     assert spacy["tag"] == {"tagger": "spacy", "batch_size": 64, "options": {"lang": "fr"}}
+    overridden = masakhaner.config_for("wol", tmp_path, ["tag.tagger=spacy"])
+    assert overridden["tag"]["options"] == {"lang": "fr"}
     with pytest.raises(ValueError, match="did you mean"):
         masakhaner.config_for("wol", tmp_path, config_name="translate-test/masakhaner-lugg")
 

@@ -54,13 +54,14 @@ def config_for(
     config["data"] |= {"lang": lang, "pivot": pivot}
     config["translate"]["options"]["lang"] = lang
     config["tag"]["options"]["lang"] = pivot
-    if pivot in ZERO_SHOT_PIVOTS and "zero_shot" in registry.taggers.options(
-        config["tag"]["tagger"]
-    ):
-        config["tag"]["options"]["zero_shot"] = True
     for extra in config["align"]["extra"]:
         extra["pair"] = f"{pivot}-{lang}"
-    return apply_overrides(config, overrides, DEFAULTS)
+    config = apply_overrides(config, overrides, DEFAULTS)
+    # After the overrides, which may name another tagger (spaCy has a French model).
+    tag = config["tag"]
+    if pivot in ZERO_SHOT_PIVOTS and "zero_shot" in registry.taggers.options(tag["tagger"]):
+        tag["options"].setdefault("zero_shot", True)
+    return config
 
 
 def run_masakhaner(
