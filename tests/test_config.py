@@ -259,3 +259,11 @@ def test_masakhaner_rows_count_error_types_after_the_label_map():
     counts = masakhaner.error_types(result, "drop-date-misc")
     assert counts == {"correct": 0, "class": 1, "boundary": 1, "missed": 0, "spurious": 0}
     assert masakhaner.error_types(result, "none")["spurious"] == 0
+
+
+def test_masakhaner_benchmark_takes_a_preset_override(tmp_path):
+    light = masakhaner.config_for("ewe", tmp_path, ["preset=light"])
+    assert (light["align"]["aligner"], light["project"]["method"]) == ("eflomal", "heuristic")
+    assert light["align"]["extra"][0]["pair"] == "fr-ewe"
+    default = masakhaner.config_for("ewe", tmp_path)
+    assert (default["align"]["aligner"], default["project"]["method"]) == ("combined", "match")

@@ -47,7 +47,9 @@ def config_for(
     ``overrides``."""
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}; choose from {', '.join(LANGUAGES)}")
-    config = load_run_config(builtin_config(config_name))
+    # The overrides go in when the config is read, so that one naming a preset takes its
+    # aligner and projection, and again after the language, which they may change.
+    config = load_run_config(builtin_config(config_name), overrides)
     pivot = LANGUAGES[lang]
     # Every place the config names its language or its pivot.
     config["run"]["dir"] = str(run_root / lang)
