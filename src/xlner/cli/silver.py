@@ -28,12 +28,12 @@ from xlner.cli.common import (
     step_updater,
     warn,
 )
-from xlner.cli.project import aligner_table
+from xlner.cli.project import PresetAligner, PresetMethod, PresetName, aligner_table
 from xlner.errors import InputError
 from xlner.export import FORMATS
 from xlner.pipeline.cache import RunLocked, run_lock
 from xlner.pipeline.stages.base import StageError, build_component
-from xlner.presets import DEFAULT_PRESET, load_preset, preset_names, preset_section
+from xlner.presets import DEFAULT_PRESET, preset_section
 from xlner.project.corpus import check_link_sets, signature_fields
 from xlner.registry import Catalogue, ComponentError, registry
 from xlner.signature import make_signature
@@ -50,7 +50,6 @@ from xlner.silver.exclude import Exclusion, from_corpus, from_file
 
 # The aligner and the projection come from a preset (configs/presets/), as in xlner project:
 # --aligner/--method and their options change only what they name.
-_PRESET = load_preset(DEFAULT_PRESET)
 
 # The source tagger: a trained xlner tagger (the English CoNLL-2003 one), by name.
 DEFAULT_TAGGER = "xlner"
@@ -124,31 +123,13 @@ def silver(
         str, typer.Option(help="The target label set, comma-separated (MasakhaNER 2.0's).")
     ] = ",".join(MASAKHANER_CLASSES),
     label_map: LabelMapOption = DEFAULT_LABEL_MAP,
-    preset: Annotated[
-        str,
-        typer.Option(
-            help=f"The aligner and projection to start from: {', '.join(preset_names())} "
-            "(configs/presets/; light: no encoder, faster, less accurate)."
-        ),
-    ] = DEFAULT_PRESET,
-    aligner: Annotated[
-        str | None,
-        typer.Option(
-            help=f"{one_of(registry.aligners)} Default: the preset's "
-            f"({_PRESET['align']['aligner']}); another drops the preset's aligner options."
-        ),
-    ] = None,
+    preset: PresetName = DEFAULT_PRESET,
+    aligner: PresetAligner = None,
     aligner_option: Annotated[
         list[str] | None,
         typer.Option(help="KEY=VALUE: an option the aligner declares; repeatable."),
     ] = None,
-    method: Annotated[
-        str | None,
-        typer.Option(
-            help=f"{one_of(registry.projectors)} Default: the preset's "
-            f"({_PRESET['project']['method']}); another drops the preset's method options."
-        ),
-    ] = None,
+    method: PresetMethod = None,
     method_option: Annotated[
         list[str] | None,
         typer.Option(help="KEY=VALUE: an option of the projection method; repeatable."),
