@@ -52,13 +52,17 @@ def config_for(
     config["data"] |= {"lang": lang, "pivot": pivot}
     config["translate"]["options"]["lang"] = lang
     config["tag"]["options"]["lang"] = pivot
-    if pivot in ZERO_SHOT_PIVOTS and "zero_shot" in registry.taggers.options(
-        config["tag"]["tagger"]
-    ):
-        config["tag"]["options"]["zero_shot"] = True
+    config["tag"]["options"] |= zero_shot_options(config["tag"]["tagger"], pivot)
     for extra in config["align"]["extra"]:
         extra["pair"] = f"{pivot}-{lang}"
     return apply_overrides(config, overrides, DEFAULTS)
+
+
+def zero_shot_options(tagger: str, pivot: str) -> dict[str, Any]:
+    """``zero_shot = true`` where ``pivot`` is read zero-shot and ``tagger`` has the option."""
+    if pivot in ZERO_SHOT_PIVOTS and "zero_shot" in registry.taggers.options(tagger):
+        return {"zero_shot": True}
+    return {}
 
 
 def run_masakhaner(

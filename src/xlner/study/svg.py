@@ -173,3 +173,128 @@ def legend(styles: dict[str, tuple[str, bool]], reference_label: str | None = No
             f'd="M1,5 L27,5"/></svg>{escape(reference_label)}</li>'
         )
     return '<ul class="legend">' + "".join(items) + "</ul>"
+
+
+# ---------------------------------------------------------------------------- point charts
+
+
+@dataclass(frozen=True)
+class Point:
+    """One marker: where, what it is (its tooltip), and a text beside it."""
+
+    x: float
+    y: float
+    name: str
+    colour: str
+    label: str = ""
+    hollow: bool = False
+
+
+def _frame(title: str, subtitle: str, width: int, height: int) -> tuple[list[str], int]:
+    top = 40 if subtitle else 26
+    parts = [
+        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}">',
+        f"<title>{escape(title)}</title>",
+        f'<text class="chart-title" x="44" y="16">{escape(title)}</text>',
+    ]
+    if subtitle:
+        parts.append(f'<text class="chart-subtitle" x="44" y="30">{escape(subtitle)}</text>')
+    return parts, top
+
+
+def _marker(point: Point, x: float, y: float) -> str:
+    fill = "white" if point.hollow else point.colour
+    text = (
+        f'<text class="tick" x="{x + 5:.1f}" y="{y - 4:.1f}">{escape(point.label)}</text>'
+        if point.label
+        else ""
+    )
+    return (
+        f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="3.2" fill="{fill}" '
+        f'stroke="{point.colour}"><title>{escape(point.name)}: {point.y:.1f}</title></circle>'
+        + text
+    )
+
+
+def scatter_chart(
+    points: Sequence[Point],
+    *,
+    title: str,
+    x_label: str,
+    y_label: str = "F1",
+    subtitle: str = "",
+    links: Sequence[tuple[Point, Point]] = (),
+    width: int = 520,
+    height: int = 340,
+) -> str:
+    """An SVG scatter plot on a 0-100 style grid (steps of 10); ``links`` join pairs of
+    points with a thin line (the same language under two methods)."""
+    parts, top = _frame(title, subtitle, width, height)
+    left, right, bottom = 44, 12, 38
+    x0, x1 = nice_range([p.x for p in points])
+    y0, y1 = nice_range([p.y for p in points])
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def px(x: float) -> float:
+        return left + (x - x0) / (x1 - x0) * plot_w
+
+    def py(y: float) -> float:
+        return top + (y1 - y) / (y1 - y0) * plot_h
+
+    parts += _grid(
+        list(range(int(x0), int(x1) + 1, 10)), (y0, y1), px, py, left, width - right, "{:g}"
+    )
+    parts.append(
+        f'<text class="axis-label" x="{left + plot_w / 2:.1f}" y="{height - 4}" '
+        f'text-anchor="middle">{escape(x_label)}</text>'
+        f'<text class="axis-label" transform="translate(11 {top + plot_h / 2:.1f}) rotate(-90)" '
+        f'text-anchor="middle">{escape(y_label)}</text>'
+    )
+    for a, b in links:
+        parts.append(
+            f'<line class="link" x1="{px(a.x):.1f}" y1="{py(a.y):.1f}" x2="{px(b.x):.1f}" '
+            f'y2="{py(b.y):.1f}" stroke="#999999"/>'
+        )
+    parts += [_marker(p, px(p.x), py(p.y)) for p in points]
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def dot_chart(
+    categories: Sequence[str],
+    points: Sequence[Point],
+    *,
+    title: str,
+    y_label: str = "F1",
+    subtitle: str = "",
+    height: int = 260,
+) -> str:
+    """An SVG dot plot: one column per category (a point's ``x`` is the category's index),
+    a marker per series in it."""
+    width = max(390, 60 + 30 * len(categories))
+    parts, top = _frame(title, subtitle, width, height)
+    left, right, bottom = 44, 12, 30
+    y0, y1 = nice_range([p.y for p in points])
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def px(x: float) -> float:
+        return left + (x + 0.5) / max(len(categories), 1) * plot_w
+
+    def py(y: float) -> float:
+        return top + (y1 - y) / (y1 - y0) * plot_h
+
+    parts += _grid([], (y0, y1), px, py, left, width - right, "{:g}")
+    parts += [
+        f'<text class="tick" x="{px(i):.1f}" y="{py(y0) + 13:.1f}" '
+        f'text-anchor="middle">{escape(name)}</text>'
+        for i, name in enumerate(categories)
+    ]
+    parts.append(
+        f'<text class="axis-label" transform="translate(11 {top + plot_h / 2:.1f}) rotate(-90)" '
+        f'text-anchor="middle">{escape(y_label)}</text>'
+    )
+    parts += [_marker(p, px(p.x), py(p.y)) for p in points]
+    parts.append("</svg>")
+    return "\n".join(parts)
