@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -173,9 +175,13 @@ def test_two_languages_end_to_end(capsys, setup, tmp_path) -> None:
     assert page.count('class="point"') >= 4 and ">lug<" in page and "<script" not in page
 
 
-def test_a_test_sentence_in_the_bitext_never_reaches_the_silver_file(capsys, setup) -> None:
-    result = _bench(capsys, setup, languages="lug")
+def test_a_test_sentence_in_the_bitext_never_reaches_the_silver_file(
+    capsys, setup, tmp_path
+) -> None:
+    result = _bench(capsys, setup, "--chart", tmp_path / "page.html", languages="lug")
     assert result.code == 0, result.err
+    assert ">lug<" in (tmp_path / "page.html").read_text(encoding="utf-8")
+    assert not setup["output"].with_suffix(".html").exists()
     row = _result(setup)["rows"][0]
     silver = Path(row["silver"]["conll"])
     texts = [" ".join(s.tokens) for s in read_conll(silver)]
@@ -327,3 +333,12 @@ def test_the_page_places_only_languages_with_silver_f1_on_the_quality_chart() ->
     assert ">lug<" in quality and "hau silver" not in quality
     assert "hau silver-trained tagger" in languages and quality.count('class="link"') == 1
     assert "<pre>the table</pre>" in page
+
+
+def test_the_benchmark_script_is_the_command() -> None:
+    script = Path(__file__).parents[1] / "benchmarks" / "silver.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--help"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--translate-test" in done.stdout and "--runs" in done.stdout
