@@ -22,7 +22,7 @@ pytest.importorskip("transformers")
 
 import pipeline_fakes  # noqa: E402,F401 (registers test-diagonal)
 from entry_point import xlner_cli  # noqa: E402
-from tiny_models import save_tiny_token_classifier  # noqa: E402
+from tiny_models import save_tiny_bert, save_tiny_token_classifier  # noqa: E402
 
 from xlner.bench import silver as bench  # noqa: E402
 from xlner.bench.silver_chart import render  # noqa: E402
@@ -164,6 +164,7 @@ def test_two_languages_end_to_end(capsys, setup, tmp_path) -> None:
         words = len(TEST_SENTENCE[lang].split())
         assert row["model_transfer"]["precision"] == pytest.approx(100 / words)
         assert {s["status"] for s in row["stages"].values()} == {"computed"}
+        assert all(stage["on"] and stage["seconds"] > 0 for stage in row["stages"].values())
         assert set(row["stages"]) == set(bench.STAGES)
         assert row["machine"]["cores"] and row["signature"] and row["status"] == "computed"
     assert rows["lug"]["translate_test"] == 61.5 and rows["ewe"]["translate_test"] is None
@@ -220,6 +221,16 @@ def test_each_finished_stage_is_read_back(capsys, setup) -> None:
     assert changed["stages"]["train"]["dir"] != row["stages"]["train"]["dir"]
     assert Path(row["stages"]["train"]["dir"]).is_dir()
     assert _mtimes(Path(row["stages"]["silver"]["dir"])) == silver
+
+
+def test_a_tagger_trained_fresh_from_an_encoder(capsys, setup, tmp_path) -> None:
+    encoder = save_tiny_bert(tmp_path / "encoder", ["anna", "kampala", "."])
+    overrides = ("train.init=encoder", f"train.encoder='{encoder}'")
+    result = _bench(capsys, setup, *overrides, languages="lug")
+    assert result.code == 0, result.err
+    (row,) = _result(setup)["rows"]
+    # Only the silver data's labels: no LOC row kept from the source tagger.
+    assert row["train"]["labels"] == ["O", "B-PER", "I-PER"] and row["train"]["init"] == "encoder"
 
 
 def test_silver_without_any_entity_is_a_one_line_error(capsys, setup, tmp_path) -> None:
@@ -289,6 +300,7 @@ def test_the_quick_config_names_only_its_step_budget() -> None:
     quick, full = bench.load_settings("benchmarks/silver-quick"), bench.load_settings()
     assert quick["train"]["config"] == {"max_steps": 300}
     assert full["train"]["config"] == {}  # TrainConfig's defaults
+    assert full["train"]["init"] == "source"  # continue from the English tagger
     assert {k: v for k, v in quick.items() if k not in ("train", "config")} == {
         k: v for k, v in full.items() if k not in ("train", "config")
     }

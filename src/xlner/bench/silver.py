@@ -207,15 +207,25 @@ def run_stage(
     done = folder / STAGE_FILE
     if done.is_file():
         record = json.loads(done.read_text(encoding="utf-8"))
-        stages[name] = {"status": "reused", "seconds": record["seconds"], "dir": str(folder)}
+        stages[name] = {"status": "reused", "dir": str(folder)} | _timing(record)
         return record["result"]
     folder.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     result = compute(folder)
-    seconds = time.perf_counter() - started
-    write_json({"stage": name, "seconds": seconds, "result": result}, done)
-    stages[name] = {"status": "computed", "seconds": seconds, "dir": str(folder)}
+    host = machine()
+    record = {
+        "stage": name,
+        "seconds": time.perf_counter() - started,
+        "on": host["gpu"] or host["cpu"],
+    }
+    write_json(record | {"result": result}, done)
+    stages[name] = {"status": "computed", "dir": str(folder)} | _timing(record)
     return result
+
+
+def _timing(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A stage's wall time and the machine (GPU, else CPU) it was computed on."""
+    return {"seconds": record["seconds"], "on": record["on"]}
 
 
 def _digest(value: Any) -> str:
@@ -235,26 +245,32 @@ def score(
     return {"sentences": len(sentences), **scores.as_dict()}
 
 
-def run_language(
-    step: Plan,
-    settings: Mapping[str, Any],
-    run_root: Path,
-    data_dir: Path | None,
-    progress: Progress = lambda message: None,
-) -> dict[str, Any]:
-    """The row of one language: read back if finished with these settings, else computed
-    stage by stage (each stage read back where it finished)."""
-    lang, folder = step.lang, run_root / step.lang
-    evaluation = get_corpus(settings["evaluation"])
-    label_map = registry.label_maps.get(settings["label_map"])
+@dataclass
+class Work:
+    """What one language's stages read: its bitext, its gold, the settings of each stage."""
+
+    pairs: list[Any]
+    test: list[TaggedSentence]
+    dev: list[TaggedSentence]
+    silver_settings: dict[str, Any]
+    keys: dict[str, str]  # stage -> the key of everything that determines it
+
+    @property
+    def signature(self) -> str:
+        """The stages' keys, shortened, as one line."""
+        return make_signature({f"{name}.key": key[:16] for name, key in self.keys.items()})
+
+
+def prepare(step: Plan, settings: Mapping[str, Any], data_dir: Path | None) -> Work:
+    """Read the language's bitext and gold; key each stage by its settings and its inputs."""
+    lang, evaluation = step.lang, get_corpus(settings["evaluation"])
     pairs = read_corpus(settings["bitext"], step.pair, data_dir=data_dir)
     test = evaluation.load(lang=lang, split="test", data_dir=data_dir)
     dev_split = settings["dev_split"]
     dev = evaluation.load(lang=lang, split=dev_split, data_dir=data_dir) if dev_split else []
-    tag_settings = settings["tagger"]
     silver_settings = {
         "tagger": step.tagger.signature(),
-        "label_map": tag_settings["label_map"],
+        "label_map": settings["tagger"]["label_map"],
         "aligner": step.aligner.signature(),
         "projector": step.projector.signature(),
         "selection": step.selection.as_dict(),
@@ -265,85 +281,55 @@ def run_language(
     keys = {"silver": stage_key("bench-silver", silver_settings, data)}
     init = step.tagger.signature() if settings["train"]["init"] == "source" else None
     encoder = settings["train"]["encoder"] or DEFAULT_ENCODER
-    train_settings = {"init": init or {"encoder": encoder}, "config": asdict(step.train)}
-    keys["train"] = stage_key("bench-silver-train", train_settings, [keys["silver"]])
+    trained = {"init": init or {"encoder": encoder}, "config": asdict(step.train)}
+    keys["train"] = stage_key("bench-silver-train", trained, [keys["silver"]])
     scoring = {"label_map": settings["label_map"], "evaluation": settings["evaluation"]}
-    keys["evaluate"] = stage_key(
-        "bench-silver-evaluate", scoring | {"dev": dev_split}, [keys["train"]]
-    )
+    scoring["dev"] = dev_split
+    keys["evaluate"] = stage_key("bench-silver-evaluate", scoring, [keys["train"]])
     transfer_on = step.transfer_tagger.signature() if step.transfer_tagger else None
-    keys["transfer"] = stage_key(
-        "bench-silver-transfer", scoring | {"tagger": transfer_on, "dev": dev_split}, []
-    )
-    row_key = _digest(keys)
+    keys["transfer"] = stage_key("bench-silver-transfer", scoring | {"tagger": transfer_on}, [])
+    return Work(pairs, test, dev, silver_settings, keys)
+
+
+def run_language(
+    step: Plan,
+    settings: Mapping[str, Any],
+    run_root: Path,
+    data_dir: Path | None,
+    progress: Progress = lambda message: None,
+) -> dict[str, Any]:
+    """The row of one language: read back if finished with these settings, else computed
+    stage by stage (each stage read back where it finished)."""
+    work = prepare(step, settings, data_dir)
+    folder, row_key = run_root / step.lang, _digest(work.keys)
     row_file = folder / ROW_FILE
     if row_file.is_file() and (row := json.loads(row_file.read_text("utf-8")))["key"] == row_key:
-        progress(f"{lang}: finished before, read back from {row_file}")
+        progress(f"{step.lang}: finished before, read back from {row_file}")
         return row | {"status": "reused"}
-
     started = time.perf_counter()
+    where = {name: folder / f"{name}-{key[:12]}" for name, key in work.keys.items()}
     stages: dict[str, Any] = {}
-    where = {name: folder / f"{name}-{key[:12]}" for name, key in keys.items()}
-
-    def silver(out: Path) -> dict[str, Any]:
-        progress(f"{lang}: silver data from {settings['bitext']} {step.pair} ({len(pairs)} pairs)")
-        exclusion = from_corpus(settings["evaluation"], lang, "test", data_dir=data_dir)
-        result = build_silver(
-            pairs, step.tagger, step.aligner, step.projector,
-            cache_dir=out / "cache", label_map=registry.label_maps.get(tag_settings["label_map"]),
-            selection=step.selection, exclusions=[exclusion],
-            progress=partial(_step_done, progress, lang),
-            warn=lambda message: progress(f"{lang}: warning: {message}"),
-        )  # fmt: skip
-        summary = write_silver(
-            out, result, classes=MASAKHANER_CLASSES, lang=lang,
-            settings={"settings": silver_settings, "signature": make_signature(keys)},
-        )  # fmt: skip
-        gold = gold_by_line(lang, data_dir=data_dir)
-        keep = ("sentences_in", "sentences_out", "excluded", "entities", "dropped", "warnings")
-        return {
-            **{key: summary[key] for key in keep},
-            "conll": str(out / "silver.conll"),
-            "gold_sentences": len(gold),
-            "quality": kept_quality(result, gold),
-            "quality_no_date": kept_quality(result, gold, {"DATE": None}),
-        }
-
-    made = run_stage("silver", where["silver"], silver, stages)
-
-    def train(out: Path) -> dict[str, Any]:
-        return _train(step, settings, made["conll"], out, progress)
-
-    trained = run_stage("train", where["train"], train, stages)
-
-    def evaluate(out: Path) -> dict[str, Any]:
-        from xlner.tagging.tagger import TokenTagger
-
-        progress(f"{lang}: scoring the silver tagger on {settings['evaluation']} test")
-        tagger = TokenTagger.load(trained["model"])
-        return {"test": score(tagger.predict_spans, test, label_map)} | (
-            {"dev": score(tagger.predict_spans, dev, label_map)} if dev else {}
-        )
-
-    scores = run_stage("evaluate", where["evaluate"], evaluate, stages)
-
-    def transfer(out: Path) -> dict[str, Any]:
-        if step.transfer_tagger is None:
-            note = f"tagger {tag_settings['name']!r} reads no other language"
-            return {"test": None, "note": note}
-        progress(f"{lang}: model transfer, the source tagger on {settings['evaluation']} test")
-        return {"test": score(step.transfer_tagger.tag, test, label_map)}
-
-    direct = run_stage("transfer", where["transfer"], transfer, stages)
+    run = partial(run_stage, stages=stages)
+    label_map = registry.label_maps.get(settings["label_map"])
+    made = run(
+        "silver", where["silver"], partial(_silver, step, settings, work, data_dir, progress)
+    )
+    trained = run("train", where["train"], partial(_train, step, settings, made["conll"], progress))
+    scores = run(
+        "evaluate", where["evaluate"], partial(_evaluate, step, trained, work, label_map, progress)
+    )
+    direct = run(
+        "transfer", where["transfer"], partial(_transfer, step, settings, work, label_map, progress)
+    )
     row = {
-        "lang": lang,
+        "lang": step.lang,
         "pair": step.pair,
         "pivot": step.pivot,
         "key": row_key,
-        "signature": make_signature({f"{name}.key": key[:16] for name, key in keys.items()}),
-        "components": silver_settings,
+        "signature": work.signature,
+        "components": work.silver_settings,
         "machine": machine(),
-        "silver": {k: v for k, v in made.items() if k not in ("quality", "quality_no_date")},
+        "silver": {k: v for k, v in made.items() if not k.startswith("quality")},
         "silver_quality": made["quality"],
         "silver_quality_no_date": made["quality_no_date"],
         "train": trained,
@@ -357,13 +343,85 @@ def run_language(
     return row | {"status": "computed"}
 
 
+def _silver(
+    step: Plan,
+    settings: Mapping[str, Any],
+    work: Work,
+    data_dir: Path | None,
+    progress: Progress,
+    out: Path,
+) -> dict[str, Any]:
+    """Silver data without the test sentences, and its F1 against the gold it overlaps."""
+    lang = step.lang
+    progress(f"{lang}: silver data from {settings['bitext']} {step.pair} ({len(work.pairs)} pairs)")
+    exclusion = from_corpus(settings["evaluation"], lang, "test", data_dir=data_dir)
+    result = build_silver(
+        work.pairs, step.tagger, step.aligner, step.projector,
+        cache_dir=out / "cache",
+        label_map=registry.label_maps.get(settings["tagger"]["label_map"]),
+        selection=step.selection, exclusions=[exclusion],
+        progress=partial(_step_done, progress, lang),
+        warn=lambda message: progress(f"{lang}: warning: {message}"),
+    )  # fmt: skip
+    summary = write_silver(
+        out, result, classes=MASAKHANER_CLASSES, lang=lang,
+        settings={"settings": work.silver_settings, "signature": work.signature},
+    )  # fmt: skip
+    gold = gold_by_line(lang, data_dir=data_dir)
+    keep = ("sentences_in", "sentences_out", "excluded", "entities", "dropped", "warnings")
+    return {
+        **{key: summary[key] for key in keep},
+        "conll": str(out / "silver.conll"),
+        "gold_sentences": len(gold),
+        "quality": kept_quality(result, gold),
+        "quality_no_date": kept_quality(result, gold, {"DATE": None}),
+    }
+
+
+def _evaluate(
+    step: Plan,
+    trained: Mapping[str, Any],
+    work: Work,
+    label_map: Mapping[str, str | None] | None,
+    progress: Progress,
+    out: Path,
+) -> dict[str, Any]:
+    """The silver tagger's F1 on test, and on dev where there is one."""
+    from xlner.tagging.tagger import TokenTagger
+
+    progress(f"{step.lang}: scoring the silver tagger on test")
+    tagger = TokenTagger.load(trained["model"])
+    scores = {"test": score(tagger.predict_spans, work.test, label_map)}
+    if work.dev:
+        scores["dev"] = score(tagger.predict_spans, work.dev, label_map)
+    return scores
+
+
+def _transfer(
+    step: Plan,
+    settings: Mapping[str, Any],
+    work: Work,
+    label_map: Mapping[str, str | None] | None,
+    progress: Progress,
+    out: Path,
+) -> dict[str, Any]:
+    """Model transfer: the source tagger on the test set as is (where it reads the language)."""
+    if step.transfer_tagger is None:
+        return {
+            "test": None,
+            "note": f"tagger {settings['tagger']['name']!r} reads no other language",
+        }
+    progress(f"{step.lang}: model transfer, the source tagger on test")
+    return {"test": score(step.transfer_tagger.tag, work.test, label_map)}
+
+
 def _step_done(progress: Progress, lang: str, name: str, done: int, total: int | None) -> None:
     if done == total:
         progress(f"{lang}: {name} done ({total} sentences)")
 
 
 def _train(
-    step: Plan, settings: Mapping[str, Any], conll: str, out: Path, progress: Progress
+    step: Plan, settings: Mapping[str, Any], conll: str, progress: Progress, out: Path
 ) -> dict[str, Any]:
     """Train the silver tagger into ``out/model`` (resuming from its checkpoints)."""
     from xlner.tagging import TokenTagger, fit, labels_from
@@ -439,7 +497,8 @@ def run_silver(
     translated = read_translate_test(translate_test)
     started = time.perf_counter()
     rows = []
-    for step in plans:
+    while plans:  # each language's components (and the models they loaded) freed after it
+        step = plans.pop(0)
         with run_lock(run_root / step.lang):  # a second run on the same folders is refused
             row = run_language(step, settings, run_root, data_dir, progress)
         row["translate_test"] = translated.get(step.lang)
