@@ -233,17 +233,33 @@ def test_a_tagger_trained_fresh_from_an_encoder(capsys, setup, tmp_path) -> None
     assert row["train"]["labels"] == ["O", "B-PER", "I-PER"] and row["train"]["init"] == "encoder"
 
 
-def test_silver_without_any_entity_is_a_one_line_error(capsys, setup, tmp_path) -> None:
+def _install(folder: Path, name: str, labels: list[str], favour: str) -> None:
+    """A tiny tagger that tags every word ``favour``, as the named tagger ``name``."""
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
-    classifier = save_tiny_token_classifier(tmp_path / "o", LABELS, favour="O")
+    classifier = save_tiny_token_classifier(folder, labels, favour=favour)
     model = AutoModelForTokenClassification.from_pretrained(classifier)
-    tagger = TokenTagger(model, AutoTokenizer.from_pretrained(classifier), LABELS, device="cpu")
-    tagger.save(taggers_dir() / "nothing")
+    tagger = TokenTagger(model, AutoTokenizer.from_pretrained(classifier), labels, device="cpu")
+    tagger.save(taggers_dir() / name)
+
+
+def test_silver_without_any_entity_is_a_one_line_error(capsys, setup, tmp_path) -> None:
+    _install(tmp_path / "o", "nothing", LABELS, favour="O")
     result = _bench(capsys, setup, "tagger.options.model='nothing'", languages="lug")
     assert result.code == 2
     assert "silver.conll: no entity in its 5 sentences" in result.err
     assert "Traceback" not in result.err
+
+
+def test_tagger_classes_outside_masakhaner_are_named(capsys, setup, tmp_path) -> None:
+    _install(tmp_path / "misc", "misc", [*LABELS, "B-MISC", "I-MISC"], favour="B-MISC")
+    args = ("tagger.options.model='misc'", "tagger.label_map=none")
+    result = _bench(capsys, setup, *args, languages="lug")
+    assert result.code == 2 and "Traceback" not in result.err
+    assert "gives MISC, which the target label set (PER, ORG, LOC, DATE) lacks" in result.err
+    # The default label map (drop-misc) drops it: silver data without any entity is left.
+    dropped = _bench(capsys, setup, args[0], languages="lug")
+    assert dropped.code == 2 and "no entity in its 5 sentences" in dropped.err
 
 
 # ---------------------------------------------------------------------------- bad options
@@ -263,6 +279,8 @@ def test_silver_without_any_entity_is_a_one_line_error(capsys, setup, tmp_path) 
         (("tagger.options.model='missing'",), "no tagger named 'missing'"),
         (("tagger.name=test-caps",), "train.init = 'source' continues from an xlner tagger"),
         (("preset=heavy",), "unknown preset 'heavy'"),
+        (("tagger.label_map=keep-all",), "tagger.label_map: unknown label map 'keep-all'"),
+        (("label_map=drop",), "label_map: unknown label map 'drop'"),
     ],
 )
 def test_bad_settings_are_one_line_errors(capsys, setup, args, message) -> None:

@@ -45,7 +45,7 @@ from xlner.evaluate import evaluate_spans
 from xlner.pipeline.cache import canonical, run_lock, stage_key
 from xlner.pipeline.stages.base import StageError, build_component
 from xlner.presets import load_preset
-from xlner.registry import registry
+from xlner.registry import ComponentError, registry
 from xlner.signature import make_signature
 from xlner.silver import MASAKHANER_CLASSES, Selection, build_silver, read_corpus, write_silver
 from xlner.silver.exclude import from_corpus
@@ -130,6 +130,14 @@ def plan(lang: str, settings: Mapping[str, Any], run_root: Path, data_dir: Path 
     projector = _component(
         registry.projectors, "project.method", project["method"], project["options"], data_dir
     )
+    for where, name in (
+        ("label_map", settings["label_map"]),
+        ("tagger.label_map", tag["label_map"]),
+    ):
+        try:
+            registry.label_maps.get(name)
+        except ComponentError as error:
+            raise ValueError(f"{where}: {error}") from None
     train = settings["train"]
     if train["init"] not in INITS:
         raise ValueError(f"train.init must be one of {', '.join(INITS)}, not {train['init']!r}")
