@@ -277,7 +277,7 @@ def test_tagger_classes_outside_masakhaner_are_named(capsys, setup, tmp_path) ->
         (("train.config.epoch=1",), "train.config: got an unexpected keyword argument 'epoch'"),
         (("selection.keep_empty=2",), "keep_empty is a share between 0 and 1"),
         (("tagger.options.model='missing'",), "no tagger named 'missing'"),
-        (("tagger.name=test-caps",), "train.init = 'source' continues from an xlner tagger"),
+        (("tagger.name=test-caps",), "xlner tagger; tagger 'test-caps' is none"),
         (("preset=heavy",), "unknown preset 'heavy'"),
         (("tagger.label_map=keep-all",), "tagger.label_map: unknown label map 'keep-all'"),
         (("label_map=drop",), "label_map: unknown label map 'drop'"),

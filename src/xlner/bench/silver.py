@@ -45,7 +45,7 @@ from xlner.evaluate import evaluate_spans
 from xlner.pipeline.cache import canonical, run_lock, stage_key
 from xlner.pipeline.stages.base import StageError, build_component
 from xlner.presets import load_preset
-from xlner.registry import ComponentError, registry
+from xlner.registry import Catalogue, ComponentError, registry
 from xlner.signature import make_signature
 from xlner.silver import MASAKHANER_CLASSES, Selection, build_silver, read_corpus, write_silver
 from xlner.silver.exclude import from_corpus
@@ -130,14 +130,7 @@ def plan(lang: str, settings: Mapping[str, Any], run_root: Path, data_dir: Path 
     projector = _component(
         registry.projectors, "project.method", project["method"], project["options"], data_dir
     )
-    for where, name in (
-        ("label_map", settings["label_map"]),
-        ("tagger.label_map", tag["label_map"]),
-    ):
-        try:
-            registry.label_maps.get(name)
-        except ComponentError as error:
-            raise ValueError(f"{where}: {error}") from None
+    _check_label_maps({"label_map": settings["label_map"], "tagger.label_map": tag["label_map"]})
     train = settings["train"]
     if train["init"] not in INITS:
         raise ValueError(f"train.init must be one of {', '.join(INITS)}, not {train['init']!r}")
@@ -165,13 +158,28 @@ def _check_files(settings: Mapping[str, Any], lang: str, pair: str, data_dir: Pa
         evaluation.path(lang=lang, split=split, data_dir=data_dir)
 
 
+def _check_label_maps(names: Mapping[str, str]) -> None:
+    for where, name in names.items():
+        try:
+            registry.label_maps.get(name)
+        except ComponentError as error:
+            raise ValueError(f"{where}: {error}") from None
+
+
 def _lang(tagger: str, pivot: str) -> dict[str, Any]:
     """The options that point ``tagger`` at the pivot language (as ``xlner silver`` does)."""
     options = {"lang": pivot} if "lang" in registry.taggers.options(tagger) else {}
     return options | zero_shot_options(tagger, pivot)
 
 
-def _component(catalogue, where, name, options, data_dir, temp_dir=None) -> Any:
+def _component(
+    catalogue: Catalogue[Any],
+    where: str,
+    name: str,
+    options: Mapping[str, Any],
+    data_dir: Path | None,
+    temp_dir: Path | None = None,
+) -> Any:
     try:
         return build_component(catalogue, where, name, options, data_dir, temp_dir)
     except StageError as error:
