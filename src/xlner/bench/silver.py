@@ -116,7 +116,7 @@ def plan(lang: str, settings: Mapping[str, Any], run_root: Path, data_dir: Path 
     pivot = pair.split("-")[0]
     tag = settings["tagger"]
     name, options = tag["name"], dict(tag["options"])
-    tagger = _component(registry.taggers, "tagger", name, options | _lang(name, pivot), data_dir)
+    tagger = _component(registry.taggers, "tagger", name, _lang(name, pivot) | options, data_dir)
     transfer = None
     if "zero_shot" in registry.taggers.options(name):
         transfer = _component(
