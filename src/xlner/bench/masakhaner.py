@@ -61,9 +61,15 @@ def config_for(
     config = apply_overrides(config, overrides, DEFAULTS)
     # After the overrides, which may name another tagger (spaCy has a French model).
     tag = config["tag"]
-    if pivot in ZERO_SHOT_PIVOTS and "zero_shot" in registry.taggers.options(tag["tagger"]):
-        tag["options"].setdefault("zero_shot", True)
+    tag["options"] = zero_shot_options(tag["tagger"], pivot) | tag["options"]  # given ones win
     return config
+
+
+def zero_shot_options(tagger: str, pivot: str) -> dict[str, Any]:
+    """``zero_shot = true`` where ``pivot`` is read zero-shot and ``tagger`` has the option."""
+    if pivot in ZERO_SHOT_PIVOTS and "zero_shot" in registry.taggers.options(tagger):
+        return {"zero_shot": True}
+    return {}
 
 
 def run_masakhaner(
