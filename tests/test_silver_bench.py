@@ -108,7 +108,8 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, saved_tagger: Path) -
     shutil.copytree(saved_tagger, taggers_dir() / DEFAULT_NAME)
     config = tmp_path / "fast.toml"
     config.write_text(
-        '[align]\naligner = "test-diagonal"\n'
+        # The light preset: its heuristic reads the diagonal aligner's plain links.
+        'preset = "light"\n[align]\naligner = "test-diagonal"\n'
         "[selection]\nrequire_all = false\nkeep_empty = 1.0\nmin_length = 1\n"
         "[train.config]\nmax_steps = 2\nbatch_size = 2\nlearning_rate = 0.01\n",
         encoding="utf-8",
