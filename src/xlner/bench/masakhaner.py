@@ -26,7 +26,9 @@ from typing import Any
 
 from xlner.bench.report import format_table, machine, run_row, stage_rate
 from xlner.config import apply_overrides, builtin_config, read_builtin
-from xlner.pipeline.run import DEFAULTS, load_run_config, run_pipeline
+from xlner.evaluate.errors import ERROR_TYPES, count_errors
+from xlner.evaluate.span_f1 import map_spans
+from xlner.pipeline.run import DEFAULTS, RunResult, load_run_config, run_pipeline
 from xlner.registry import registry
 
 SETTINGS = read_builtin("benchmarks/masakhaner")
@@ -45,20 +47,29 @@ def config_for(
     ``overrides``."""
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}; choose from {', '.join(LANGUAGES)}")
-    config = load_run_config(builtin_config(config_name))
+    # The overrides go in when the config is read, so that one naming a preset takes its
+    # aligner and projection, and again after the language, which they may change.
+    config = load_run_config(builtin_config(config_name), overrides)
     pivot = LANGUAGES[lang]
     # Every place the config names its language or its pivot.
     config["run"]["dir"] = str(run_root / lang)
     config["data"] |= {"lang": lang, "pivot": pivot}
     config["translate"]["options"]["lang"] = lang
     config["tag"]["options"]["lang"] = pivot
-    if pivot in ZERO_SHOT_PIVOTS and "zero_shot" in registry.taggers.options(
-        config["tag"]["tagger"]
-    ):
-        config["tag"]["options"]["zero_shot"] = True
     for extra in config["align"]["extra"]:
         extra["pair"] = f"{pivot}-{lang}"
-    return apply_overrides(config, overrides, DEFAULTS)
+    config = apply_overrides(config, overrides, DEFAULTS)
+    # After the overrides, which may name another tagger (spaCy has a French model).
+    tag = config["tag"]
+    tag["options"] = zero_shot_options(tag["tagger"], pivot) | tag["options"]  # given ones win
+    return config
+
+
+def zero_shot_options(tagger: str, pivot: str) -> dict[str, Any]:
+    """``zero_shot = true`` where ``pivot`` is read zero-shot and ``tagger`` has the option."""
+    if pivot in ZERO_SHOT_PIVOTS and "zero_shot" in registry.taggers.options(tagger):
+        return {"zero_shot": True}
+    return {}
 
 
 def run_masakhaner(
@@ -78,7 +89,8 @@ def run_masakhaner(
     for lang, config in configs.items():
         progress(f"{lang}: translate-test with the human {LANGUAGES[lang]} translation")
         result = run_pipeline(config, data_dir=data_dir)
-        rows.append({"lang": lang, "pivot": config["data"]["pivot"], **run_row(result)})
+        row = {"lang": lang, "pivot": config["data"]["pivot"], **run_row(result)}
+        rows.append(row | {"errors": error_types(result, config["evaluate"]["label_map"])})
     return {
         "benchmark": "masakhaner2-translate-test-human",
         "config": config_name,
@@ -87,6 +99,14 @@ def run_masakhaner(
         "average_f1": sum(r["f1"] for r in rows) / len(rows) if rows else float("nan"),
         "wall_seconds": time.perf_counter() - started,
     }
+
+
+def error_types(result: RunResult, label_map: str) -> dict[str, int]:
+    """Correct, class, boundary, missed and spurious entities of a run, under its label map."""
+    mapping = registry.label_maps.get(label_map)
+    gold = [map_spans(sentence.spans, mapping) for sentence in result.records["data"]]
+    predicted = [map_spans(p.labelled(), mapping) for p in result.records["project"]]
+    return count_errors(gold, predicted)
 
 
 def format_results(result: dict[str, Any]) -> str:
@@ -100,5 +120,11 @@ def format_results(result: dict[str, Any]) -> str:
         + [stage_rate(row["stages"].get(stage, {})) for stage in TIMED_STAGES]
         for row in result["rows"]
     ]
-    footer = f"average F1 {result['average_f1']:.1f}; wall time {result['wall_seconds']:.1f}s"
+    kinds = ", ".join(ERROR_TYPES)
+    errors = [
+        f"{row['lang']} " + " ".join(str(row["errors"][k]) for k in ERROR_TYPES)
+        for row in result["rows"]
+    ]
+    footer = f"errors ({kinds}): " + "; ".join(errors) + "\n"
+    footer += f"average F1 {result['average_f1']:.1f}; wall time {result['wall_seconds']:.1f}s"
     return f"{format_table(header, rows)}\n{footer}"

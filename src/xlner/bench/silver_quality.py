@@ -121,6 +121,18 @@ def selection_rows(
     return rows
 
 
+def kept_quality(
+    result: SilverResult,
+    gold: Mapping[GoldKey, TaggedSentence],
+    label_map: Mapping[str, str | None] | None = None,
+) -> dict[str, Any]:
+    """Silver F1 of the sentences ``result`` kept, with the spans it kept, that have gold."""
+    compared, mismatched = _with_gold(result, gold)
+    kept = [(s, [p.span for p in s.projected]) for s in result.sentences]
+    truth = {i: compared[id(s)] for i, (s, _) in enumerate(kept) if id(s) in compared}
+    return {"unmatched_text": mismatched, **score(kept, truth, label_map)}
+
+
 def _id(sentence: SilverSentence) -> str:
     return sentence.pair.provenance.id
 

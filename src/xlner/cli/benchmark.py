@@ -14,6 +14,7 @@ from xlner.bench.report import write_json
 from xlner.cli.common import DataDir, fail, out, say
 from xlner.cli.tagger import BatchSize, Encoder, Epochs, FreezeEmbeddings, LearningRate
 from xlner.corpora import CorpusNotFound, require
+from xlner.pipeline.cache import RunLocked
 from xlner.registry import ComponentError, registry
 from xlner.tagging.tagger import DEFAULT_ENCODER
 from xlner.tagging.training import TrainConfig
@@ -232,3 +233,69 @@ def throughput(
     out.print(bench.format_results(result), highlight=False)
     write_json(result, output)
     say(f"wrote {output}")
+
+
+@app.command("silver")
+def silver(
+    overrides: Annotated[
+        list[str] | None,
+        typer.Argument(help="key=value settings over the config, e.g. train.config.max_steps=50."),
+    ] = None,
+    data_dir: DataDir = None,
+    languages: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated MasakhaNER 2.0 languages (default: the config's 18)."),
+    ] = None,
+    config: Annotated[
+        str,
+        typer.Option(
+            help="A built-in benchmark config (benchmarks/silver-quick: a 300-step budget) or "
+            "a .toml file; it names what differs from benchmarks/silver."
+        ),
+    ] = "benchmarks/silver",
+    runs: Annotated[
+        Path, typer.Option(help="Stage folders, one per language; rerun to resume.")
+    ] = Path("runs/bench-silver"),
+    output: Annotated[Path, typer.Option(help="Where to write the JSON results.")] = Path(
+        "results/silver.json"
+    ),
+    chart: Annotated[
+        Path | None,
+        typer.Option(help="The offline HTML page with the chart (default: --output as .html)."),
+    ] = None,
+    translate_test: Annotated[
+        Path | None,
+        typer.Option(
+            help="Results of `python benchmarks/masakhaner.py` (results/masakhaner.json): "
+            "their translate-test F1 goes beside each language that has one."
+        ),
+    ] = None,
+) -> None:
+    """Silver data from MAFAND-MT (MasakhaNER 2.0 test excluded), a tagger trained on it, its
+    MasakhaNER 2.0 test F1 beside model transfer and silver F1: one row per language."""
+    from xlner.bench import silver as bench
+    from xlner.bench.silver_chart import write_chart
+
+    chosen = [lang.strip() for lang in languages.split(",")] if languages is not None else None
+    if chosen is not None and not all(chosen):
+        fail(f"--languages must be comma-separated languages, not {languages!r}")
+    page = chart or output.with_suffix(".html")
+    if page == output:
+        fail(f"--chart {page} is the --output file; give another")
+    try:
+        result = bench.run_silver(
+            data_dir,
+            runs,
+            chosen,
+            config=config,
+            overrides=overrides or [],
+            translate_test=translate_test,
+            progress=say,
+        )
+    except (ValueError, OSError, RunLocked) as error:  # bad settings or input: one line
+        fail(str(error))
+    table = bench.format_results(result)
+    out.print(table, highlight=False)
+    write_json(result, output)
+    write_chart(result, page, table)
+    say(f"wrote {output} and {page}")

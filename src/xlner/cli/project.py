@@ -59,6 +59,31 @@ _EFLOMAL = registry.aligners.defaults("eflomal")
 _PRESET = load_preset(DEFAULT_PRESET)
 # The help of --preset: every preset with its settings, read from its file.
 _PRESETS_HELP = "; ".join(f"{name}: {describe_preset(name)}" for name in preset_names())
+# --preset, and --aligner and --method over it, for every command that reads presets.
+PresetName = Annotated[
+    str,
+    typer.Option(
+        "--preset",
+        help="The aligner and projection to start from (configs/presets/); the options "
+        f"below change them. {_PRESETS_HELP}.",
+    ),
+]
+PresetAligner = Annotated[
+    str | None,
+    typer.Option(
+        "--aligner",
+        help=f"{one_of(registry.aligners)} Default: the preset's "
+        f"({_PRESET['align']['aligner']}); another drops the preset's aligner options.",
+    ),
+]
+PresetMethod = Annotated[
+    str | None,
+    typer.Option(
+        "--method",
+        help=f"{one_of(registry.projectors)} Default: the preset's "
+        f"({_PRESET['project']['method']}); another drops the preset's method options.",
+    ),
+]
 
 
 # A gold target sentence as --evaluate keeps it: its spans and its length in tokens.
@@ -91,20 +116,8 @@ def project(
     target_conll: Annotated[bool, typer.Option(help="The target file is token-per-line.")] = False,
     scheme: SchemeOption = TagScheme.auto,
     output_format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.conll,
-    preset: Annotated[
-        str,
-        typer.Option(
-            help="The aligner and projection to start from (configs/presets/); the options "
-            f"below change them. {_PRESETS_HELP}."
-        ),
-    ] = DEFAULT_PRESET,
-    aligner: Annotated[
-        str | None,
-        typer.Option(
-            help=f"{one_of(registry.aligners)} Default: the preset's "
-            f"({_PRESET['align']['aligner']}); another drops the preset's aligner options."
-        ),
-    ] = None,
+    preset: PresetName = DEFAULT_PRESET,
+    aligner: PresetAligner = None,
     symmetrization: Annotated[
         str | None,
         typer.Option(
@@ -128,13 +141,7 @@ def project(
     extra_target: Annotated[
         Path | None, typer.Option(help="Extra target-side bitext, line-parallel.")
     ] = None,
-    method: Annotated[
-        str | None,
-        typer.Option(
-            help=f"{one_of(registry.projectors)} Default: the preset's "
-            f"({_PRESET['project']['method']}); another drops the preset's method options."
-        ),
-    ] = None,
+    method: PresetMethod = None,
     merge_distance: Annotated[
         int | None,
         typer.Option(

@@ -30,12 +30,13 @@ from xlner.cli.common import (
     warn,
 )
 from xlner.cli.engine import DEFAULT_ENGINE, make_engine, with_engine_options
+from xlner.cli.project import PresetAligner, PresetMethod, PresetName, aligner_table
 from xlner.engine.base import Engine, EngineError
 from xlner.errors import InputError
 from xlner.export import FORMATS
 from xlner.pipeline.cache import RunLocked, run_lock
 from xlner.pipeline.stages.base import StageError, build_component
-from xlner.presets import load_preset
+from xlner.presets import DEFAULT_PRESET, preset_section
 from xlner.project.corpus import check_link_sets, signature_fields
 from xlner.registry import Catalogue, ComponentError, registry
 from xlner.signature import make_signature
@@ -58,11 +59,8 @@ from xlner.silver.shards import (
 )
 from xlner.silver.writers import exports_from_files, write_summary
 
-# Until silver reads whole presets, its aligner and projector are the light preset's names
-# (eflomal + heuristic); their options come from --aligner-option/--method-option.
-_LIGHT = load_preset("light")
-DEFAULT_ALIGNER = _LIGHT["align"]["aligner"]
-DEFAULT_METHOD = _LIGHT["project"]["method"]
+# The aligner and the projection come from a preset (configs/presets/), as in xlner project:
+# --aligner/--method and their options change only what they name.
 
 # The source tagger: a trained xlner tagger (the English CoNLL-2003 one), by name.
 DEFAULT_TAGGER = "xlner"
@@ -140,12 +138,13 @@ def silver(
         str, typer.Option(help="The target label set, comma-separated (MasakhaNER 2.0's).")
     ] = ",".join(MASAKHANER_CLASSES),
     label_map: LabelMapOption = DEFAULT_LABEL_MAP,
-    aligner: Annotated[str, typer.Option(help=one_of(registry.aligners))] = DEFAULT_ALIGNER,
+    preset: PresetName = DEFAULT_PRESET,
+    aligner: PresetAligner = None,
     aligner_option: Annotated[
         list[str] | None,
         typer.Option(help="KEY=VALUE: an option the aligner declares; repeatable."),
     ] = None,
-    method: Annotated[str, typer.Option(help=one_of(registry.projectors))] = DEFAULT_METHOD,
+    method: PresetMethod = None,
     method_option: Annotated[
         list[str] | None,
         typer.Option(help="KEY=VALUE: an option of the projection method; repeatable."),
@@ -235,7 +234,7 @@ def silver(
     table = label_map_table(label_map)
     components, specs = _components(
         output, data_dir, source_lang, (tagger, tagger_option),
-        (aligner, aligner_option), (method, method_option),
+        _preset_tables(preset, (aligner, aligner_option), (method, method_option)),
     )  # fmt: skip
     # Shards change what a statistical aligner learns from (and its priors): in the signature.
     sharding = {"shards.size": shard_size} if shard_size else {}
@@ -376,8 +375,7 @@ def _components(
     data_dir: Path | None,
     source_lang: str,
     tagger: tuple[str, list[str] | None],
-    aligner: tuple[str, list[str] | None],
-    method: tuple[str, list[str] | None],
+    tables: dict[str, Any],
 ) -> tuple[tuple[Any, Any, Any], tuple[Component, Component, Component]]:
     """The tagger, aligner and projector, built and checked before any input is read, and
     how to build them again (in a worker of an engine)."""
@@ -387,23 +385,53 @@ def _components(
             tagger_options.setdefault("lang", source_lang)
     except ComponentError as error:
         fail(f"--tagger: {error}")
-    aligner_options = key_values("--aligner-option", aligner[1])
-    method_options = key_values("--method-option", method[1])
     built_tagger = _build(registry.taggers, "--tagger", tagger[0], tagger_options, data_dir)
+    align, project = tables["align"], tables["project"]
     built_aligner = _build(
-        registry.aligners, "--aligner", aligner[0], aligner_options, data_dir, output / "tmp"
+        registry.aligners, "--aligner", align["aligner"], align["options"], data_dir,
+        output / "tmp",
+    )  # fmt: skip
+    projector = _build(
+        registry.projectors, "--method", project["method"], project["options"], data_dir
     )
-    projector = _build(registry.projectors, "--method", method[0], method_options, data_dir)
     try:
         check_link_sets(built_aligner, projector)
     except ComponentError as error:
-        fail(str(error))
+        chosen = tables.get("chosen_by")  # the preset chose the method: say so
+        fail(f"{error}" + (f" ({chosen} chose {project['method']})" if chosen else ""))
     specs = (
         Component("taggers", "--tagger", tagger[0], tagger_options),
-        Component("aligners", "--aligner", aligner[0], aligner_options),
-        Component("projectors", "--method", method[0], method_options),
+        Component("aligners", "--aligner", align["aligner"], align["options"]),
+        Component("projectors", "--method", project["method"], project["options"]),
     )
     return (built_tagger, built_aligner, projector), specs
+
+
+def _preset_tables(
+    preset: str,
+    aligner: tuple[str | None, list[str] | None],
+    method: tuple[str | None, list[str] | None],
+) -> dict[str, Any]:
+    """The preset's ``[align]`` and ``[project]`` tables with the options given on top, and
+    ``chosen_by`` when the preset chose the projection method."""
+    for catalogue, flag, name in (
+        (registry.aligners, "--aligner", aligner[0]),
+        (registry.projectors, "--method", method[0]),
+    ):
+        try:
+            if name is not None:
+                catalogue.get(name)
+        except ComponentError as error:
+            fail(f"{flag}: {error}")
+    try:
+        align = preset_section(preset, "align", aligner[0])
+        align["options"] = aligner_table(align["aligner"], aligner[1] or [], align["options"])
+        project = preset_section(preset, "project", method[0])
+    except ComponentError as error:
+        fail(str(error))
+    project["options"] = project["options"] | key_values("--method-option", method[1])
+    chosen_by = {"chosen_by": f"--preset {preset}"} if method[0] is None else {}
+    return {"align": align, "project": project, **chosen_by}
 
 
 def _build(

@@ -65,16 +65,19 @@ def render(
         _class_section(results, manifest),
         _browser(examples, methods),
     ]
-    return _page("xlner: how projection quality drives F1", "\n".join(body))
+    return html_page("xlner: how projection quality drives F1", "\n".join(body))
 
 
-def _page(title: str, body: str) -> str:
+def html_page(title: str, body: str, script: str = JS) -> str:
+    """A self-contained page: the report's stylesheet, ``body``, and ``script`` (the example
+    browser's by default; "" for none)."""
+    tag = f"<script>{script}</script>\n" if script else ""
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         # An empty data: icon stops the browser asking for /favicon.ico (a console error).
         f'<link rel="icon" href="data:,">\n<title>{escape(title)}</title>\n'
-        f"<style>{CSS}</style>\n</head>\n<body>\n{body}\n<script>{JS}</script>\n</body>\n</html>\n"
+        f"<style>{CSS}</style>\n</head>\n<body>\n{body}\n{tag}</body>\n</html>\n"
     )
 
 

@@ -64,37 +64,14 @@ def line_chart(
     x_format: str = "{:g}",
 ) -> str:
     """An SVG line chart; each series is a ``<path class="series">`` with point markers."""
-    left, right, top, bottom = 44, 12, 40 if subtitle else 26, 38
     xs = sorted({x for s in series for x in s.xs})
     ys = [y for s in series for y in s.ys] + ([reference] if reference is not None else [])
     y0, y1 = y_range or nice_range(ys)
     x0, x1 = (xs[0], xs[-1]) if xs and xs[-1] > xs[0] else (0.0, 1.0)
-    plot_w, plot_h = width - left - right, height - top - bottom
-
-    def px(x: float) -> float:
-        return left + (x - x0) / (x1 - x0) * plot_w
-
-    def py(y: float) -> float:
-        return top + (y1 - y) / (y1 - y0) * plot_h
-
-    parts = [
-        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{escape(title)}">',
-        f"<title>{escape(title)}</title>",
-        f'<text class="chart-title" x="{left}" y="16">{escape(title)}</text>',
-    ]
-    if subtitle:
-        parts.append(f'<text class="chart-subtitle" x="{left}" y="30">{escape(subtitle)}</text>')
+    parts, (left, right, top, plot_w, plot_h) = _frame(title, subtitle, width, height)
+    px, py = _scales((x0, x1), (y0, y1), left, top, plot_w, plot_h)
     parts += _grid(xs, (y0, y1), px, py, left, width - right, x_format)
-    parts.append(
-        f'<text class="axis-label" x="{left + plot_w / 2:.1f}" y="{height - 4}" '
-        f'text-anchor="middle">{escape(x_label)}</text>'
-    )
-    parts.append(
-        f'<text class="axis-label" transform="translate(11 {top + plot_h / 2:.1f}) rotate(-90)" '
-        f'text-anchor="middle">{escape(y_label)}</text>'
-    )
+    parts += _axis_labels(x_label, y_label, (left, top, plot_w, plot_h), height)
     if reference is not None:
         parts.append(_reference(reference, reference_label, py, left, width - right))
     for s in series:
@@ -173,3 +150,135 @@ def legend(styles: dict[str, tuple[str, bool]], reference_label: str | None = No
             f'd="M1,5 L27,5"/></svg>{escape(reference_label)}</li>'
         )
     return '<ul class="legend">' + "".join(items) + "</ul>"
+
+
+# ---------------------------------------------------------------------------- point charts
+
+
+@dataclass(frozen=True)
+class Point:
+    """One marker: where, what it is (its tooltip), and a text beside it."""
+
+    x: float
+    y: float
+    name: str
+    colour: str
+    label: str = ""
+    hollow: bool = False
+
+
+def _frame(
+    title: str, subtitle: str, width: int, height: int, bottom: int = 38
+) -> tuple[list[str], tuple[int, int, int, int, int]]:
+    """The opening of a chart (titles) and its plot box: left, right, top, width, height."""
+    left, right, top = 44, 12, 40 if subtitle else 26
+    parts = [
+        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}">',
+        f"<title>{escape(title)}</title>",
+        f'<text class="chart-title" x="{left}" y="16">{escape(title)}</text>',
+    ]
+    if subtitle:
+        parts.append(f'<text class="chart-subtitle" x="{left}" y="30">{escape(subtitle)}</text>')
+    return parts, (left, right, top, width - left - right, height - top - bottom)
+
+
+def _scales(x_range: tuple, y_range: tuple, left: float, top: float, plot_w: float, plot_h: float):
+    """The functions from data to pixel coordinates."""
+    (x0, x1), (y0, y1) = x_range, y_range
+
+    def px(x: float) -> float:
+        return left + (x - x0) / (x1 - x0) * plot_w
+
+    def py(y: float) -> float:
+        return top + (y1 - y) / (y1 - y0) * plot_h
+
+    return px, py
+
+
+def _axis_labels(x_label: str, y_label: str, box: tuple, height: int) -> list[str]:
+    left, top, plot_w, plot_h = box
+    y_text = (
+        f'<text class="axis-label" transform="translate(11 {top + plot_h / 2:.1f}) rotate(-90)" '
+        f'text-anchor="middle">{escape(y_label)}</text>'
+    )
+    if not x_label:
+        return [y_text]
+    return [
+        f'<text class="axis-label" x="{left + plot_w / 2:.1f}" y="{height - 4}" '
+        f'text-anchor="middle">{escape(x_label)}</text>',
+        y_text,
+    ]
+
+
+def _marker(point: Point, x: float, y: float) -> str:
+    fill = "white" if point.hollow else point.colour
+    text = (
+        f'<text class="tick" x="{x + 5:.1f}" y="{y - 4:.1f}">{escape(point.label)}</text>'
+        if point.label
+        else ""
+    )
+    return (
+        f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="3.2" fill="{fill}" '
+        f'stroke="{point.colour}"><title>{escape(point.name)}: {point.y:.1f}</title></circle>'
+        + text
+    )
+
+
+def scatter_chart(
+    points: Sequence[Point],
+    *,
+    title: str,
+    x_label: str,
+    y_label: str = "F1",
+    subtitle: str = "",
+    links: Sequence[tuple[Point, Point]] = (),
+    width: int = 520,
+    height: int = 340,
+) -> str:
+    """An SVG scatter plot on a 0-100 style grid (steps of 10); ``links`` join pairs of
+    points with a thin line (the same language under two methods)."""
+    x0, x1 = nice_range([p.x for p in points])
+    y0, y1 = nice_range([p.y for p in points])
+    parts, (left, right, top, plot_w, plot_h) = _frame(title, subtitle, width, height)
+    px, py = _scales((x0, x1), (y0, y1), left, top, plot_w, plot_h)
+    ticks = list(range(int(x0), int(x1) + 1, 10))
+    parts += _grid(ticks, (y0, y1), px, py, left, width - right, "{:g}")
+    parts += _axis_labels(x_label, y_label, (left, top, plot_w, plot_h), height)
+    for a, b in links:
+        parts.append(
+            f'<line class="link" x1="{px(a.x):.1f}" y1="{py(a.y):.1f}" x2="{px(b.x):.1f}" '
+            f'y2="{py(b.y):.1f}" stroke="#999999"/>'
+        )
+    parts += [_marker(p, px(p.x), py(p.y)) for p in points]
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def dot_chart(
+    categories: Sequence[str],
+    points: Sequence[Point],
+    *,
+    title: str,
+    y_label: str = "F1",
+    subtitle: str = "",
+    height: int = 260,
+) -> str:
+    """An SVG dot plot: one column per category (a point's ``x`` is the category's index),
+    a marker per series in it."""
+    width = max(390, 60 + 30 * len(categories))
+    y0, y1 = nice_range([p.y for p in points])
+    parts, (left, right, top, plot_w, plot_h) = _frame(title, subtitle, width, height, bottom=30)
+    # Category i at the middle of the i-th of len(categories) equal columns.
+    px, py = _scales((-0.5, len(categories) - 0.5), (y0, y1), left, top, plot_w, plot_h)
+    parts += _grid([], (y0, y1), px, py, left, width - right, "{:g}")
+    parts += [
+        f'<text class="tick" x="{px(i):.1f}" y="{py(y0) + 13:.1f}" '
+        f'text-anchor="middle">{escape(name)}</text>'
+        for i, name in enumerate(categories)
+    ]
+    parts += _axis_labels("", y_label, (left, top, plot_w, plot_h), height)
+    parts += [_marker(p, px(p.x), py(p.y)) for p in points]
+    parts.append("</svg>")
+    return "\n".join(parts)

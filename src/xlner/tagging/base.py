@@ -49,6 +49,30 @@ def relabel(spans: Sequence[Span], label_map: LabelMap) -> list[Span]:
     return out
 
 
+def check_label_map(label_map: object) -> dict[str, str | None] | None:
+    """A label map option as given (``{ MISC = "LOC" }``; ``""`` or None drops a class)."""
+    if label_map is None:
+        return None
+    if not isinstance(label_map, Mapping) or not all(
+        isinstance(key, str) and (value is None or isinstance(value, str))
+        for key, value in label_map.items()
+    ):
+        raise ValueError(
+            f'label_map must be a table of class = new class, such as {{ MISC = "LOC" }}, '
+            f"not {label_map!r}"
+        )
+    return {key: value or None for key, value in label_map.items()}
+
+
+def rename(sentences: list[list[Span]], label_map: LabelMap | None) -> list[list[Span]]:
+    """Rename the classes ``label_map`` names (None drops one); the others stay as they are."""
+    if not label_map:
+        return sentences
+    table = {label: label for label in {span.label for spans in sentences for span in spans}}
+    table.update(label_map)
+    return [relabel(spans, table) for spans in sentences]
+
+
 # Built-in backends are listed in xlner.registry and imported on first use.
 _REGISTRY = registry.taggers
 register_tagger = _REGISTRY.register

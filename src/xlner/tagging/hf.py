@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from xlner.encoders.base import check_precision, resolve_precision
-from xlner.tagging.base import LabelMap, SourceTagger, register_tagger, relabel
+from xlner.tagging.base import LabelMap, SourceTagger, register_tagger, rename
 from xlner.tags import TagError, split_tag
 from xlner.types import Span, Tokens
 
@@ -75,12 +75,9 @@ class HFTagger(SourceTagger):
         return list(self.tagger.labels)
 
     def tag(self, sentences: list[Tokens]) -> list[list[Span]]:
-        spans = self.tagger.predict_spans(sentences, batch_size=self.batch_size)
-        if self.label_map is None:
-            return spans
-        table = {label: label for label in {s.label for sent in spans for s in sent}}
-        table.update(self.label_map)
-        return [relabel(sentence, table) for sentence in spans]
+        return rename(
+            self.tagger.predict_spans(sentences, batch_size=self.batch_size), self.label_map
+        )
 
 
 def load_token_tagger(

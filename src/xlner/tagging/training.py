@@ -39,7 +39,7 @@ GROUP_WINDOW = 50  # batches sorted by length together under ``group_by_length``
 
 
 # Fields added after checkpoints were first written, with the value that changes nothing.
-_ADDED_FIELDS: dict[str, Any] = {"group_by_length": False}
+_ADDED_FIELDS: dict[str, Any] = {"group_by_length": False, "max_steps": None}
 
 
 @dataclass
@@ -50,6 +50,9 @@ class TrainConfig:
     """
 
     epochs: int = 3
+    # A step budget: the schedule (warm-up, then decay to 0) ends at this step, before the
+    # last epoch if need be, and the tagger is saved there (``stop_after`` only pauses).
+    max_steps: int | None = None
     batch_size: int = 32
     learning_rate: float = 1e-4
     weight_decay: float = 0.01
@@ -143,6 +146,8 @@ def fit(
         tagger.model.get_input_embeddings().weight.requires_grad_(False)
     steps_per_epoch = math.ceil(len(chunks) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
+    if config.max_steps is not None:
+        total_steps = min(total_steps, config.max_steps)
     optimizer, scheduler = _optimizer(tagger.model, config, total_steps)
     fingerprint = config.fingerprint(len(chunks), tagger.labels)
     output = Path(output_dir) if output_dir is not None else None
@@ -179,7 +184,7 @@ def fit(
             logger.info("%s", report)
             if progress is not None:
                 progress(report)
-        epoch_done = step % steps_per_epoch == 0
+        epoch_done = step % steps_per_epoch == 0 or step == total_steps  # a cut last epoch
         if epoch_done:
             state["history"].append(_epoch_record(tagger, epoch, running, dev))
             running = []

@@ -25,7 +25,7 @@ from typing import Any
 
 from xlner.paths import user_cache
 from xlner.registry import ComponentError
-from xlner.tagging.base import SourceTagger, register_tagger
+from xlner.tagging.base import LabelMap, SourceTagger, check_label_map, register_tagger, rename
 from xlner.tagging.tagger import META_FILE, read_meta
 from xlner.translate.languages import iso3
 from xlner.types import Span, Tokens
@@ -141,11 +141,13 @@ class XlnerTagger(SourceTagger):
         batch_size: int = 32,
         device: str | None = None,
         precision: str = "auto",
+        label_map: LabelMap | None = None,
     ) -> None:
         from xlner.encoders.base import check_precision
         from xlner.tagging.tagger import INFERENCE_PRECISIONS
 
         self.precision = check_precision(precision, INFERENCE_PRECISIONS)
+        self.label_map = check_label_map(label_map)
         self.path = locate(model)
         self.model = Path(model).name if is_path(model) else str(model)
         meta = read_meta(self.path)
@@ -163,12 +165,14 @@ class XlnerTagger(SourceTagger):
         from xlner.encoders.base import resolve_precision
 
         precision = resolve_precision(self.precision, self.device)
-        return {
+        signature = {
             "method": self.name,
             "model": self.model,
             "content": self._content,
             "precision": precision,
         }
+        # Only when set, so that the signatures (and caches) of plain runs stay as they were.
+        return signature | ({"label_map": self.label_map} if self.label_map else {})
 
     @property
     def tagger(self) -> Any:
@@ -179,4 +183,6 @@ class XlnerTagger(SourceTagger):
         return self._tagger
 
     def tag(self, sentences: list[Tokens]) -> list[list[Span]]:
-        return self.tagger.predict_spans(sentences, batch_size=self.batch_size)
+        return rename(
+            self.tagger.predict_spans(sentences, batch_size=self.batch_size), self.label_map
+        )

@@ -1,0 +1,97 @@
+"""The silver benchmark's page: one offline HTML file with its charts and its table.
+
+Two charts, drawn in Python as inline SVG (:mod:`xlner.study.svg`) on the stylesheet of
+``xlner report``: the research question (each language's silver F1 against the test F1 of
+the tagger trained on that silver, model transfer joined to it by a line), and every
+language side by side (silver tagger, model transfer, silver F1, translate-test).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from xlner.bench.silver import cells
+from xlner.io import atomic_write
+from xlner.study.report import html_page
+from xlner.study.svg import Point, dot_chart, legend, scatter_chart
+
+# Column -> (legend name, colour, hollow marker).
+SERIES = {
+    "silver_tagger_f1": ("silver-trained tagger (test F1)", "#1f77b4", False),
+    "model_transfer_f1": ("model transfer (test F1)", "#d62728", True),
+    "silver_f1": ("silver F1 against gold", "#2ca02c", False),
+    "translate_test_f1": ("translate-test (test F1)", "#9467bd", True),
+}
+
+
+def quality_chart(rows: list[Mapping[str, Any]]) -> str:
+    """Test F1 against silver F1, one language a point; "" when no language has silver F1."""
+    points, links = [], []
+    for row in rows:
+        c = cells(row)
+        if c["silver_f1"] is None:
+            continue
+        ours = Point(c["silver_f1"], c["silver_tagger_f1"], f"{row['lang']} silver tagger",
+                     SERIES["silver_tagger_f1"][1], row["lang"])  # fmt: skip
+        points.append(ours)
+        if c["model_transfer_f1"] is not None:
+            _, colour, hollow = SERIES["model_transfer_f1"]
+            transfer = Point(c["silver_f1"], c["model_transfer_f1"],
+                             f"{row['lang']} model transfer", colour, hollow=hollow)  # fmt: skip
+            points.append(transfer)
+            links.append((transfer, ours))
+    if not points:
+        return ""
+    return scatter_chart(
+        points,
+        links=links,
+        title="Projection quality and the tagger trained on it",
+        subtitle="MasakhaNER 2.0 test, DATE dropped; silver F1 on the gold MAFAND-MT sentences",
+        x_label="silver F1 (projected labels against gold, DATE dropped)",
+        y_label="test F1",
+    )
+
+
+def languages_chart(rows: list[Mapping[str, Any]]) -> str:
+    """Each language's columns side by side."""
+    points = []
+    for i, row in enumerate(rows):
+        c = cells(row)
+        for key, (name, colour, hollow) in SERIES.items():
+            if c.get(key) is not None:
+                points.append(Point(i, c[key], f"{row['lang']} {name}", colour, hollow=hollow))
+    if not points:
+        return ""
+    return dot_chart(
+        [row["lang"] for row in rows],
+        points,
+        title="Every language",
+        subtitle="MasakhaNER 2.0 test F1 (DATE dropped) and silver F1",
+    )
+
+
+def render(result: Mapping[str, Any], table: str) -> str:
+    """The page: the charts, their legend, and the benchmark's table as plain text."""
+    rows = list(result["rows"])
+    styles = {name: (colour, False) for name, colour, _ in SERIES.values()}
+    body = [
+        "<header><h1>Silver-trained taggers on MasakhaNER 2.0</h1>",
+        f"<p>config {escape(str(result['config']))}; {len(rows)} languages</p></header>",
+        "<section>",
+        quality_chart(rows),
+        languages_chart(rows),
+        legend(styles),
+        f"<pre>{escape(table)}</pre>",
+        "</section>",
+    ]
+    return html_page("xlner: silver-trained taggers", "\n".join(body), script="")
+
+
+def write_chart(result: Mapping[str, Any], path: Path, table: str) -> Path:
+    """Write the page (atomically) and return its path."""
+    with atomic_write(path) as handle:
+        handle.write(render(result, table))
+    return path

@@ -1,0 +1,375 @@
+"""``xlner benchmark silver``: the whole per-language run on two fake languages, the exclusion of
+the test sentences, the resumption of finished languages and stages, the page, bad options.
+
+The data directory is built here (MAFAND-MT en-lug and fr-ewe, MasakhaNER 2.0 lug and ewe);
+the source tagger is a tiny random BERT installed as the named tagger ``xlner-conll`` that
+tags every word PER, and ``test-diagonal`` links word i to word i, so a whole run takes
+seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+import pipeline_fakes  # noqa: E402,F401 (registers test-diagonal)
+from entry_point import xlner_cli  # noqa: E402
+from tiny_models import save_tiny_bert, save_tiny_token_classifier  # noqa: E402
+
+from xlner.bench import silver as bench  # noqa: E402
+from xlner.bench.silver_chart import render  # noqa: E402
+from xlner.corpora.conll import read_conll, write_conll  # noqa: E402
+from xlner.tagging.tagger import META_FILE, TokenTagger  # noqa: E402
+from xlner.tagging.training import TrainConfig, fit, latest_checkpoint  # noqa: E402
+from xlner.tagging.xlner import DEFAULT_NAME, taggers_dir  # noqa: E402
+from xlner.types import Span, TaggedSentence  # noqa: E402
+
+LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+# The MasakhaNER 2.0 test sentence of each language; it is in the bitext too (MAFAND-MT dev).
+TEST_SENTENCE = {"lug": "Musoke yagenze e Jinja .", "ewe": "Kofi yi Lome ."}
+BITEXT = {
+    "lug": (
+        "en",
+        {
+            "train": [
+                ("Anna visited Kampala .", "Anna yakyalira Kampala ."),
+                ("Ravi met Mona .", "Ravi yasisinkana Mona ."),
+                ("the rain fell .", "enkuba yatonnya ."),
+                ("Omar works in Entebbe .", "Omar akolera Entebbe ."),
+            ],
+            "dev": [("Musoke went to Jinja .", TEST_SENTENCE["lug"])],
+            "test": [("Sara wrote to Li .", "Sara yawandiikira Li .")],
+        },
+    ),
+    "ewe": (
+        "fr",
+        {
+            "train": [
+                ("Ama est allée à Accra .", "Ama yi Accra ."),
+                ("Yao a vu Esi .", "Yao kpɔ Esi ."),
+                ("il pleut .", "tsi le dzadzam ."),
+            ],
+            "dev": [("Kofi est allé à Lomé .", TEST_SENTENCE["ewe"])],
+            "test": [("Edem a écrit .", "Edem ŋlɔ nu .")],
+        },
+    ),
+}
+
+
+def _s(text: str, *spans: tuple[int, int, str]) -> TaggedSentence:
+    return TaggedSentence(text.split(), [Span(*span) for span in spans])
+
+
+def _lines(path: Path, lines: list[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+
+
+def _data(root: Path) -> Path:
+    """MAFAND-MT en-lug and fr-ewe, MasakhaNER 2.0 lug and ewe: train = MAFAND-MT train."""
+    for lang, (source, splits) in BITEXT.items():
+        folder = root / "mafand-mt" / "text_files" / f"{source}-{lang}"
+        for split, pairs in splits.items():
+            _lines(folder / f"{split}.{source}", [a for a, _ in pairs])
+            _lines(folder / f"{split}.{lang}", [b for _, b in pairs])
+        gold = root / "masakhaner2" / lang
+        first = splits["train"][0][1]
+        write_conll(gold / "train.txt", [_s(first, (0, 1, "PER"), (2, 3, "LOC"))])
+        write_conll(gold / "dev.txt", [_s(splits["train"][1][1], (0, 1, "PER"))])
+        write_conll(gold / "test.txt", [_s(TEST_SENTENCE[lang], (0, 1, "PER"), (3, 4, "LOC"))])
+    return root
+
+
+@pytest.fixture(scope="module")
+def saved_tagger(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny English tagger that tags every word B-PER, saved as `xlner train tagger` does."""
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    root = tmp_path_factory.mktemp("tiny-tagger")
+    classifier = save_tiny_token_classifier(root / "classifier", LABELS, favour="B-PER")
+    model = AutoModelForTokenClassification.from_pretrained(classifier)
+    tagger = TokenTagger(model, AutoTokenizer.from_pretrained(classifier), LABELS, device="cpu")
+    tagger.languages = ("en",)
+    return tagger.save(root / "tagger")
+
+
+@pytest.fixture
+def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, saved_tagger: Path) -> dict:
+    """A user cache holding the tagger as xlner-conll, the data, a fast benchmark config."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    shutil.copytree(saved_tagger, taggers_dir() / DEFAULT_NAME)
+    config = tmp_path / "fast.toml"
+    config.write_text(
+        # The light preset: its heuristic reads the diagonal aligner's plain links.
+        'preset = "light"\n[align]\naligner = "test-diagonal"\n'
+        "[selection]\nrequire_all = false\nkeep_empty = 1.0\nmin_length = 1\n"
+        "[train.config]\nmax_steps = 2\nbatch_size = 2\nlearning_rate = 0.01\n",
+        encoding="utf-8",
+    )
+    return {
+        "data": _data(tmp_path / "data"),
+        "config": config,
+        "runs": tmp_path / "runs",
+        "output": tmp_path / "results" / "silver.json",
+    }
+
+
+def _bench(capsys, setup: dict, *args: object, languages: str = "lug,ewe"):
+    return xlner_cli(
+        capsys, "benchmark", "silver",
+        "--data-dir", setup["data"], "--config", setup["config"], "--runs", setup["runs"],
+        "--output", setup["output"], "--languages", languages, *args,
+    )  # fmt: skip
+
+
+def _result(setup: dict) -> dict:
+    return json.loads(setup["output"].read_text(encoding="utf-8"))
+
+
+def _mtimes(folder: Path) -> dict[str, int]:
+    return {str(p): p.stat().st_mtime_ns for p in folder.rglob("*") if p.name != ".lock"}
+
+
+# ---------------------------------------------------------------------------- the whole run
+
+
+def test_two_languages_end_to_end(capsys, setup, tmp_path) -> None:
+    translated = tmp_path / "masakhaner.json"
+    translated.write_text(json.dumps({"rows": [{"lang": "lug", "f1": 61.5}]}), encoding="utf-8")
+    result = _bench(capsys, setup, "--translate-test", translated)
+    assert result.code == 0, result.err
+    assert "Traceback" not in result.err
+    rows = {row["lang"]: row for row in _result(setup)["rows"]}
+    assert set(rows) == {"lug", "ewe"}
+    assert (rows["lug"]["pair"], rows["ewe"]["pair"]) == ("en-lug", "fr-ewe")
+    for lang, row in rows.items():
+        # Every MAFAND-MT pair but the excluded test sentence, every word projected as PER.
+        assert row["silver"]["sentences_in"] == sum(map(len, BITEXT[lang][1].values()))
+        assert row["silver"]["excluded"] == 1
+        assert row["silver"]["sentences_out"] == row["silver"]["sentences_in"] - 1
+        assert row["silver_quality"]["sentences"] == 2  # the gold train and dev sentences
+        assert 0 < row["silver_quality"]["precision"] < 100
+        assert row["train"]["sentences"] == row["silver"]["sentences_out"]
+        assert row["train"]["config"]["max_steps"] == 2
+        assert row["train"]["labels"][:5] == LABELS and "B-DATE" not in row["train"]["labels"]
+        assert row["test"]["sentences"] == 1 and row["dev"]["sentences"] == 1
+        # The source tagger tags every word PER: only the first word is right.
+        words = len(TEST_SENTENCE[lang].split())
+        assert row["model_transfer"]["precision"] == pytest.approx(100 / words)
+        assert {s["status"] for s in row["stages"].values()} == {"computed"}
+        assert all(stage["on"] and stage["seconds"] > 0 for stage in row["stages"].values())
+        assert set(row["stages"]) == set(bench.STAGES)
+        assert row["machine"]["cores"] and row["signature"] and row["status"] == "computed"
+    assert rows["lug"]["translate_test"] == 61.5 and rows["ewe"]["translate_test"] is None
+    assert rows["ewe"]["anchors"]["xlmr_large_model_transfer"] == 71.4
+    assert rows["lug"]["anchors"]["t_projection"] is None
+    assert rows["ewe"]["components"]["tagger"]["method"] == "xlner"
+    assert "average" in result.out and "en-lug" in result.out and "fr-ewe" in result.out
+    page = setup["output"].with_suffix(".html").read_text(encoding="utf-8")
+    assert page.count('class="point"') >= 4 and ">lug<" in page and "<script" not in page
+
+
+def test_a_test_sentence_in_the_bitext_never_reaches_the_silver_file(
+    capsys, setup, tmp_path
+) -> None:
+    result = _bench(capsys, setup, "--chart", tmp_path / "page.html", languages="lug")
+    assert result.code == 0, result.err
+    assert ">lug<" in (tmp_path / "page.html").read_text(encoding="utf-8")
+    assert not setup["output"].with_suffix(".html").exists()
+    row = _result(setup)["rows"][0]
+    silver = Path(row["silver"]["conll"])
+    texts = [" ".join(s.tokens) for s in read_conll(silver)]
+    assert TEST_SENTENCE["lug"] not in texts and "Anna yakyalira Kampala ." in texts
+    summary = json.loads((silver.parent / "summary.json").read_text(encoding="utf-8"))
+    assert summary["exclusions"] == [{"name": "masakhaner2 lug test", "sentences": 1, "matched": 1}]
+
+
+def test_a_second_run_recomputes_nothing(capsys, setup) -> None:
+    assert _bench(capsys, setup).code == 0
+    before = _mtimes(setup["runs"])
+    again = _bench(capsys, setup)
+    assert again.code == 0, again.err
+    assert [row["status"] for row in _result(setup)["rows"]] == ["reused", "reused"]
+    assert "read back" in again.err
+    assert _mtimes(setup["runs"]) == before
+
+
+def test_each_finished_stage_is_read_back(capsys, setup) -> None:
+    assert _bench(capsys, setup, languages="lug").code == 0
+    (row,) = _result(setup)["rows"]
+    silver = _mtimes(Path(row["stages"]["silver"]["dir"]))
+    # A row whose evaluation was lost: only the evaluation is computed again.
+    (setup["runs"] / "lug" / bench.ROW_FILE).unlink()
+    (Path(row["stages"]["evaluate"]["dir"]) / bench.STAGE_FILE).unlink()
+    assert _bench(capsys, setup, languages="lug").code == 0
+    (row,) = _result(setup)["rows"]
+    statuses = {name: stage["status"] for name, stage in row["stages"].items()}
+    assert statuses == {"silver": "reused", "train": "reused", "evaluate": "computed",
+                        "transfer": "reused"}  # fmt: skip
+    # Another step budget: the silver data is reused, a new tagger trained beside the old one.
+    assert _bench(capsys, setup, "train.config.max_steps=3", languages="lug").code == 0
+    (changed,) = _result(setup)["rows"]
+    assert changed["stages"]["silver"]["status"] == "reused"
+    assert changed["stages"]["train"]["status"] == "computed"
+    assert changed["stages"]["train"]["dir"] != row["stages"]["train"]["dir"]
+    assert Path(row["stages"]["train"]["dir"]).is_dir()
+    assert _mtimes(Path(row["stages"]["silver"]["dir"])) == silver
+
+
+def test_a_tagger_trained_fresh_from_an_encoder(capsys, setup, tmp_path) -> None:
+    encoder = save_tiny_bert(tmp_path / "encoder", ["anna", "kampala", "."])
+    overrides = ("train.init=encoder", f"train.encoder='{encoder}'")
+    result = _bench(capsys, setup, *overrides, languages="lug")
+    assert result.code == 0, result.err
+    (row,) = _result(setup)["rows"]
+    # Only the silver data's labels: no LOC row kept from the source tagger.
+    assert row["train"]["labels"] == ["O", "B-PER", "I-PER"] and row["train"]["init"] == "encoder"
+
+
+def _install(folder: Path, name: str, labels: list[str], favour: str) -> None:
+    """A tiny tagger that tags every word ``favour``, as the named tagger ``name``."""
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    classifier = save_tiny_token_classifier(folder, labels, favour=favour)
+    model = AutoModelForTokenClassification.from_pretrained(classifier)
+    tagger = TokenTagger(model, AutoTokenizer.from_pretrained(classifier), labels, device="cpu")
+    tagger.save(taggers_dir() / name)
+
+
+def test_silver_without_any_entity_is_a_one_line_error(capsys, setup, tmp_path) -> None:
+    _install(tmp_path / "o", "nothing", LABELS, favour="O")
+    result = _bench(capsys, setup, "tagger.options.model='nothing'", languages="lug")
+    assert result.code == 2
+    assert "silver.conll: no entity in its 5 sentences" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_tagger_classes_outside_masakhaner_are_named(capsys, setup, tmp_path) -> None:
+    _install(tmp_path / "misc", "misc", [*LABELS, "B-MISC", "I-MISC"], favour="B-MISC")
+    args = ("tagger.options.model='misc'", "tagger.label_map=none")
+    result = _bench(capsys, setup, *args, languages="lug")
+    assert result.code == 2 and "Traceback" not in result.err
+    assert "gives MISC, which the target label set (PER, ORG, LOC, DATE) lacks" in result.err
+    # The default label map (drop-misc) drops it: silver data without any entity is left.
+    dropped = _bench(capsys, setup, args[0], languages="lug")
+    assert dropped.code == 2 and "no entity in its 5 sentences" in dropped.err
+
+
+# ---------------------------------------------------------------------------- bad options
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--languages", "xyz"), "unknown language 'xyz'; choose from bam, ewe"),
+        (("--languages", "lug,"), "--languages must be comma-separated languages"),
+        (("--config", "benchmarks/silvr"), "no built-in config 'benchmarks/silvr'"),
+        (("train.confg.max_steps=3",), "did you mean 'train.config'?"),
+        (("train.init=gold",), "train.init must be one of source, encoder, not 'gold'"),
+        (("train.config.stop_after=3",), "stop_after pauses training; give a step budget"),
+        (("train.config.epoch=1",), "train.config: got an unexpected keyword argument 'epoch'"),
+        (("selection.keep_empty=2",), "keep_empty is a share between 0 and 1"),
+        (("tagger.options.model='missing'",), "no tagger named 'missing'"),
+        (("tagger.name=test-caps",), "xlner tagger; tagger 'test-caps' is none"),
+        (("preset=heavy",), "unknown preset 'heavy'"),
+        (("tagger.label_map=keep-all",), "tagger.label_map: unknown label map 'keep-all'"),
+        (("label_map=drop",), "label_map: unknown label map 'drop'"),
+    ],
+)
+def test_bad_settings_are_one_line_errors(capsys, setup, args, message) -> None:
+    result = _bench(capsys, setup, *args)
+    assert result.code == 2
+    assert message in result.err and "Traceback" not in result.err
+    assert not setup["runs"].exists()  # checked before any work
+
+
+def test_bad_files_are_one_line_errors(capsys, setup, tmp_path) -> None:
+    missing = _bench(capsys, setup, "--translate-test", tmp_path / "none.json")
+    assert missing.code == 2 and "--translate-test" in missing.err and "none.json" in missing.err
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"rows": [{"language": "lug"}]}', encoding="utf-8")
+    result = _bench(capsys, setup, "--translate-test", broken)
+    assert result.code == 2 and "not a results file of benchmarks/masakhaner.py" in result.err
+    chart = _bench(capsys, setup, "--chart", setup["output"])
+    assert chart.code == 2 and "is the --output file" in chart.err
+    shutil.rmtree(setup["data"] / "masakhaner2" / "ewe")
+    absent = _bench(capsys, setup)
+    assert absent.code == 2 and "masakhaner2" in absent.err and "Traceback" not in absent.err
+    config = tmp_path / "typo.toml"
+    config.write_text("[train]\ninti = 'source'\n", encoding="utf-8")
+    typo = _bench(capsys, setup, "--config", config)
+    assert typo.code == 2 and "unknown setting 'train.inti'" in typo.err
+    for outcome in (missing, result, chart, absent, typo):
+        assert "Traceback" not in outcome.err
+    assert not setup["runs"].exists()
+
+
+# ---------------------------------------------------------------------------- pieces
+
+
+def test_the_quick_config_names_only_its_step_budget() -> None:
+    quick, full = bench.load_settings("benchmarks/silver-quick"), bench.load_settings()
+    assert quick["train"]["config"] == {"max_steps": 300}
+    assert full["train"]["config"] == {}  # TrainConfig's defaults
+    assert full["train"]["init"] == "source"  # continue from the English tagger
+    assert {k: v for k, v in quick.items() if k not in ("train", "config")} == {
+        k: v for k, v in full.items() if k not in ("train", "config")
+    }
+    assert len(full["languages"]) == 18
+
+
+def test_max_steps_ends_the_schedule_and_saves_the_tagger(saved_tagger, tmp_path) -> None:
+    tagger = TokenTagger.load(saved_tagger, device="cpu")
+    train = [_s("john smith works in kampala .", (0, 2, "PER"), (4, 5, "LOC"))] * 8
+    config = TrainConfig(epochs=3, batch_size=2, max_steps=3, bf16=False)
+    history = fit(tagger, train, config=config, output_dir=tmp_path / "t")
+    assert (tmp_path / "t" / META_FILE).is_file()
+    assert int(latest_checkpoint(tmp_path / "t").name.removeprefix("checkpoint-")) == 3
+    assert [record["epoch"] for record in history] == [1]  # the cut first epoch is recorded
+
+
+def _row(lang: str, silver: float | None, ours: float, transfer: float | None) -> dict:
+    return {
+        "lang": lang,
+        "silver_quality_no_date": {"sentences": 5 if silver is not None else 0, "f1": silver or 0},
+        "test": {"f1": ours},
+        "model_transfer": {"f1": transfer} if transfer is not None else None,
+        "anchors": {"t_projection": 70.0 if lang == "hau" else None},
+    }
+
+
+def test_averages_wins_and_anchor_languages() -> None:
+    rows = [_row("lug", 55.0, 60.0, 50.0), _row("hau", None, 40.0, 45.0)]
+    settings = {"anchors": {"t_projection": {"hau": 70.0, "swa": 80.0}}}
+    mean = bench.averages(rows, settings)
+    assert mean["silver_tagger_f1"] == 50.0 and mean["silver_f1"] == 55.0
+    assert mean["beats_model_transfer"] == 1 and mean["languages"] == 2
+    assert mean["on_t_projection_languages"] == {
+        "languages": 1, "of": 2, "silver_tagger_f1": 40.0, "anchor_f1": 70.0
+    }  # fmt: skip
+
+
+def test_the_page_places_only_languages_with_silver_f1_on_the_quality_chart() -> None:
+    rows = [_row("lug", 55.0, 60.0, 50.0), _row("hau", None, 40.0, 45.0)]
+    page = render({"config": "benchmarks/silver", "rows": rows}, "the table")
+    quality, languages = page.split('aria-label="Every language"')
+    assert ">lug<" in quality and "hau silver" not in quality
+    assert "hau silver-trained tagger" in languages and quality.count('class="link"') == 1
+    assert "<pre>the table</pre>" in page
+
+
+def test_the_benchmark_script_is_the_command() -> None:
+    script = Path(__file__).parents[1] / "benchmarks" / "silver.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--help"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--translate-test" in done.stdout and "--runs" in done.stdout
