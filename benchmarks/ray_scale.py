@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/ray_scale.py [--data-dir DIR] [--pair en-swa] [--pairs 0]
-        [--shard-size 2000] [--tagger xlner] [--sizes 10000,100000,1000000]
+        [--shard-size 2000] [--tagger xlner] [--preset light] [--sizes 10000,100000,1000000]
         [--memory-tagger spacy] [--memory-shard-size 10000] [--quality-lang lug]
         [--seeds 0,1,2] [--sections startup,equality,memory,quality]
         [--time-limit 3600] [--output /tmp/xlner-ray-scale.json]
@@ -17,9 +17,10 @@ actors, since the local Ray is the command's child).
 * ``startup``: a local Ray of 2 CPUs started, one trivial batch through a 1-actor pool
   (cold: Ray and the actor start), then another (warm: only the actor starts).
 * ``equality``: ``--pairs`` pairs of MAFAND-MT ``--pair`` train (0: all), the MasakhaNER 2.0
-  test sentences of the target language excluded, silver built with eflomal (seeded, so
-  deterministic) and ``--tagger`` three times, ``--shard-size`` pairs a shard: the local
-  engine, Ray with 1 actor and Ray with 2 actors of one CPU each. The silver files must be
+  test sentences of the target language excluded, silver built with ``--preset`` (light:
+  eflomal, seeded so deterministic, and the heuristic) and ``--tagger`` three times,
+  ``--shard-size`` pairs a shard: the local engine, Ray with 1 actor and Ray with 2 actors of
+  one CPU each. The silver files must be
   identical byte for byte after sorting by provenance; pairs per second for each (the goal:
   2 actors >= 1.6 x 1 actor).
 * ``memory``: MAFAND repeated in order to each of ``--sizes`` pairs, local engine, shards of
@@ -96,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--pairs", type=int, default=0, help="train pairs to use (0: all)")
     parser.add_argument("--shard-size", type=int, default=2000)
     parser.add_argument("--tagger", default="xlner")
+    parser.add_argument("--preset", default="light", help="eflomal + heuristic: deterministic")
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--memory-tagger", default="spacy")
     parser.add_argument("--memory-shard-size", type=int, default=10_000)
@@ -189,6 +191,7 @@ def quality(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     gold = gold_by_line(lang, data_dir=args.data_dir)
     base = [sys.executable, "-m", "xlner", "silver", "--corpus", "mafand-mt", "--pair", pair]
     base += ["--tagger", args.tagger, "--exclude-corpus", "masakhaner2"]
+    base += ["--preset", args.preset]
     base += _data_dir(args)
     runs: dict[str, list[str]] = {}
     for seed in [int(s) for s in args.seeds.split(",") if s]:
@@ -232,7 +235,7 @@ def silver_command(
     lang = args.pair.split("-")[1]
     command = [sys.executable, "-m", "xlner", "silver", "-o", str(out)]
     command += ["--source", str(source), "--target", str(target), "--lang", lang]
-    command += ["--tagger", tagger, "--shard-size", str(shard)]
+    command += ["--tagger", tagger, "--shard-size", str(shard), "--preset", args.preset]
     if _has_masakhaner(lang, args.data_dir):
         command += ["--exclude-corpus", "masakhaner2"]
     return command + _data_dir(args)

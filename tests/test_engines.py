@@ -29,7 +29,13 @@ from xlner.pipeline.stages.task import _Window
 from xlner.registry import ComponentError, registry
 from xlner.silver import read_files
 from xlner.silver.select import Selection
-from xlner.silver.shards import Component, SilverShardTask, run_shards, sample_pairs
+from xlner.silver.shards import (
+    Component,
+    SilverShardTask,
+    priors_learner,
+    run_shards,
+    sample_pairs,
+)
 
 ENGLISH = [
     "Anna visits Berlin today .",
@@ -49,7 +55,8 @@ SWAHILI = [
     "hakuna aliyekuja kwenye sherehe .",
     "Li alimwandikia Sara kutoka Paris .",
 ]
-FAKES = ("--aligner", "test-diagonal", "--keep-empty", "1")
+# The light preset: its heuristic reads the diagonal aligner's plain links.
+FAKES = ("--aligner", "test-diagonal", "--preset", "light", "--keep-empty", "1")
 SILVER_FILES = ("silver.jsonl", "silver.conll")
 
 
@@ -231,6 +238,21 @@ def test_eflomal_priors_are_learned_once_and_align_reproducibly(tmp_path) -> Non
         EflomalAligner(priors=tmp_path / "none.txt")
 
 
+def test_priors_reach_the_eflomal_member_of_a_combined_aligner(tmp_path) -> None:
+    members = {"members": {"eflomal": {"rel_iterations": 0.25}}}
+    task = _task(tmp_path, "test-caps")
+    task.aligner = Component("aligners", "--aligner", "combined", members)
+    task.setup()
+    learner, where = priors_learner(task.built[1])
+    assert isinstance(learner, EflomalAligner) and where == ("members", "eflomal")
+    assert priors_learner(task.built[2]) is None  # the heuristic learns nothing
+    task.with_priors(learner.learn_priors(_sample_pairs()[:10]), where)
+    task.setup()
+    member = task.built[1].members["eflomal"]
+    assert member.priors is not None and member.priors.is_file()
+    assert task.aligner.options == members  # the spec itself is left as it was
+
+
 def test_the_priors_sample_is_seeded_and_skips_evaluation_sentences(tmp_path, bitext) -> None:
     from xlner.silver.exclude import Exclusion
 
@@ -252,7 +274,7 @@ def test_eflomal_over_shards_uses_priors_from_the_sample(capsys, tmp_path) -> No
     from xlner.corpora.conll import write_conll
 
     write_conll(tmp_path / "en.conll", english)
-    args = ["--source", source, "--target", target, "--tagger", "gold", "--aligner", "eflomal"]
+    args = ["--source", source, "--target", target, "--tagger", "gold", "--preset", "light"]
     args += ["--tagger-option", f"path={tmp_path / 'en.conll'}", "--tokenizer", "whitespace"]
     args += ["--labels", "PER,ORG,LOC,MISC", "--label-map", "none", "--shard-size", "20"]
     output = tmp_path / "out"

@@ -55,6 +55,7 @@ from xlner.silver.shards import (
     Component,
     SilverShardTask,
     learn_priors,
+    priors_learner,
     run_shards,
 )
 from xlner.silver.writers import exports_from_files, write_summary
@@ -238,7 +239,7 @@ def silver(
     )  # fmt: skip
     # Shards change what a statistical aligner learns from (and its priors): in the signature.
     sharding = {"shards.size": shard_size} if shard_size else {}
-    if shard_size and hasattr(components[1], "learn_priors"):
+    if shard_size and priors_learner(components[1]) is not None:
         sharding["shards.priors_sample"] = priors_sample
     settings = _settings(files, corpus, pair, split, components, classes, label_map, sharding)
     settings.update(
@@ -308,20 +309,20 @@ def _sharded(
     eflomal priors first where there are several shards."""
     if engine.name != DEFAULT_ENGINE and not shard_size:
         warn(f"--engine {engine.name} without --shard-size: one shard, for one worker")
-    aligner = task.built[1] if task.built else None
+    learner = priors_learner(task.built[1]) if task.built else None
     priors = None
     bar = progress_bar()
     try:
         with engine:
-            if shard_size and priors_sample > 0 and hasattr(aligner, "learn_priors"):
+            if shard_size and priors_sample > 0 and learner is not None:
                 priors = learn_priors(
-                    aligner, pairs(), priors_sample, output, shard_size=shard_size,
+                    learner[0], pairs(), priors_sample, output, shard_size=shard_size,
                     seed=task.selection.seed, tokenizer=task.tokenizer,
                     selection=task.selection, exclusions=task.exclusions,
                     progress=step_updater(bar),
                 )  # fmt: skip
                 if priors is not None:
-                    task.with_priors(priors)
+                    task.with_priors(priors, learner[1])
             result = run_shards(
                 pairs(), task, engine, output, shard_size=shard_size,
                 progress=step_updater(bar), warn=warn,

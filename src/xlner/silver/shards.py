@@ -25,6 +25,7 @@ what the sample taught instead of from nothing.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import random
@@ -89,6 +90,7 @@ class SilverShardTask:
     tokenizer: str = "words"
     batch_size: int = 256
     priors: str | None = None  # eflomal's priors, as text (they travel to every worker)
+    priors_at: tuple[str, ...] = ()  # where in the aligner's options they go
     built: tuple[Any, Any, Any] | None = field(default=None, repr=False)
     plugins: list[str] = field(default_factory=plugin_modules)
 
@@ -105,9 +107,10 @@ class SilverShardTask:
             projector or self.projector.build(self.data_dir),
         )
 
-    def with_priors(self, priors: str) -> None:
-        """Align with eflomal ``priors`` from now on (the built aligner is dropped)."""
-        self.priors = priors
+    def with_priors(self, priors: str, at: Sequence[str] = ()) -> None:
+        """Align with eflomal ``priors`` from now on, given to the aligner whose options are
+        at ``at`` in the aligner's (see :func:`priors_learner`); the built one is dropped."""
+        self.priors, self.priors_at = priors, tuple(at)
         if self.built is not None:
             self.built = (self.built[0], None, self.built[2])
 
@@ -118,7 +121,12 @@ class SilverShardTask:
         if not path.is_file():
             with atomic_write(path) as out:
                 out.write(self.priors)
-        return replace(self.aligner, options={**self.aligner.options, "priors": str(path)})
+        options = copy.deepcopy(dict(self.aligner.options))
+        where = options
+        for key in self.priors_at:  # down to the member's options (a combined aligner)
+            where = where.setdefault(key, {})
+        where["priors"] = str(path)
+        return replace(self.aligner, options=options)
 
     def process_batch(self, records: tuple[int, Sequence[BitextPair]]) -> SilverResult:
         number, pairs = records
@@ -302,6 +310,18 @@ def merge(
 
 
 # ---------------------------------------------------------------------------- eflomal priors
+
+
+def priors_learner(aligner: Any) -> tuple[Any, tuple[str, ...]] | None:
+    """The aligner that learns priors (eflomal's ``learn_priors``): ``aligner`` itself or the
+    first such member of a combined aligner, with where its options are in ``aligner``'s
+    (``("members", "eflomal")``); None when there is none."""
+    if hasattr(aligner, "learn_priors"):
+        return aligner, ()
+    for name, member in getattr(aligner, "members", {}).items():
+        if hasattr(member, "learn_priors"):
+            return member, ("members", name)
+    return None
 
 
 def sample_pairs(
