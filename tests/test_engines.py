@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -120,6 +121,28 @@ def test_ray_files_stay_in_the_run_directory_or_a_short_named_folder(tmp_path) -
     chosen = temp_dir_for(deep)
     assert len(str(chosen)) <= MAX_TEMP_DIR and chosen.name.startswith("xlner-ray-")
     assert temp_dir_for(deep) == chosen  # the same run directory, the same folder
+
+
+@pytest.mark.ray
+def test_a_local_ray_started_for_a_job_leaves_nothing_outside_it(tmp_path) -> None:
+    ray = pytest.importorskip("ray")
+    if ray.is_initialized():
+        pytest.skip("a Ray cluster runs already (the session's); this test starts its own")
+    deep = tmp_path / ("x" * 60)
+
+    class Double:  # defined here, so that it travels by value (no PYTHONPATH set)
+        def setup(self) -> None:
+            pass
+
+        def process_batch(self, records):
+            return [2 * r for r in records]
+
+    engine = RayEngine(max_actors=1, num_cpus=1, run_dir=deep)
+    with engine:
+        assert list(engine.map(Double(), [(0, [1])])) == [(0, [2])]
+        assert temp_dir_for(deep.resolve()).is_dir()
+    assert not temp_dir_for(deep.resolve()).exists()
+    assert (deep / "ray-spill").is_dir()
 
 
 # ---------------------------------------------------------------------------- shards, locally
@@ -348,6 +371,7 @@ def ray_cluster(tmp_path_factory):
     )
     yield ray
     ray.shutdown()
+    shutil.rmtree(temp_dir_for(folder), ignore_errors=True)
 
 
 @pytest.mark.ray

@@ -14,8 +14,8 @@ Housekeeping:
   Ray puts Unix sockets in its temporary directory, and a socket path has at most 107
   bytes (``sun_path``); Ray adds about 60 (``session_<date>_<time>_<pid>/sockets/
   plasma_store``), so when ``<run>/ray`` is longer than :data:`MAX_TEMP_DIR` characters the
-  temporary directory is ``/tmp/xlner-ray-<hash of the run directory>`` instead (the spill
-  directory has no such limit and stays in the run directory);
+  temporary directory is ``/tmp/xlner-ray-<hash of the run directory>`` instead, removed when
+  the job ends (the spill directory has no such limit and stays in the run directory);
 - usage reporting is off (``RAY_USAGE_STATS_ENABLED=0``, unless set otherwise; :data:`QUIET`);
 - an ``address`` that cannot be reached is an :class:`EngineError` of one line within
   :data:`CONNECT_TIMEOUT` seconds (a TCP connection to the head is tried before Ray is);
@@ -28,6 +28,7 @@ import hashlib
 import logging
 import os
 import pickle
+import shutil
 import socket
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -41,6 +42,8 @@ from xlner.registry import registry
 MAX_TEMP_DIR = 45
 # Set unless the environment sets them: no usage reporting.
 QUIET = {"RAY_USAGE_STATS_ENABLED": "0"}
+# The temporary folder of a run directory too deep for Unix sockets (removed after the job).
+FALLBACK_PREFIX = "xlner-ray-"
 # Seconds to wait for the head of an existing cluster to accept a connection.
 CONNECT_TIMEOUT = 5.0
 
@@ -87,6 +90,7 @@ class RayEngine(Engine):
         self.num_cpus = num_cpus
         self.run_dir = Path(run_dir) if run_dir is not None else None
         self._started = False  # True when this engine started Ray (and so stops it)
+        self._outside: Path | None = None  # its temporary folder, when outside the run dir
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -123,7 +127,10 @@ class RayEngine(Engine):
             if self.address:
                 ray.init(address=self.address, logging_level="ERROR", log_to_driver=False)
             else:
-                ray.init(**local_options(self.run_dir, self.num_cpus))
+                options = local_options(self.run_dir, self.num_cpus)
+                ray.init(**options)
+                temp = Path(options["_temp_dir"])
+                self._outside = temp if temp.name.startswith(FALLBACK_PREFIX) else None
         except Exception as error:  # Ray raises ConnectionError, RuntimeError, ValueError...
             where = self.address or "a local Ray"
             raise EngineError(f"could not start Ray ({where}): {_first_line(error)}") from None
@@ -133,6 +140,8 @@ class RayEngine(Engine):
         if self._started:
             import_ray().shutdown()
             self._started = False
+            if self._outside is not None:  # the short folder outside the run directory
+                shutil.rmtree(self._outside, ignore_errors=True)
 
     def _check_resources(self, available: dict[str, float]) -> None:
         """An actor that asks for more than the whole cluster has would wait for ever."""
@@ -182,9 +191,9 @@ class _Worker:
     """
 
     def __init__(self, task: bytes) -> None:
-        self.task = pickle.loads(task)
         self.failure: Exception | None = None
         try:
+            self.task = pickle.loads(task)  # a task's module the worker cannot import fails here
             self.task.setup()
         except Exception as error:
             self.failure = portable(error)
@@ -258,7 +267,7 @@ def temp_dir_for(root: Path) -> Path:
     if len(str(inside)) <= MAX_TEMP_DIR:
         return inside
     digest = hashlib.sha256(str(root).encode("utf-8")).hexdigest()[:12]
-    return Path(tempfile.gettempdir()) / f"xlner-ray-{digest}"
+    return Path(tempfile.gettempdir()) / f"{FALLBACK_PREFIX}{digest}"
 
 
 def check_reachable(address: str) -> None:
