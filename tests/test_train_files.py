@@ -173,3 +173,15 @@ def test_training_on_files_resumes_from_its_checkpoint(capsys, tmp_path, encoder
     # 9 sentences, batches of 4: 3 steps an epoch; the resumed run ends both epochs.
     assert re.findall(r"'epoch': (\d)", result.out) == ["1", "2"]
     assert TokenTagger.load(output).labels == ["O", "B-LOC", "I-LOC", "B-PER", "I-PER"]
+
+
+def test_max_steps_ends_training_with_a_saved_tagger(capsys, tmp_path, encoder, files):
+    """9 sentences in batches of 4 are 3 steps an epoch: 2 epochs would be 6 steps."""
+    output = tmp_path / "tagger"
+    args = ("--train", files["silver"], "--encoder", encoder, *FAST, "--max-steps", "4")
+    result = _train(capsys, output, *args)
+    assert result.code == 0, result.err
+    assert (output / "xlner-tagger.json").exists()
+    assert "step 4/4" in result.err + result.out
+    bad = _train(capsys, tmp_path / "bad", "--train", files["silver"], "--max-steps", "0")
+    assert bad.code == 2 and "max-steps" in bad.err and "Traceback" not in bad.err

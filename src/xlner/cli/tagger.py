@@ -110,6 +110,14 @@ def train_tagger(
     stop_after: Annotated[
         int | None, typer.Option(help="Stop after this many steps; rerun to resume.")
     ] = TrainConfig.stop_after,
+    max_steps: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="A step budget: the schedule ends here (before the last epoch if need be) "
+            "and the tagger is saved.",
+        ),
+    ] = TrainConfig.max_steps,
 ) -> None:
     """Fine-tune ENCODER (or continue a tagger, --init) on CoNLL-2003 English or on any
     labelled files; checkpoints let an interrupted run resume."""
@@ -144,6 +152,7 @@ def train_tagger(
         learning_rate=learning_rate,
         freeze_embeddings=freeze_embeddings,
         stop_after=stop_after,
+        max_steps=max_steps,
     )
     start = f"tagger {init}" if init is not None else encoder
     say(f"training {start} on {len(train_set)} sentences on {tagger.model.device}")
