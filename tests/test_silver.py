@@ -431,6 +431,8 @@ def test_gold_tagger_and_eflomal_on_the_sample(capsys, tmp_path) -> None:
     write_conll(tmp_path / "en.conll", english)
     output = tmp_path / "out"
     args = ("--source", source, "--target", target, "--tagger", "gold", "--preset", "light")
+    # eflomal with its own defaults (full words, all iterations), as the sample was sized for.
+    args += ("--aligner-option", "stem_length=0", "--aligner-option", "rel_iterations=1.0")
     args += ("--tagger-option", f"path={tmp_path / 'en.conll'}", "--tokenizer", "whitespace")
     result = _silver(capsys, output, *args, "--labels", "PER,ORG,LOC,MISC", "--label-map", "none")
     assert result.code == 0, result.err
