@@ -207,7 +207,7 @@ def test_each_finished_stage_is_read_back(capsys, setup) -> None:
     (row,) = _result(setup)["rows"]
     silver = _mtimes(Path(row["stages"]["silver"]["dir"]))
     # A row whose evaluation was lost: only the evaluation is computed again.
-    (setup["runs"] / "lug" / bench.ROW_FILE).unlink()
+    (setup["runs"] / "lug" / bench.row_name(row["key"])).unlink()
     (Path(row["stages"]["evaluate"]["dir"]) / bench.STAGE_FILE).unlink()
     assert _bench(capsys, setup, languages="lug").code == 0
     (row,) = _result(setup)["rows"]
@@ -373,3 +373,102 @@ def test_the_benchmark_script_is_the_command() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "--translate-test" in done.stdout and "--runs" in done.stdout
+
+
+# ---------------------------------------------------------------------------- the ablation
+
+
+def _ablation(setup: dict, tmp_path: Path, variants: str) -> Path:
+    config = tmp_path / "ablation.toml"
+    config.write_text(
+        f"extends = '{setup['config']}'\nlanguages = ['lug', 'ewe']\n[variants]\n{variants}",
+        encoding="utf-8",
+    )
+    return config
+
+
+def test_an_ablation_runs_each_variant_and_studies_quality(capsys, setup, tmp_path) -> None:
+    assert _bench(capsys, setup).code == 0  # the plain run: the base variant's stages
+    plain = {row["lang"]: row["key"] for row in _result(setup)["rows"]}
+    config = _ablation(setup, tmp_path, "base = []\nlonger = ['selection.min_length=4']\n")
+    result = _bench(capsys, setup, "--config", config)
+    assert result.code == 0, result.err
+    found = _result(setup)
+    assert found["benchmark"] == "masakhaner2-silver-ablation"
+    base, longer = found["variants"]
+    assert (base["name"], longer["name"]) == ("base", "longer")
+    assert longer["overrides"] == ["selection.min_length=4"]
+    # The base variant is the plain run read back; the other one keeps fewer sentences.
+    assert {row["lang"]: row["key"] for row in base["rows"]} == plain
+    assert [row["status"] for row in base["rows"]] == ["reused", "reused"]
+    for ours, theirs in zip(base["rows"], longer["rows"], strict=True):
+        assert theirs["silver"]["sentences_out"] < ours["silver"]["sentences_out"]
+        assert theirs["stages"]["silver"]["status"] == "computed"
+    # Both variants tag each language once: tagging and alignment are shared by its stages.
+    for lang in ("lug", "ewe"):
+        assert len(list((setup["runs"] / lang / bench.CACHE_DIR).glob("tag-*"))) == 1
+    study = found["study"]
+    assert {(p["lang"], p["variant"]) for p in study["points"]} == {
+        (lang, name) for lang in ("lug", "ewe") for name in ("base", "longer")
+    }
+    assert set(study["per_language"]) == {"lug", "ewe"}
+    assert "Pearson r" in result.out and "longer" in result.out
+    page = setup["output"].with_suffix(".html").read_text(encoding="utf-8")
+    assert "Projection quality varied" in page and ">base<" in page
+
+
+@pytest.mark.parametrize(
+    ("variants", "message"),
+    [
+        ("light = 'preset=light'\n", "variants.light: a list of key=value settings"),
+        ("typo = ['selection.min_lenght=4']\n", "variants.typo: selection: "),
+        ("typo = ['train.inti=source']\n", "variants.typo: override 'train.inti=source'"),
+        ("heavy = ['preset=heavy']\n", "variants.heavy: unknown preset 'heavy'"),
+    ],
+)
+def test_bad_variants_are_one_line_errors(capsys, setup, tmp_path, variants, message) -> None:
+    result = _bench(capsys, setup, "--config", _ablation(setup, tmp_path, variants))
+    assert result.code == 2 and message in result.err, result.err
+    assert "Traceback" not in result.err and not setup["runs"].exists()
+
+
+def test_a_config_extends_another(tmp_path) -> None:
+    child = tmp_path / "child.toml"
+    child.write_text("extends = 'benchmarks/silver-quick'\npreset = 'light'\n", encoding="utf-8")
+    settings = bench.load_settings(str(child))
+    assert settings["preset"] == "light" and settings["train"]["config"] == {"max_steps": 300}
+    loop = tmp_path / "loop.toml"
+    loop.write_text(f"extends = '{loop}'\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="extends itself"):
+        bench.load_settings(str(loop))
+    odd = tmp_path / "odd.toml"
+    odd.write_text("extends = 3\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="extends names a config, not 3"):
+        bench.load_settings(str(odd))
+
+
+def test_the_ablation_config_default_variant_is_the_quick_benchmark() -> None:
+    variants = bench.load_variants("benchmarks/silver-ablation")
+    assert list(variants) == ["default", "light", "keep-partial"]
+    quick = bench.load_settings("benchmarks/silver-quick")
+    differ = {k for k in quick if quick[k] != variants["default"].get(k)}
+    assert differ == {"config", "languages", "variants"}
+    assert variants["light"]["preset"] == "light"
+    assert variants["keep-partial"]["selection"] == {"require_all": False}
+
+
+def test_the_quality_study_within_and_across_languages() -> None:
+    def variant(name: str, *rows: dict) -> dict:
+        return {"name": name, "rows": list(rows)}
+
+    study = bench.quality_study([
+        variant("a", _row("lug", 70.0, 80.0, 50.0), _row("tsn", 50.0, 60.0, 40.0)),
+        variant("b", _row("lug", 60.0, 75.0, 50.0), _row("tsn", 40.0, 55.0, 40.0)),
+        variant("c", _row("lug", 65.0, 70.0, 50.0), _row("hau", None, 30.0, 45.0)),
+    ])  # fmt: skip
+    assert len(study["points"]) == 5  # hau has no silver F1
+    assert study["per_language"]["lug"]["silver_f1_spread"] == 10.0
+    assert study["per_language"]["lug"]["test_f1_spread"] == 10.0
+    assert study["per_language"]["tsn"]["slope"] == pytest.approx(0.5)
+    assert study["per_language"]["lug"]["slope"] == pytest.approx(0.5)
+    assert 0 < study["pearson_r_within_languages"] < study["pearson_r"] < 1

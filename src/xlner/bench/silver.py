@@ -16,15 +16,21 @@ new folder beside the old one:
    MISC dropped.
 4. ``transfer``: model transfer, the source tagger applied to the same test set as is.
 
-A language whose ``row.json`` has the key of the current settings is read back whole.
-Beside the measured columns, each row carries translate-test F1 from a results file of
-``benchmarks/masakhaner.py`` (where a language has one) and the published anchors of the
-config. The settings are data: ``configs/benchmarks/silver.toml``; another config names only
-what differs from it.
+A language whose row file (``row-<key>.json``) has the key of the current settings is read
+back whole. Tagging and alignment are cached in ``run_root/<lang>/cache``, shared by the
+language's silver stages. Beside the measured columns, each row carries translate-test F1
+from a results file of ``benchmarks/masakhaner.py`` (where a language has one) and the
+published anchors of the config. The settings are data: ``configs/benchmarks/silver.toml``;
+another config names only what differs from it (or from the config it ``extends``).
+
+A config with a ``[variants]`` table is an ablation (:func:`run_ablation`): the rows of every
+variant, and how the tagger's test F1 follows the silver F1 across them
+(:func:`quality_study`).
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
@@ -58,11 +64,16 @@ BASE: dict[str, Any] = read_toml(builtin_config(DEFAULT_CONFIG))
 LANGUAGES: tuple[str, ...] = tuple(BASE["languages"])
 # Tables whose keys are not the base config's: component options, Selection's and
 # TrainConfig's fields, the anchors, and an aligner or method that replaces the preset's.
-FREE_TABLES = ("options", "selection", "config", "anchors", "align", "project")
+FREE_TABLES = ("options", "selection", "config", "anchors", "align", "project", "variants")
 INITS = ("source", "encoder")
 STAGES = ("silver", "train", "evaluate", "transfer")
 STAGE_FILE = "stage.json"
-ROW_FILE = "row.json"
+# Tagging and alignment outputs, shared by a language's silver stages: keyed by what
+# determines them, so settings that differ only after alignment (selection, projection)
+# align once.
+CACHE_DIR = "cache"
+# A config's parent, whose settings it changes (the base config is the root).
+EXTENDS = "extends"
 
 Progress = Callable[[str], None]
 
@@ -72,17 +83,47 @@ Progress = Callable[[str], None]
 
 def load_settings(config: str = DEFAULT_CONFIG, overrides: Sequence[str] = ()) -> dict[str, Any]:
     """The base config, then config ``config`` (a built-in name or a ``.toml`` file) over it,
-    then the ``key=value`` overrides; a key the base lacks is a one-line ValueError."""
+    then the ``key=value`` overrides; a key the base lacks is a one-line ValueError. A config
+    may name the config it changes (``extends = "benchmarks/silver-quick"``)."""
+    settings = apply_overrides(_config_table(config, ()), overrides, BASE, free=FREE_TABLES)
+    settings["config"] = config
+    return settings
+
+
+def _config_table(config: str, seen: tuple[str, ...]) -> dict[str, Any]:
+    """Config ``config`` merged over the configs it extends, down to the base."""
+    if config in seen:
+        raise ValueError(f"{config}: extends itself through {' -> '.join(seen)}")
+    if config.removesuffix(".toml") == DEFAULT_CONFIG:
+        return copy.deepcopy(BASE)
     path = Path(config)
     table = read_toml(path) if path.suffix == ".toml" else read_toml(builtin_config(config))
+    parent = table.pop(EXTENDS, DEFAULT_CONFIG)
+    if not isinstance(parent, str):
+        raise ValueError(f"{config}: {EXTENDS} names a config, not {parent!r}")
     for key in dotted_keys(table):
         try:
             check_key(key.split("."), BASE, FREE_TABLES, key)
         except ValueError as error:  # its message speaks of an override
             raise ValueError(f"{config}: {str(error).split(': ', 1)[1]}") from None
-    settings = apply_overrides(merge(BASE, table), overrides, BASE, free=FREE_TABLES)
-    settings["config"] = config
-    return settings
+    return merge(_config_table(parent, (*seen, config)), table)
+
+
+def load_variants(
+    config: str = DEFAULT_CONFIG, overrides: Sequence[str] = ()
+) -> dict[str, dict[str, Any]]:
+    """The settings of each variant of the config's ``[variants]`` table (name -> its
+    ``key=value`` settings, given after ``overrides``); {} when the config has none."""
+    variants = load_settings(config, overrides)["variants"]
+    found = {}
+    for name, extra in variants.items():
+        if not isinstance(extra, list) or not all(isinstance(item, str) for item in extra):
+            raise ValueError(f"variants.{name}: a list of key=value settings, not {extra!r}")
+        try:
+            found[name] = load_settings(config, [*overrides, *extra]) | {"variant": extra}
+        except ValueError as error:
+            raise ValueError(f"variants.{name}: {error}") from None
+    return found
 
 
 @dataclass
@@ -239,6 +280,12 @@ def run_stage(
     return result
 
 
+def row_name(key: str) -> str:
+    """The file of a language's row under settings of ``key``: rows of other settings (the
+    variants of an ablation) stay beside it."""
+    return f"row-{key[:12]}.json"
+
+
 def _timing(record: Mapping[str, Any]) -> dict[str, Any]:
     """A stage's wall time and the machine (GPU, else CPU) it was computed on."""
     return {"seconds": record["seconds"], "on": record["on"]}
@@ -318,7 +365,7 @@ def run_language(
     stage by stage (each stage read back where it finished)."""
     work = prepare(step, settings, data_dir)
     folder, row_key = run_root / step.lang, _digest(work.keys)
-    row_file = folder / ROW_FILE
+    row_file = folder / row_name(row_key)
     if row_file.is_file() and (row := json.loads(row_file.read_text("utf-8")))["key"] == row_key:
         progress(f"{step.lang}: finished before, read back from {row_file}")
         return row | {"status": "reused"}
@@ -373,7 +420,7 @@ def _silver(
     exclusion = from_corpus(settings["evaluation"], lang, "test", data_dir=data_dir)
     result = build_silver(
         work.pairs, step.tagger, step.aligner, step.projector,
-        cache_dir=out / "cache",
+        cache_dir=out.parent / CACHE_DIR,
         label_map=registry.label_maps.get(settings["tagger"]["label_map"]),
         selection=step.selection, exclusions=[exclusion],
         progress=partial(_step_done, progress, lang),
@@ -506,20 +553,20 @@ def run_silver(
     translate_test: Path | None = None,
     progress: Progress = lambda message: None,
 ) -> dict[str, Any]:
-    """Every language's row (see the module docstring), their averages, the settings."""
+    """Every language's row (see the module docstring), their averages, the settings; for a
+    config with variants, :func:`run_ablation`'s result."""
+    variants = load_variants(config, overrides)
+    if variants:
+        return run_ablation(
+            data_dir, run_root, languages, variants,
+            translate_test=translate_test, progress=progress,
+        )  # fmt: skip
     settings = load_settings(config, overrides)
     chosen = list(languages or settings["languages"])
     plans = [plan(lang, settings, run_root, data_dir) for lang in chosen]  # all checked first
     translated = read_translate_test(translate_test)
     started = time.perf_counter()
-    rows = []
-    while plans:  # each language's components (and the models they loaded) freed after it
-        step = plans.pop(0)
-        with run_lock(run_root / step.lang):  # a second run on the same folders is refused
-            row = run_language(step, settings, run_root, data_dir, progress)
-        row["translate_test"] = translated.get(step.lang)
-        row["anchors"] = anchors(settings, step.lang)
-        rows.append(row)
+    rows = _rows(plans, settings, run_root, data_dir, translated, progress)
     return {
         "benchmark": "masakhaner2-silver",
         "config": config,
@@ -529,6 +576,119 @@ def run_silver(
         "average": averages(rows, settings),
         "wall_seconds": time.perf_counter() - started,
     }
+
+
+def _rows(
+    plans: list[Plan],
+    settings: Mapping[str, Any],
+    run_root: Path,
+    data_dir: Path | None,
+    translated: Mapping[str, float],
+    progress: Progress,
+) -> list[dict[str, Any]]:
+    """The row of each planned language, in order, with its translate-test F1 and anchors."""
+    rows = []
+    while plans:  # each language's components (and the models they loaded) freed after it
+        step = plans.pop(0)
+        with run_lock(run_root / step.lang):  # a second run on the same folders is refused
+            row = run_language(step, settings, run_root, data_dir, progress)
+        row["translate_test"] = translated.get(step.lang)
+        row["anchors"] = anchors(settings, step.lang)
+        rows.append(row)
+    return rows
+
+
+def run_ablation(
+    data_dir: Path | None,
+    run_root: Path,
+    languages: Sequence[str] | None,
+    variants: Mapping[str, Mapping[str, Any]],
+    *,
+    translate_test: Path | None = None,
+    progress: Progress = lambda message: None,
+) -> dict[str, Any]:
+    """The rows of each variant (:func:`load_variants`) in the same stage folders, so a
+    variant that equals another run's settings reads that run back; and the quality study."""
+    first = next(iter(variants.values()))
+    chosen = list(languages or first["languages"])
+    plans = {}
+    for name, settings in variants.items():  # every variant and language checked first
+        try:
+            plans[name] = [plan(lang, settings, run_root, data_dir) for lang in chosen]
+        except ValueError as error:
+            raise ValueError(f"variants.{name}: {error}") from None
+    translated = read_translate_test(translate_test)
+    started = time.perf_counter()
+    done = []
+    for name, settings in variants.items():
+        progress(f"variant {name}: {' '.join(settings['variant']) or 'the config as it is'}")
+        rows = _rows(plans[name], settings, run_root, data_dir, translated, progress)
+        done.append({
+            "name": name, "overrides": settings["variant"], "settings": settings,
+            "rows": rows, "average": averages(rows, settings),
+        })  # fmt: skip
+    return {
+        "benchmark": "masakhaner2-silver-ablation",
+        "config": first["config"],
+        "machine": machine(),
+        "variants": done,
+        "study": quality_study(done),
+        "wall_seconds": time.perf_counter() - started,
+    }
+
+
+def quality_study(variants: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """How the silver tagger's test F1 follows the silver F1: one point per language and
+    variant (those with silver F1); Pearson's r over all points, and within languages (each
+    language's mean taken off, so that only the variants' differences count); per language,
+    the spread of both F1s over its variants and the least-squares slope of test on silver."""
+    points = [
+        {"lang": row["lang"], "variant": variant["name"], "silver_f1": c["silver_f1"],
+         "test_f1": c["silver_tagger_f1"]}
+        for variant in variants for row in variant["rows"]
+        if (c := cells(row))["silver_f1"] is not None
+    ]  # fmt: skip
+    by_lang: dict[str, list[dict[str, Any]]] = {}
+    for point in points:
+        by_lang.setdefault(point["lang"], []).append(point)
+    centred = [
+        (p["silver_f1"] - _mean([q["silver_f1"] for q in group]),
+         p["test_f1"] - _mean([q["test_f1"] for q in group]))
+        for group in by_lang.values() for p in group
+    ]  # fmt: skip
+    per_language = {}
+    for lang, group in by_lang.items():
+        xs, ys = [p["silver_f1"] for p in group], [p["test_f1"] for p in group]
+        per_language[lang] = {
+            "variants": len(group),
+            "silver_f1_spread": max(xs) - min(xs),
+            "test_f1_spread": max(ys) - min(ys),
+            "slope": _slope(xs, ys),
+        }
+    return {
+        "points": points,
+        "pearson_r": _pearson([p["silver_f1"] for p in points], [p["test_f1"] for p in points]),
+        "pearson_r_within_languages": _pearson([x for x, _ in centred], [y for _, y in centred]),
+        "per_language": per_language,
+    }
+
+
+def _pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
+    """Pearson's r; None for fewer than three points or no spread."""
+    if len(xs) < 3 or len(set(xs)) < 2 or len(set(ys)) < 2:
+        return None
+    from scipy.stats import pearsonr
+
+    return float(pearsonr(xs, ys).statistic)
+
+
+def _slope(xs: Sequence[float], ys: Sequence[float]) -> float | None:
+    """Test F1 points gained per silver F1 point (least squares); None without spread."""
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    spread = sum((x - mx) ** 2 for x in xs)
+    if spread == 0:
+        return None
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / spread
 
 
 def cells(row: Mapping[str, Any]) -> dict[str, float | None]:
@@ -576,7 +736,10 @@ def _f(value: float | None) -> str:
 
 def format_results(result: Mapping[str, Any]) -> str:
     """One line per language and the average: silver size and F1, the trained tagger's test
-    F1 beside model transfer, translate-test and the anchors, each stage's time."""
+    F1 beside model transfer, translate-test and the anchors, each stage's time. An
+    ablation's result: :func:`format_ablation`."""
+    if "variants" in result:
+        return format_ablation(result)
     anchor_names = list(result["settings"]["anchors"]) + ["xlmr_large_model_transfer"]
     header = ["lang", "pair", "silver", "silver F1", "tagger F1", "transfer F1", "TT F1"]
     header += [f"{name} F1" for name in anchor_names] + [f"{s} s" for s in STAGES] + ["row"]
@@ -618,3 +781,46 @@ def _stage_seconds(stage: Mapping[str, Any] | None) -> str:
     if not stage:
         return "-"
     return "cached" if stage["status"] == "reused" else f"{stage['seconds']:.0f}"
+
+
+def format_ablation(result: Mapping[str, Any]) -> str:
+    """One line per language and variant (silver size and F1, the tagger's test F1, model
+    transfer, each stage's time); each variant's means; the quality study."""
+    header = ["lang", "variant", "silver", "silver F1", "tagger F1", "transfer F1"]
+    header += [f"{s} s" for s in STAGES] + ["row"]
+    lines = []
+    for variant in result["variants"]:
+        for row in variant["rows"]:
+            c = cells(row)
+            lines.append(
+                [row["lang"], variant["name"], str(row["silver"]["sentences_out"])]
+                + [_f(c[k]) for k in ("silver_f1", "silver_tagger_f1", "model_transfer_f1")]
+                + [_stage_seconds(row["stages"].get(s)) for s in STAGES]
+                + [row["status"]]
+            )
+    for variant in result["variants"]:
+        mean = variant["average"]
+        lines.append(
+            ["average", variant["name"], ""]
+            + [_f(mean.get(k)) for k in ("silver_f1", "silver_tagger_f1", "model_transfer_f1")]
+            + [""] * (len(STAGES) + 1)
+        )
+    study = result["study"]
+    footer = [
+        f"test F1 against silver F1 over {len(study['points'])} language-variant points: "
+        f"Pearson r {_r(study['pearson_r'])}, within languages "
+        f"{_r(study['pearson_r_within_languages'])}"
+    ]
+    for lang, spread in study["per_language"].items():
+        slope = spread["slope"]
+        footer.append(
+            f"{lang}: silver F1 spread {spread['silver_f1_spread']:.1f}, test F1 spread "
+            f"{spread['test_f1_spread']:.1f}, slope "
+            f"{'-' if slope is None else f'{slope:.2f}'} test F1 per silver F1 point"
+        )
+    footer.append(f"wall time {result['wall_seconds']:.0f}s")
+    return "\n".join([format_table(header, lines), *footer])
+
+
+def _r(value: float | None) -> str:
+    return "-" if value is None else f"{value:+.2f}"

@@ -1,5 +1,8 @@
 """The silver benchmark's page: one offline HTML file with its charts and its table.
 
+An ablation's page (a config with variants) has one chart instead: each language under each
+variant, its silver F1 against its tagger's test F1, the variants of a language joined.
+
 Two charts, drawn in Python as inline SVG (:mod:`xlner.study.svg`) on the stylesheet of
 ``xlner report``: the research question (each language's silver F1 against the test F1 of
 the tagger trained on that silver, model transfer joined to it by a line), and every
@@ -73,8 +76,44 @@ def languages_chart(rows: list[Mapping[str, Any]]) -> str:
     )
 
 
+# Variant colours, in the order of the config's [variants] table.
+VARIANT_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
+
+
+def ablation_chart(result: Mapping[str, Any]) -> tuple[str, dict[str, tuple[str, bool]]]:
+    """Test F1 against silver F1, a point per language and variant, each language's points
+    joined in order of silver F1; and the chart's legend styles."""
+    colours = {
+        variant["name"]: VARIANT_COLOURS[i % len(VARIANT_COLOURS)]
+        for i, variant in enumerate(result["variants"])
+    }
+    by_lang: dict[str, list[Point]] = {}
+    for point in result["study"]["points"]:
+        name, lang = f"{point['lang']} {point['variant']}", point["lang"]
+        marker = Point(point["silver_f1"], point["test_f1"], name, colours[point["variant"]], lang)
+        by_lang.setdefault(lang, []).append(marker)
+    points = [p for group in by_lang.values() for p in group]
+    if not points:
+        return "", {}
+    links = []
+    for group in by_lang.values():
+        ordered = sorted(group, key=lambda p: p.x)
+        links += list(zip(ordered, ordered[1:], strict=False))
+    chart = scatter_chart(
+        points,
+        links=links,
+        title="Projection quality varied: the tagger trained on each silver set",
+        subtitle="MasakhaNER 2.0 test, DATE dropped; one line per language, one colour per variant",
+        x_label="silver F1 (projected labels against gold, DATE dropped)",
+        y_label="test F1",
+    )
+    return chart, {name: (colour, False) for name, colour in colours.items()}
+
+
 def render(result: Mapping[str, Any], table: str) -> str:
     """The page: the charts, their legend, and the benchmark's table as plain text."""
+    if "variants" in result:
+        return _render_ablation(result, table)
     rows = list(result["rows"])
     styles = {name: (colour, False) for name, colour, _ in SERIES.values()}
     body = [
@@ -88,6 +127,21 @@ def render(result: Mapping[str, Any], table: str) -> str:
         "</section>",
     ]
     return html_page("xlner: silver-trained taggers", "\n".join(body), script="")
+
+
+def _render_ablation(result: Mapping[str, Any], table: str) -> str:
+    chart, styles = ablation_chart(result)
+    names = ", ".join(variant["name"] for variant in result["variants"])
+    body = [
+        "<header><h1>Silver quality and the tagger trained on it: an ablation</h1>",
+        f"<p>config {escape(str(result['config']))}; variants {escape(names)}</p></header>",
+        "<section>",
+        chart,
+        legend(styles),
+        f"<pre>{escape(table)}</pre>",
+        "</section>",
+    ]
+    return html_page("xlner: silver ablation", "\n".join(body), script="")
 
 
 def write_chart(result: Mapping[str, Any], path: Path, table: str) -> Path:
