@@ -30,13 +30,13 @@ from xlner.cli.common import (
     warn,
 )
 from xlner.cli.engine import DEFAULT_ENGINE, make_engine, with_engine_options
-from xlner.cli.project import PresetAligner, PresetMethod, PresetName, aligner_table
+from xlner.cli.project import PresetAligner, PresetMethod, PresetName, resolve_settings
 from xlner.engine.base import Engine, EngineError
 from xlner.errors import InputError
 from xlner.export import FORMATS
 from xlner.pipeline.cache import RunLocked, run_lock
 from xlner.pipeline.stages.base import StageError, build_component
-from xlner.presets import DEFAULT_PRESET, preset_section
+from xlner.presets import DEFAULT_PRESET
 from xlner.project.corpus import check_link_sets, signature_fields
 from xlner.registry import Catalogue, ComponentError, registry
 from xlner.signature import make_signature
@@ -424,15 +424,13 @@ def _preset_tables(
                 catalogue.get(name)
         except ComponentError as error:
             fail(f"{flag}: {error}")
-    try:
-        align = preset_section(preset, "align", aligner[0])
-        align["options"] = aligner_table(align["aligner"], aligner[1] or [], align["options"])
-        project = preset_section(preset, "project", method[0])
+    try:  # xlner project's tables; the method's options are checked when it is built
+        tables = resolve_settings(preset, aligner[0], None, aligner[1] or [], method[0], [])
     except ComponentError as error:
         fail(str(error))
-    project["options"] = project["options"] | key_values("--method-option", method[1])
+    tables["project"]["options"] |= key_values("--method-option", method[1])
     chosen_by = {"chosen_by": f"--preset {preset}"} if method[0] is None else {}
-    return {"align": align, "project": project, **chosen_by}
+    return tables | chosen_by
 
 
 def _build(
