@@ -458,7 +458,7 @@ def test_gold_tagger_and_eflomal_on_the_sample(capsys, tmp_path) -> None:
         (("--source", "en.txt"), "--source and --target go together"),
         (("--corpus", "mafand-mt"), "--corpus mafand-mt needs --pair (e.g. en-swa)"),
         (("--pair", "en-swa"), "--pair needs --corpus (one of mafand-mt)"),
-        ((), "give the bitext: --source and --target, or --corpus and --pair"),
+        ((), "give the bitext: --source and --target, --bitext and --columns, or --corpus"),
         (("--source", "a", "--target", "b", "--split", "train"), "--split selects splits"),
         (("--corpus", "masakhaner2", "--pair", "en-swa"), "corpus 'masakhaner2' is not bitext"),
         (("--corpus", "mafand-mt", "--pair", "en-xyz"), "unknown pair 'en-xyz'"),

@@ -25,7 +25,7 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TextIO
+from typing import Any, BinaryIO, TextIO
 
 from xlner.errors import OutputError
 
@@ -79,8 +79,19 @@ def atomic_write(path: str | Path, encoding: str = "utf-8") -> Iterator[TextIO]:
     written through, so there the guarantee cannot hold). An error raised by the writer
     leaves the previous file (or no file) in place.
     """
+    yield from _atomic(path, encoding)
+
+
+@contextmanager
+def atomic_write_bytes(path: str | Path) -> Iterator[BinaryIO]:
+    """:func:`atomic_write` for a binary file (a Parquet file, say)."""
+    yield from _atomic(path, None)
+
+
+def _atomic(path: str | Path, encoding: str | None) -> Iterator[Any]:
+    """The file for :func:`atomic_write` (text in ``encoding``) or binary (``None``)."""
     if is_stdout(path):
-        yield from _write_stdout()
+        yield from _write_stdout(encoding)
         return
     try:
         info = os.stat(path)  # follows symlinks, /proc/self/fd/N included
@@ -113,17 +124,17 @@ def _own_descriptor(path: str | Path) -> int | None:
     return None
 
 
-def _write_stdout() -> Iterator[TextIO]:
+def _write_stdout(encoding: str | None) -> Iterator[Any]:
     with _writer_errors(STDOUT):
-        yield sys.stdout
+        yield sys.stdout if encoding is not None else sys.stdout.buffer
     with _output_errors(STDOUT):
         sys.stdout.flush()
 
 
-def _write_through(path: str | Path, encoding: str, descriptor: int | None) -> Iterator[TextIO]:
+def _write_through(path: str | Path, encoding: str | None, descriptor: int | None) -> Iterator[Any]:
     with _output_errors(path):
         file = os.dup(descriptor) if descriptor is not None else path
-        handle = open(file, "w", encoding=encoding, newline="\n")  # noqa: SIM115
+        handle = open(file, **_mode(encoding))  # noqa: SIM115
     try:
         with _writer_errors(path):
             yield handle
@@ -135,12 +146,12 @@ def _write_through(path: str | Path, encoding: str, descriptor: int | None) -> I
 
 
 def _write_replace(
-    path: str | Path, target: Path, encoding: str, info: os.stat_result | None
-) -> Iterator[TextIO]:
+    path: str | Path, target: Path, encoding: str | None, info: os.stat_result | None
+) -> Iterator[Any]:
     with _output_errors(path):
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        handle = os.fdopen(fd, "w", encoding=encoding, newline="\n")
+        handle = os.fdopen(fd, **_mode(encoding))
     try:
         with _writer_errors(path):
             yield handle
@@ -157,6 +168,13 @@ def _write_replace(
             handle.close()
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _mode(encoding: str | None) -> dict[str, Any]:
+    """How to open the file: text with ``\\n`` line ends, or binary."""
+    if encoding is None:
+        return {"mode": "wb"}
+    return {"mode": "w", "encoding": encoding, "newline": "\n"}
 
 
 @contextmanager

@@ -9,8 +9,9 @@ any model runs.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -40,16 +41,16 @@ from xlner.presets import DEFAULT_PRESET
 from xlner.project.corpus import check_link_sets, signature_fields
 from xlner.registry import Catalogue, ComponentError, registry
 from xlner.signature import make_signature
-from xlner.silver import (
-    MASAKHANER_CLASSES,
-    Selection,
-    build_silver,
-    read_corpus,
-    read_files,
-    write_silver,
+from xlner.silver import MASAKHANER_CLASSES, Selection, build_silver, read_corpus, write_silver
+from xlner.silver.bitext import (
+    BitextPair,
+    bitext_corpora,
+    iter_files,
+    iter_parquet,
+    languages_of,
 )
-from xlner.silver.bitext import BitextPair, bitext_corpora, iter_files, languages_of
 from xlner.silver.exclude import Exclusion, from_corpus, from_file
+from xlner.silver.parquet import pyarrow
 from xlner.silver.shards import (
     DEFAULT_PRIORS_SAMPLE,
     Component,
@@ -58,7 +59,7 @@ from xlner.silver.shards import (
     priors_learner,
     run_shards,
 )
-from xlner.silver.writers import exports_from_files, write_summary
+from xlner.silver.writers import RECORD_FORMATS, exports_from_files, write_summary
 
 # The aligner and the projection come from a preset (configs/presets/), as in xlner project:
 # --aligner/--method and their options change only what they name.
@@ -81,6 +82,17 @@ class Tokenizer(StrEnum):
 
 
 ExportFormat = StrEnum("ExportFormat", {name: name for name in FORMATS})
+RecordFormat = StrEnum("RecordFormat", {name: name for name in RECORD_FORMATS})
+
+
+@dataclass(frozen=True)
+class Bitext:
+    """The bitext as given: what opens it (each call reads it from the start), its name in
+    messages, and what the summary records of it."""
+
+    open: Callable[[], Iterable[BitextPair]]
+    name: str
+    fields: dict[str, Any]
 
 
 @with_engine_options
@@ -96,6 +108,14 @@ def silver(
     ] = None,
     target: Annotated[
         Path | None, typer.Option(help="Target side, line-parallel to --source.")
+    ] = None,
+    bitext: Annotated[
+        Path | None,
+        typer.Option(help="A Parquet file holding both sides, a text column each (--columns)."),
+    ] = None,
+    columns: Annotated[
+        str | None,
+        typer.Option(help="--bitext's source and target columns, comma-separated: en,sw."),
     ] = None,
     corpus: Annotated[
         str | None, typer.Option(help="A bitext corpus instead of files, e.g. mafand-mt.")
@@ -189,6 +209,14 @@ def silver(
         list[ExportFormat] | None,
         typer.Option(help="Also write hf (a datasets folder) or spacy (a DocBin); repeatable."),
     ] = None,
+    record_format: Annotated[
+        RecordFormat,
+        typer.Option(
+            "--format",
+            help="The records beside silver.conll (and each shard's): jsonl (silver.jsonl) "
+            "or parquet (silver.parquet, a row a sentence).",
+        ),
+    ] = RecordFormat.jsonl,
     batch_size: Annotated[
         int, typer.Option(help="Sentences per tagging batch (each one kept when done).")
     ] = 256,
@@ -212,7 +240,12 @@ def silver(
 ) -> None:
     """Tag the source side of bitext, align, project the entities onto the target side and
     keep the sentences the projection can be trusted on: silver training data."""
-    files = _check_input(source, target, corpus, pair, split)
+    given = _check_input(source, target, bitext, columns, corpus, pair, split, data_dir)
+    if bitext is not None or record_format == RecordFormat.parquet:
+        try:
+            pyarrow()  # before any model runs
+        except ImportError as error:
+            fail(str(error))
     if output.exists() and not output.is_dir():
         fail(f"-o {output} is a file; give a folder")
     if batch_size < 1:
@@ -241,7 +274,7 @@ def silver(
     sharding = {"shards.size": shard_size} if shard_size else {}
     if shard_size and priors_learner(components[1]) is not None:
         sharding["shards.priors_sample"] = priors_sample
-    settings = _settings(files, corpus, pair, split, components, classes, label_map, sharding)
+    settings = _settings(given.fields, components, classes, label_map, sharding)
     settings.update(
         selection=selection.as_dict(),
         tokenizer=tokenizer.value,
@@ -257,12 +290,12 @@ def silver(
                     tokenizer=tokenizer.value, batch_size=batch_size, built=components,
                 )  # fmt: skip
                 summary = _sharded(
-                    _stream(files, corpus, pair, split, data_dir), task, runner, output,
-                    shard_size, priors_sample, settings, [e.value for e in export or ()], lang,
+                    given.open, task, runner, output, shard_size, priors_sample, settings,
+                    [e.value for e in export or ()], lang, record_format.value,
                 )  # fmt: skip
                 _report(summary, output)
                 return
-            pairs = _read(files, corpus, pair, split, data_dir)
+            pairs = _read(given)
             bar = progress_bar()
             try:
                 result = build_silver(
@@ -288,6 +321,7 @@ def silver(
                 settings=settings,
                 exports=[e.value for e in export or ()],
                 lang=lang,
+                record_format=record_format.value,
             )
     except SILVER_ERRORS as error:
         fail(str(error))
@@ -304,6 +338,7 @@ def _sharded(
     settings: dict[str, Any],
     exports: Sequence[str],
     lang: str | None,
+    record_format: str,
 ) -> dict[str, Any]:
     """The job shard by shard on ``engine``, the pairs streamed (``pairs()`` opens them); the
     eflomal priors first where there are several shards."""
@@ -325,12 +360,14 @@ def _sharded(
                     task.with_priors(priors, learner[1])
             result = run_shards(
                 pairs(), task, engine, output, shard_size=shard_size,
-                progress=step_updater(bar), warn=warn,
+                record_format=record_format, progress=step_updater(bar), warn=warn,
             )  # fmt: skip
     finally:
         if bar.live.is_started:
             bar.stop()
-    outputs = exports_from_files(output, exports, classes=task.classes, lang=lang)
+    outputs = exports_from_files(
+        output, exports, classes=task.classes, lang=lang, record_format=record_format
+    )
     run = {
         "shard_size": shard_size,
         "priors_sample": priors_sample if priors is not None else 0,
@@ -344,22 +381,48 @@ def _sharded(
 def _check_input(
     source: Path | None,
     target: Path | None,
+    bitext: Path | None,
+    columns: str | None,
     corpus: str | None,
     pair: str | None,
     split: Sequence[str] | None,
-) -> tuple[Path, Path] | None:
-    """The two files, or None for a corpus; exactly one of the two inputs must be given."""
+    data_dir: Path | None,
+) -> Bitext:
+    """The bitext given (nothing is read yet); exactly one of the three inputs must be."""
     if (source is None) != (target is None):
         fail("--source and --target go together")
+    if (bitext is None) != (columns is None):
+        fail("--bitext and --columns go together (--columns SOURCE,TARGET names its columns)")
     if corpus is not None and pair is None:
         fail(f"--corpus {corpus} needs --pair (e.g. en-swa)")
     if pair is not None and corpus is None:
         fail(f"--pair needs --corpus (one of {', '.join(bitext_corpora())})")
-    if (source is None) == (corpus is None):
-        fail("give the bitext: --source and --target, or --corpus and --pair")
+    if sum(given is not None for given in (source, bitext, corpus)) != 1:
+        fail(
+            "give the bitext: --source and --target, --bitext and --columns, or --corpus and --pair"
+        )
     if split and corpus is None:
         fail("--split selects splits of --corpus")
-    return (source, target) if source is not None and target is not None else None
+    if source is not None and target is not None:
+        fields: dict[str, Any] = {"source": str(source), "target": str(target)}
+        return Bitext(partial(iter_files, source, target), f"{source} and {target}", fields)
+    if bitext is not None and columns is not None:
+        names = _columns(columns)
+        fields = {"bitext": str(bitext), "columns": list(names)}
+        return Bitext(partial(iter_parquet, bitext, names), str(bitext), fields)
+    assert corpus is not None and pair is not None
+    # A corpus pair is small: read once, on first use, for the priors' sample and the shards.
+    read = cache(partial(read_corpus, corpus, pair, tuple(split or ()), data_dir=data_dir))
+    fields = {"corpus": corpus, "pair": pair, "splits": list(split or ["all"])}
+    return Bitext(read, f"{corpus} {pair}", fields)
+
+
+def _columns(text: str) -> tuple[str, str]:
+    """``en,sw`` -> ``("en", "sw")``: two different column names, the source's first."""
+    names = [name.strip() for name in text.split(",")]
+    if len(names) != 2 or not all(names) or names[0] == names[1]:
+        fail(f"--columns is two different columns, source first (en,sw), not {text!r}")
+    return names[0], names[1]
 
 
 def _classes(labels: str) -> list[str]:
@@ -447,39 +510,13 @@ def _build(
         fail(str(error))
 
 
-def _read(
-    files: tuple[Path, Path] | None,
-    corpus: str | None,
-    pair: str | None,
-    splits: Sequence[str] | None,
-    data_dir: Path | None,
-) -> list[BitextPair]:
-    if files is not None:
-        pairs = read_files(*files)
-        where = f"{files[0]} and {files[1]}"
-    else:
-        assert corpus is not None and pair is not None
-        pairs = read_corpus(corpus, pair, splits or (), data_dir=data_dir)
-        where = f"{corpus} {pair}"
+def _read(bitext: Bitext) -> list[BitextPair]:
+    """Every pair of the bitext, for the job that is one shard."""
+    pairs = list(bitext.open())
     if not pairs:
-        raise InputError(where, None, "no sentence pair: the bitext is empty")
-    say(f"read {len(pairs)} sentence pairs from {where}")
+        raise InputError(bitext.name, None, "no sentence pair: the bitext is empty")
+    say(f"read {len(pairs)} sentence pairs from {bitext.name}")
     return pairs
-
-
-def _stream(
-    files: tuple[Path, Path] | None,
-    corpus: str | None,
-    pair: str | None,
-    splits: Sequence[str] | None,
-    data_dir: Path | None,
-) -> Callable[[], Iterable[BitextPair]]:
-    """What opens the bitext: two files are streamed, a corpus pair is read (it is small)."""
-    if files is not None:
-        return partial(iter_files, *files)
-    assert corpus is not None and pair is not None
-    pairs = read_corpus(corpus, pair, splits or (), data_dir=data_dir)
-    return lambda: pairs
 
 
 def _exclusions(
@@ -497,10 +534,7 @@ def _exclusions(
 
 
 def _settings(
-    files: tuple[Path, Path] | None,
-    corpus: str | None,
-    pair: str | None,
-    splits: Sequence[str] | None,
+    source: Mapping[str, Any],
     components: tuple[Any, Any, Any],
     classes: Sequence[str],
     label_map: str,
@@ -509,10 +543,6 @@ def _settings(
     """What made the silver data, for the summary: the input, the components, the signature
     (with the ``extra`` fields)."""
     tagger, aligner, projector = components
-    if files is not None:
-        source: dict[str, Any] = {"source": str(files[0]), "target": str(files[1])}
-    else:
-        source = {"corpus": corpus, "pair": pair, "splits": list(splits or ["all"])}
     fields = {
         **{f"data.{key}": value for key, value in source.items()},
         **{f"tag.{key}": value for key, value in tagger.signature().items()},
@@ -522,7 +552,7 @@ def _settings(
         **extra,
     }
     return {
-        "input": source,
+        "input": dict(source),
         "tagger": tagger.signature(),
         "aligner": aligner.signature(),
         "projector": projector.signature(),

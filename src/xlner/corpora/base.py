@@ -18,10 +18,11 @@ published, at a fixed commit (:mod:`xlner.corpora.fetch`).
 
 from __future__ import annotations
 
+import gzip
 import os
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from io import BufferedReader
 from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar, TypeVar
@@ -33,6 +34,9 @@ from xlner.types import TaggedSentence
 
 _BOM = "\ufeff"
 _BLOCK = 1 << 16
+# What reading a damaged or mislabelled gzip file raises: bad magic bytes, a stream cut short,
+# corrupt deflate data.
+_GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
 T = TypeVar("T")
 
 
@@ -50,27 +54,37 @@ def iter_lines(path: str | Path) -> Iterator[tuple[int, str]]:
     that holds ``\\r`` but no ``\\n``: it is split on ``\\r``. Each line is decoded on its
     own so that a bad byte is reported on the line where it is.
 
-    A missing file, a directory or an unreadable file is an :class:`InputError`.
+    A file whose name ends in ``.gz`` is decompressed as it is read (the same lines, the same
+    numbers); one that is not gzip data, or is cut short, is an :class:`InputError` at the line
+    where reading stopped. A missing file, a directory or an unreadable file is an
+    :class:`InputError`.
     """
-    with _open(path) as handle:
-        head = handle.peek(_BLOCK)  # no seek, so pipes and /dev/stdin work too
-        cr_only = b"\r" in head and b"\n" not in head
-        raw_lines = _split_on_cr(handle) if cr_only else handle
-        for number, raw in enumerate(raw_lines, start=1):
-            raw = raw.removesuffix(b"\n").removesuffix(b"\r")
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                byte = raw[exc.start]
-                problem = f"not valid UTF-8: byte 0x{byte:02x} at byte column {exc.start + 1}"
-                raise InputError(path, number, problem) from None
-            if number == 1:
-                text = text.removeprefix(_BOM)
-            yield number, text
-
-
-def _open(path: str | Path) -> BufferedReader:
+    number = 0
     try:
+        with _open(path) as handle:
+            head = handle.peek(_BLOCK)  # no seek, so pipes and /dev/stdin work too
+            cr_only = b"\r" in head and b"\n" not in head
+            raw_lines = _split_on_cr(handle) if cr_only else handle
+            for number, raw in enumerate(raw_lines, start=1):
+                raw = raw.removesuffix(b"\n").removesuffix(b"\r")
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    byte = raw[exc.start]
+                    problem = f"not valid UTF-8: byte 0x{byte:02x} at byte column {exc.start + 1}"
+                    raise InputError(path, number, problem) from None
+                if number == 1:
+                    text = text.removeprefix(_BOM)
+                yield number, text
+    except _GZIP_ERRORS as error:
+        line = number + 1 if number else None  # the line being read when it failed
+        raise InputError(path, line, f"not readable as gzip: {error}") from None
+
+
+def _open(path: str | Path) -> BinaryIO:
+    try:
+        if str(path).endswith(".gz"):
+            return gzip.open(path, "rb")
         return open(path, "rb", buffering=_BLOCK)
     except FileNotFoundError:
         raise InputError(path, None, "no such file") from None

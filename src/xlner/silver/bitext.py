@@ -1,8 +1,11 @@
 """The bitext a silver corpus is made from: sentence pairs with where each came from.
 
-Two sources: two line-parallel files, or a named bitext corpus (MAFAND-MT) and one of its
-pairs, split by split. Each pair keeps its :class:`Provenance` (corpus, pair, split and the
-1-based line in both files), which every silver sentence carries to the outputs.
+Three sources: two line-parallel files (plain text, or gzip when a name ends in ``.gz``), a
+Parquet file with a text column for each side, or a named bitext corpus (MAFAND-MT) and one
+of its pairs, split by split. Files are streamed (Parquet in row batches), so memory stays
+flat. Each pair keeps its :class:`Provenance` (corpus, pair, split and the 1-based line in
+both files; for Parquet the 1-based row, and the file as both files), which every silver
+sentence carries to the outputs.
 
 Text is read with runs of whitespace made one space, so a pair's ``text`` is what the
 character offsets of the outputs index. A pair with an empty side is kept here (marked by
@@ -21,6 +24,7 @@ from typing import Any
 from xlner.corpora import get_corpus, iter_bitext
 from xlner.corpora.base import all_corpora
 from xlner.registry import ComponentError
+from xlner.silver.parquet import iter_text_pairs
 from xlner.text import Word, split_words
 
 # How the text of a pair is cut into tokens: ``words`` splits punctuation off as the
@@ -80,6 +84,15 @@ def iter_files(source: str | Path, target: str | Path) -> Iterator[BitextPair]:
     for n, (src, tgt) in enumerate(lines, start=1):
         where = Provenance(None, None, None, n, str(source), str(target))
         yield BitextPair(" ".join(src), " ".join(tgt), where)
+
+
+def iter_parquet(path: str | Path, columns: Sequence[str]) -> Iterator[BitextPair]:
+    """The pairs of a Parquet file's two text ``columns`` (source first), read in row
+    batches; ``line`` is the 1-based row. A missing column, a column that is not text, a
+    null cell or a file that is not Parquet is an InputError naming the file (and row)."""
+    for row, src, tgt in iter_text_pairs(path, columns):
+        where = Provenance(None, None, None, row, str(path), str(path))
+        yield BitextPair(" ".join(src.split()), " ".join(tgt.split()), where)
 
 
 def bitext_corpora() -> list[str]:

@@ -10,11 +10,13 @@ the shard's pairs), run by an engine of the engines catalogue (``local`` in this
     <output>/shards/<key16>/00000.meta.json            its counts and checksums, written last
 
 and, once every shard is there, ``silver.jsonl``/``silver.conll`` (the shards' files end to
-end, in shard order) and ``summary.json`` (their counts added up). ``key16`` hashes every
-setting that changes a shard (the components' signatures, the selection, the label set and
-map, the tokenizer, the exclusions, the eflomal priors); a shard counts as finished when its
-meta file is there, agrees with its files and was made from the same input pairs, so a
-resumed job (after Ctrl-C, a killed worker, another engine) computes only the missing ones.
+end, in shard order) and ``summary.json`` (their counts added up); with the ``parquet``
+record format a shard's records are ``00000.parquet`` instead, in ``<key16>-parquet/``, and
+the merged file is ``silver.parquet``. ``key16`` hashes every setting that changes a shard
+(the components' signatures, the selection, the label set and map, the tokenizer, the
+exclusions, the eflomal priors); a shard counts as finished when its meta file is there,
+agrees with its files and was made from the same input pairs, so a resumed job (after
+Ctrl-C, a killed worker, another engine) computes only the missing ones.
 
 Sentence by sentence the shards give what one job over the whole bitext gives, except for a
 statistical aligner that learns from its whole input: eflomal aligns each shard alone. It
@@ -44,11 +46,12 @@ from xlner.io import atomic_write
 from xlner.pipeline.cache import canonical, stage_key
 from xlner.pipeline.stages.base import build_component
 from xlner.registry import registry
+from xlner.silver import parquet
 from xlner.silver.bitext import BitextPair, tokenize
 from xlner.silver.exclude import Exclusion, unmatched
 from xlner.silver.job import SilverResult, build_silver, summary_of
 from xlner.silver.select import Selection
-from xlner.silver.writers import CONLL, JSONL, write_shard
+from xlner.silver.writers import STEM, write_shard
 from xlner.text import tokens_of
 
 # Sentence pairs from which eflomal's priors are learned when the bitext has several shards:
@@ -188,17 +191,23 @@ def run_shards(
     output: Path,
     *,
     shard_size: int = 0,
+    record_format: str = "jsonl",
     progress: Progress | None = None,
     warn: Warn | None = None,
 ) -> ShardedResult:
-    """Every unfinished shard of ``pairs`` through ``engine``; then the merged outputs.
+    """Every unfinished shard of ``pairs`` through ``engine``; then the merged outputs, the
+    records as ``record_format`` (``jsonl`` or ``parquet``) beside the CoNLL view.
 
     ``pairs`` is read once, shard by shard (a stream of pairs keeps memory flat on the local
     engine); an empty bitext is an :class:`~xlner.errors.InputError`.
     """
     notify = progress or (lambda step, done, total: None)
     total = -(-len(pairs) // shard_size) if isinstance(pairs, Sized) and shard_size else None
-    store = output / SHARDS / task.key()[:16]
+    kinds = (record_format, "conll")
+    # Each record format has its own shards (the JSONL ones where they always were), so that
+    # switching formats recomputes nothing it already has.
+    suffix = "" if record_format == "jsonl" else f"-{record_format}"
+    store = output / SHARDS / f"{task.key()[:16]}{suffix}"
     metas: dict[int, dict[str, Any]] = {}
     inputs: dict[int, str] = {}
     reused = 0
@@ -207,7 +216,7 @@ def run_shards(
         nonlocal reused
         for number, shard in enumerate(_chunks(pairs, shard_size)):
             inputs[number] = _pairs_digest(shard)
-            meta = read_meta(store, number, inputs[number], warn)
+            meta = read_meta(store, number, inputs[number], warn, kinds)
             if meta is None:
                 yield number, (number, shard)
             else:
@@ -216,12 +225,12 @@ def run_shards(
 
     notify("shards", 0, total)
     for number, result in engine.map(task, todo()):
-        metas[number] = write_result(store, number, result, inputs[number])
+        metas[number] = write_result(store, number, result, inputs[number], kinds)
         shutil.rmtree(shard_cache(task.work_dir, number), ignore_errors=True)
         notify("shards", len(metas), total)
     if not inputs:
         raise InputError("the bitext", None, "no sentence pair: the bitext is empty")
-    summary = merge(store, sorted(inputs), metas, task.exclusions, output)
+    summary = merge(store, sorted(inputs), metas, task.exclusions, output, kinds)
     for message in summary["warnings"]:
         (warn or (lambda _: None))(message)
     return ShardedResult(summary, len(inputs), reused, store)
@@ -234,13 +243,20 @@ def _chunks(pairs: Iterable[BitextPair], size: int) -> Iterator[list[BitextPair]
         yield chunk
 
 
-def write_result(store: Path, number: int, result: SilverResult, input_digest: str) -> dict:
-    """The shard's files, then (last) its meta file; return the meta."""
+def write_result(
+    store: Path,
+    number: int,
+    result: SilverResult,
+    input_digest: str,
+    kinds: Sequence[str] = ("jsonl", "conll"),
+) -> dict:
+    """The shard's files (``kinds``: the record format first, then ``conll``), then (last)
+    its meta file; return the meta."""
     stem = f"{number:05d}"
-    write_shard(store, stem, result.sentences)
+    write_shard(store, stem, result.sentences, kinds[0])
     meta = {
         "input": input_digest,
-        "sha256": {kind: _file_digest(store / f"{stem}.{kind}") for kind in ("jsonl", "conll")},
+        "sha256": {kind: _file_digest(store / f"{stem}.{kind}") for kind in kinds},
         "sentences_in": result.sentences_in,
         "sentences_out": len(result.sentences),
         "entities": dict(result.entities()),
@@ -253,9 +269,16 @@ def write_result(store: Path, number: int, result: SilverResult, input_digest: s
     return meta
 
 
-def read_meta(store: Path, number: int, input_digest: str, warn: Warn | None) -> dict | None:
-    """The meta of a finished shard made from the same input; None (with a warning where a
-    shard is damaged) when it must be computed."""
+def read_meta(
+    store: Path,
+    number: int,
+    input_digest: str,
+    warn: Warn | None,
+    kinds: Sequence[str] = ("jsonl", "conll"),
+) -> dict | None:
+    """The meta of a finished shard made from the same input, whose ``kinds`` of files match
+    their checksums; None (with a warning where a shard is damaged) when it must be
+    computed."""
     stem = f"{number:05d}"
     path = store / f"{stem}.meta.json"
     if not path.is_file():
@@ -263,8 +286,7 @@ def read_meta(store: Path, number: int, input_digest: str, warn: Warn | None) ->
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))
         intact = all(
-            _file_digest(store / f"{stem}.{kind}") == meta["sha256"][kind]
-            for kind in ("jsonl", "conll")
+            _file_digest(store / f"{stem}.{kind}") == meta["sha256"][kind] for kind in kinds
         )
     except (OSError, ValueError, KeyError, TypeError):
         intact = False
@@ -281,12 +303,18 @@ def merge(
     metas: Mapping[int, Mapping[str, Any]],
     exclusions: Sequence[Exclusion],
     output: Path,
+    kinds: Sequence[str] = ("jsonl", "conll"),
 ) -> dict[str, Any]:
-    """``silver.jsonl``/``silver.conll``: the shards' files end to end; the summed summary."""
-    for kind, name in (("jsonl", JSONL), ("conll", CONLL)):
-        with atomic_write(output / name) as out:
-            for number in numbers:
-                with (store / f"{number:05d}.{kind}").open(encoding="utf-8") as part:
+    """``silver.jsonl``/``silver.conll`` (each of ``kinds``): the shards' files end to end;
+    the summed summary."""
+    for kind in kinds:
+        parts = [store / f"{number:05d}.{kind}" for number in numbers]
+        if kind == "parquet":
+            parquet.concatenate(parts, output / f"{STEM}.{kind}")
+            continue
+        with atomic_write(output / f"{STEM}.{kind}") as out:
+            for path in parts:
+                with path.open(encoding="utf-8") as part:
                     shutil.copyfileobj(part, out)
     total: dict[str, Counter[str]] = {k: Counter() for k in ("entities", "source", "dropped")}
     matched = [0] * len(exclusions)

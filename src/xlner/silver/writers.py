@@ -4,7 +4,9 @@
   (``token tag``, a blank line after each sentence): what ``xlner train tagger --train``
   reads;
 - ``silver.jsonl``: one sentence a line with its text, tokens, tags, provenance and each
-  entity with character offsets into ``text``, its score and its source entity;
+  entity with character offsets into ``text``, its score and its source entity; or, with the
+  ``parquet`` record format, ``silver.parquet``: the same records a row each
+  (:mod:`xlner.silver.parquet`);
 - ``summary.json``: sentences in and out, entities per class, drop reasons, exclusions,
   the settings and the signature;
 - with ``exports``: ``silver.hf`` (a ``datasets`` folder) and ``silver.spacy`` (a DocBin).
@@ -13,13 +15,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from xlner.corpora.conll import write_conll
 from xlner.export import export_path, exporter
 from xlner.io import atomic_write
+from xlner.silver import parquet
 from xlner.silver.job import SilverResult, SilverSentence
 from xlner.tags import spans_to_tags, tags_to_spans
 from xlner.text import Word
@@ -29,6 +32,9 @@ STEM = "silver"
 CONLL = f"{STEM}.conll"
 JSONL = f"{STEM}.jsonl"
 SUMMARY = "summary.json"
+# How the silver records are written beside the CoNLL view: JSONL lines (the default) or
+# Parquet rows.
+RECORD_FORMATS = ("jsonl", "parquet")
 
 
 def write_silver(
@@ -39,24 +45,45 @@ def write_silver(
     settings: Mapping[str, Any],
     exports: Sequence[str] = (),
     lang: str | None = None,
+    record_format: str = "jsonl",
 ) -> dict[str, Any]:
     """Write every output into ``directory``; return the summary that was written."""
-    write_shard(directory, STEM, result.sentences)
+    write_shard(directory, STEM, result.sentences, record_format)
     tagged = [sentence.tagged() for sentence in result.sentences]
     ids = [s.pair.provenance.id for s in result.sentences]
     spaces = [_spaces(s.target_words) for s in result.sentences]
-    outputs = write_exports(directory, tagged, ids, spaces, exports, classes=classes, lang=lang)
+    outputs = write_exports(
+        directory, tagged, ids, spaces, exports, classes=classes, lang=lang,
+        record_format=record_format,
+    )  # fmt: skip
     return write_summary(directory, result.summary(), outputs, settings)
 
 
-def write_shard(directory: Path, stem: str, sentences: Sequence[SilverSentence]) -> None:
-    """One shard's silver sentences as ``<stem>.conll`` and ``<stem>.jsonl``: the files that,
-    shard after shard, make ``silver.conll`` and ``silver.jsonl``."""
+def write_shard(
+    directory: Path, stem: str, sentences: Sequence[SilverSentence], record_format: str = "jsonl"
+) -> None:
+    """One shard's silver sentences as ``<stem>.conll`` and ``<stem>.jsonl`` (or
+    ``<stem>.parquet``): the files that, shard after shard, make ``silver.conll`` and
+    ``silver.jsonl`` (``silver.parquet``)."""
     directory.mkdir(parents=True, exist_ok=True)
     write_conll(directory / f"{stem}.conll", [sentence.tagged() for sentence in sentences])
+    records = (record(sentence) for sentence in sentences)
+    if record_format == "parquet":
+        parquet.write_records(directory / f"{stem}.parquet", records)
+        return
     with atomic_write(directory / f"{stem}.jsonl") as out:
-        for sentence in sentences:
-            out.write(json.dumps(record(sentence), ensure_ascii=False) + "\n")
+        for item in records:
+            out.write(json.dumps(item, ensure_ascii=False) + "\n")
+
+
+def read_records(path: Path) -> Iterator[dict[str, Any]]:
+    """The records of a silver file, JSONL or Parquet (by its suffix), one at a time."""
+    if path.suffix == ".parquet":
+        yield from parquet.iter_records(path)
+        return
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            yield json.loads(line)
 
 
 def write_exports(
@@ -68,9 +95,11 @@ def write_exports(
     *,
     classes: Sequence[str],
     lang: str | None,
+    record_format: str = "jsonl",
 ) -> dict[str, str]:
-    """The exports asked for; return every output by kind (``conll``, ``jsonl`` and those)."""
-    outputs = {"conll": CONLL, "jsonl": JSONL}
+    """The exports asked for; return every output by kind (``conll``, the record format's
+    and those)."""
+    outputs = {"conll": CONLL, record_format: f"{STEM}.{record_format}"}
     for name in exports:
         path = export_path(name, directory, STEM)
         exporter(name)(path, tagged, classes=classes, ids=ids, lang=lang, spaces=spaces)
@@ -79,20 +108,26 @@ def write_exports(
 
 
 def exports_from_files(
-    directory: Path, exports: Sequence[str], *, classes: Sequence[str], lang: str | None
+    directory: Path,
+    exports: Sequence[str],
+    *,
+    classes: Sequence[str],
+    lang: str | None,
+    record_format: str = "jsonl",
 ) -> dict[str, str]:
-    """:func:`write_exports` from the ``silver.jsonl`` written already (a sharded job holds
-    no sentence in memory); the words' spacing is read from each line's text."""
+    """:func:`write_exports` from the ``silver.jsonl`` (``silver.parquet``) written already
+    (a sharded job holds no sentence in memory); the words' spacing is read from each
+    record's text."""
     tagged, ids, spaces = [], [], []
     if exports:
-        with (directory / JSONL).open(encoding="utf-8") as lines:
-            for line in lines:
-                item = json.loads(line)
-                spans = tags_to_spans(item["tags"])
-                tagged.append(TaggedSentence(item["tokens"], spans))
-                ids.append(item["id"])
-                spaces.append(_spaces(_located(item["text"], item["tokens"])))
-    return write_exports(directory, tagged, ids, spaces, exports, classes=classes, lang=lang)
+        for item in read_records(directory / f"{STEM}.{record_format}"):
+            tagged.append(TaggedSentence(item["tokens"], tags_to_spans(item["tags"])))
+            ids.append(item["id"])
+            spaces.append(_spaces(_located(item["text"], item["tokens"])))
+    return write_exports(
+        directory, tagged, ids, spaces, exports, classes=classes, lang=lang,
+        record_format=record_format,
+    )  # fmt: skip
 
 
 def _located(text: str, tokens: Sequence[str]) -> list[Word]:
