@@ -70,6 +70,7 @@ class CapsTagger(SourceTagger):
 @register_aligner("test-diagonal")
 class DiagonalAligner(Aligner):
     name = "test-diagonal"
+    per_sentence = True  # so that ``align`` runs in batches (``align.batch_size``)
 
     def align(self, pairs, *, extra_bitext=()):
         CALLS["align"] += 1

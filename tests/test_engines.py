@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -20,13 +21,15 @@ from entry_point import xlner_cli
 from pipeline_fakes import CALLS, fresh_counters, make_config  # noqa: F401 (autouse fixture)
 from test_silver import _files, _lines
 
+from xlner.align.combined import CombinedAligner
 from xlner.align.eflomal import EflomalAligner
+from xlner.align.simalign import SimAlignAligner
 from xlner.engine import build_engine
 from xlner.engine.local import LocalEngine
 from xlner.engine.ray_data import MAX_TEMP_DIR, RayEngine, temp_dir_for
 from xlner.pipeline.run import run_pipeline
 from xlner.pipeline.sample import load_sample
-from xlner.pipeline.stages.task import _Window
+from xlner.pipeline.stages.task import StageTask, _Window
 from xlner.registry import ComponentError, registry
 from xlner.silver import read_files
 from xlner.silver.select import Selection
@@ -236,6 +239,81 @@ def test_sharded_silver_memory_stays_flat_as_the_bitext_grows(tmp_path) -> None:
         records = (tmp_path / f"out{size}" / "silver.jsonl").read_text().count("\n")
         assert records == size  # every pair kept (keep-empty 1): the output did grow 8 times
     assert peaks[1] - peaks[0] < 30, peaks  # MB; one job over it all adds about 170 here
+
+
+# ---------------------------------------------------------------------------- xlner run's batches
+
+# Smaller batches than the seven sentences of the fakes' corpus: several of align
+# (test-diagonal links sentence by sentence), align_back and project.
+SMALL_BATCHES = {
+    "align.batch_size": 2,
+    "backtranslate.align.batch_size": 3,
+    "project.batch_size": 3,
+}
+BATCHED = ("align", "align_back", "project")
+
+
+def _run_config(tmp_path: Path, **settings: object) -> dict:
+    both = {"backtranslate.enabled": True, "project.mode": "combined"}  # both alignments used
+    return make_config(tmp_path, **both, **settings)
+
+
+def _keys(result) -> dict[str, str]:
+    return {name: report.key for name, report in result.stages.items()}
+
+
+def test_align_and_project_batches_give_the_records_of_one_batch(tmp_path) -> None:
+    whole = run_pipeline(_run_config(tmp_path), run_dir=tmp_path / "whole")
+    small = run_pipeline(_run_config(tmp_path, **SMALL_BATCHES), run_dir=tmp_path / "small")
+    assert [whole.stages[name].batches for name in BATCHED] == [1, 1, 1]
+    assert [small.stages[name].batches for name in BATCHED] == [4, 3, 3]
+    assert small.records == whole.records and small.scores == whole.scores
+    assert _keys(small) == _keys(whole)  # the batch size keys nothing: the same records
+    for name in BATCHED:  # the shards were put together and dropped
+        assert not list((tmp_path / "small" / "stages").glob(f"{name}-*/shards"))
+
+
+def test_a_statistical_aligner_aligns_the_whole_input_in_one_batch(tmp_path) -> None:
+    settings = {
+        **SMALL_BATCHES,
+        "align.aligner": "eflomal",
+        "backtranslate.align.aligner": "eflomal",
+    }
+    result = run_pipeline(_run_config(tmp_path, **settings), run_dir=tmp_path / "run")
+    batches = {name: result.stages[name].batches for name in BATCHED}
+    assert batches == {"align": 1, "align_back": 1, "project": 3}
+    assert SimAlignAligner().per_sentence and not EflomalAligner().per_sentence
+    diagonal = {"aligner": "test-diagonal"}
+    assert CombinedAligner({"a": diagonal, "b": diagonal}).per_sentence
+    assert not CombinedAligner({"a": diagonal, "eflomal": {}}).per_sentence
+
+
+def test_a_worker_builds_align_and_project_from_the_config(tmp_path) -> None:
+    result = run_pipeline(_run_config(tmp_path), run_dir=tmp_path / "run")
+    for name in BATCHED:
+        # As a worker gets it: pickled, without the driver's stage, built by setup().
+        task = pickle.loads(pickle.dumps(StageTask(name, result.config, None)))
+        task.setup()
+        inputs = {dep: result.records[dep][2:5] for dep in task.stage.deps}
+        assert task.process_batch((2, 5, inputs)) == result.records[name][2:5]
+
+
+def _stop_after_first_align_batch(stage: str, done: int, total: int) -> None:
+    if stage == "align" and done == 1:
+        raise KeyboardInterrupt  # Ctrl-C once align's first shard is on disk
+
+
+def test_an_interrupted_align_resumes_at_its_first_unfinished_batch(tmp_path) -> None:
+    config = _run_config(tmp_path, **SMALL_BATCHES)
+    with pytest.raises(KeyboardInterrupt):
+        run_pipeline(config, run_dir=tmp_path / "run", progress=_stop_after_first_align_batch)
+    CALLS.clear()
+    resumed = run_pipeline(config, run_dir=tmp_path / "run")
+    align = resumed.stages["align"]
+    assert (align.status, align.batches, align.batches_reused) == ("resumed", 4, 1)
+    assert CALLS["align"] == 3 + 3  # align's three other batches, align_back's three
+    fresh = run_pipeline(config, run_dir=tmp_path / "fresh")
+    assert resumed.records == fresh.records
 
 
 # ---------------------------------------------------------------------------- eflomal priors
@@ -487,6 +565,67 @@ def test_xlner_run_on_ray_equals_the_local_engine(tmp_path, ray_cluster) -> None
     ).read_bytes()
     again = run_pipeline(config, run_dir=tmp_path / "ray")  # the local engine reuses them
     assert again.stages["tag"].status == "reused"
+
+
+def _run_toml(tmp_path: Path) -> Path:
+    """A run of every batched stage on the fakes: align and project in several batches,
+    align_back with eflomal (the default) in one."""
+    corpus = make_config(tmp_path)["data"]["path"]
+    lines = [
+        "preset = 'light'",
+        f"[data]\ncorpus = 'conll'\npath = '{corpus}'\nlang = 'lug'",
+        "[translate]\ntranslator = 'test-echo'\nbatch_size = 3",
+        "[tag]\ntagger = 'test-caps'\nbatch_size = 2",
+        "[align]\naligner = 'test-diagonal'\nbatch_size = 2",
+        "[backtranslate]\nenabled = true\ntranslator = 'test-echo'\nbatch_size = 4",
+        "[project]\nmode = 'combined'\nbatch_size = 3",
+    ]
+    config = tmp_path / "run.toml"
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return config
+
+
+def _stage_files(run_dir: Path) -> dict[str, bytes]:
+    return {path.parent.name: path.read_bytes() for path in run_dir.glob("stages/*/result.jsonl")}
+
+
+@pytest.mark.ray
+def test_xlner_run_aligns_and_projects_on_ray_as_locally(capsys, tmp_path, ray_cluster) -> None:
+    config = _run_toml(tmp_path)
+    local, remote = tmp_path / "local", tmp_path / "ray"
+    assert xlner_cli(capsys, "run", config, "--run-dir", local).code == 0
+    CALLS.clear()
+    result = xlner_cli(capsys, "run", config, "--run-dir", remote, "--engine", "ray")
+    assert result.code == 0, result.err
+    assert CALLS["align"] == 0  # every batch was aligned by an actor, none in this process
+    manifest = json.loads((remote / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["engine"]["engine"] == "ray"
+    batches = {name: manifest["stages"][name]["batches"] for name in BATCHED}
+    assert batches == {"align": 4, "align_back": 1, "project": 3}
+    assert _stage_files(remote) == _stage_files(local) and len(_stage_files(local)) == 7
+    assert (remote / "predictions.conll").read_bytes() == (local / "predictions.conll").read_bytes()
+    CALLS.clear()  # the local engine reuses what Ray computed
+    again = xlner_cli(capsys, "run", config, "--run-dir", remote)
+    assert again.code == 0 and CALLS["align"] == 0
+    rows = [line.split() for line in again.out.splitlines()]
+    assert {row[0]: row[1] for row in rows if row and row[0] in BATCHED} == dict.fromkeys(
+        BATCHED, "reused"
+    )
+
+
+@pytest.mark.ray
+def test_align_batches_finished_locally_are_resumed_on_ray(tmp_path, ray_cluster) -> None:
+    config = _run_config(tmp_path, **SMALL_BATCHES)
+    run_dir = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        run_pipeline(config, run_dir=run_dir, progress=_stop_after_first_align_batch)
+    CALLS.clear()
+    resumed = run_pipeline(config, run_dir=run_dir, engine=RayEngine(run_dir=run_dir))
+    assert CALLS["align"] == 0  # the other batches on the actors
+    align = resumed.stages["align"]
+    assert (align.status, align.batches, align.batches_reused) == ("resumed", 4, 1)
+    assert resumed.stages["project"].batches == 3
+    assert resumed.records == run_pipeline(config, run_dir=tmp_path / "fresh").records
 
 
 def test_an_unreachable_ray_address_is_one_line_and_quick(capsys, tmp_path, bitext) -> None:

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from xlner.cli import app
 from xlner.config import apply_overrides, parse_override
 from xlner.pipeline.cache import stage_key
-from xlner.pipeline.run import load_run_config, run_pipeline
+from xlner.pipeline.run import DEFAULTS, load_run_config, run_pipeline
 from xlner.pipeline.stages import StageError
 from xlner.types import Span
 
@@ -46,6 +46,7 @@ def test_load_config_layers_defaults_file_and_overrides(tmp_path):
     assert config["project"] == {
         "method": "heuristic",
         "mode": "back",
+        "batch_size": DEFAULTS["project"]["batch_size"],
         "options": {"merge_distance": 0},
     }
     assert config["data"]["pivot"] == "en" and config["evaluate"]["label_map"] == "none"
@@ -298,6 +299,13 @@ BAD_SETTINGS = [
     (["project.mode=sideways"], "project.mode must be one of forward, back, combined"),
     (["evaluate.label_map=nope"], "evaluate.label_map: unknown label map 'nope'"),
     (["translate.batch_size=0"], "translate.batch_size must be a whole number of at least 1"),
+    (["align.batch_size=0"], "align.batch_size must be a whole number of at least 1, not 0"),
+    (["align.aligner=eflomal", "align.batch_size=true"], "align.batch_size must be a whole"),
+    (
+        ["backtranslate.enabled=true", "backtranslate.align.batch_size='x'"],
+        "backtranslate.align.batch_size must be a whole number of at least 1, not 'x'",
+    ),
+    (["project.batch_size=-1"], "project.batch_size must be a whole number of at least 1"),
     (["data.limit=-5"], "data.limit must be a whole number >= 0 (0: all), not -5"),
     (["data.limit=abc"], "data.limit must be a whole number >= 0 (0: all), not 'abc'"),
     (["data.corpus=nope"], "data.corpus: unknown corpus 'nope'"),

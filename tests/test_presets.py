@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from xlner import presets
 from xlner.cli import app
-from xlner.pipeline.run import load_run_config, run_pipeline
+from xlner.pipeline.run import DEFAULTS, load_run_config, run_pipeline
 from xlner.presets import build_preset, describe_preset, load_preset, preset_names
 from xlner.project.corpus import signature_fields
 from xlner.registry import registry
@@ -135,12 +135,15 @@ def _run_file(tmp_path, tables: str = "", top: str = "") -> str:
 def test_run_config_defaults_to_the_default_preset(tmp_path):
     default = load_preset("default")
     config = load_run_config(_run_file(tmp_path))
+    # What a run adds to the preset's tables: batch sizes, extra bitext, the mode.
+    align = {"extra": [], "batch_size": DEFAULTS["align"]["batch_size"]}
+    project = {"mode": "forward", "batch_size": DEFAULTS["project"]["batch_size"]}
     assert config["preset"] == "default"
-    assert config["align"] == default["align"] | {"extra": []}
-    assert config["project"] == default["project"] | {"mode": "forward"}
+    assert config["align"] == default["align"] | align
+    assert config["project"] == default["project"] | project
     light = load_run_config(_run_file(tmp_path), ["preset=light"])
-    assert light["align"] == load_preset("light")["align"] | {"extra": []}
-    assert light["project"] == load_preset("light")["project"] | {"mode": "forward"}
+    assert light["align"] == load_preset("light")["align"] | align
+    assert light["project"] == load_preset("light")["project"] | project
 
 
 def test_run_config_settings_override_the_presets(tmp_path):
@@ -152,7 +155,10 @@ def test_run_config_settings_override_the_presets(tmp_path):
     }
     named = load_run_config(_run_file(tmp_path, '[align]\naligner = "eflomal"\n'))
     assert named["align"]["options"] == {}  # the preset's options were the combined aligner's
-    assert named["project"] == default["project"] | {"mode": "forward"}
+    assert named["project"] == default["project"] | {
+        "mode": "forward",
+        "batch_size": DEFAULTS["project"]["batch_size"],
+    }
     one = "[align.options.members.eflomal]\nstem_length = 0\n"
     config = load_run_config(_run_file(tmp_path, one))
     assert config["align"]["options"]["members"] == {"eflomal": {"stem_length": 0}}

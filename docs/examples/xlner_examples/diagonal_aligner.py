@@ -20,6 +20,7 @@ class DiagonalAligner(Aligner):
     """
 
     name = "diagonal"
+    per_sentence = True  # a pair's links depend on that pair alone: align in batches of any size
 
     def __init__(self, shift: int = 0) -> None:
         if shift < 0:

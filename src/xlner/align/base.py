@@ -21,6 +21,10 @@ class Aligner(ABC):
     """Aligns the words of sentence pairs; one list of links per pair."""
 
     name: str = "aligner"
+    # True when a pair's links depend on that pair alone, not on the other pairs aligned with
+    # it nor on extra bitext (SimAlign): the pipeline may then align in batches of any size
+    # and get the same links. A statistical aligner (eflomal) learns from its whole input.
+    per_sentence: bool = False
 
     @abstractmethod
     def align(

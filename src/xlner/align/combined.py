@@ -68,6 +68,11 @@ class CombinedAligner(Aligner):
             "members": {name: member.signature() for name, member in self.members.items()},
         }
 
+    @property
+    def per_sentence(self) -> bool:  # type: ignore[override]
+        """Sentence by sentence only when every member is (a SimAlign alone, not eflomal)."""
+        return all(member.per_sentence for member in self.members.values())
+
     def link_set_names(self) -> tuple[str, ...]:
         return tuple(self.sources)
 

@@ -140,6 +140,7 @@ class SimAlignAligner(Aligner):
     """
 
     name = "simalign"
+    per_sentence = True  # each pair embedded and matched alone
 
     def __init__(
         self,

@@ -47,8 +47,9 @@ def run(
 ) -> None:
     """Translate, tag, align, back-translate (optional), project, evaluate; reuse stages.
 
-    With ``--engine ray`` the batches of translate, tag and backtranslate run on a Ray
-    actor pool (each stage's ``batch_size`` sentences a batch)."""
+    With ``--engine ray`` the batches of translate, tag, align, backtranslate and project run
+    on a Ray actor pool (each stage's ``batch_size`` sentences a batch; a statistical aligner's
+    whole input in one)."""
     try:
         settings = load_run_config(config, overrides or [])
     except (OSError, ValueError) as error:

@@ -8,7 +8,9 @@
 * a rerun reuses every finished stage;
 * a changed setting recomputes that stage and the ones after it, nothing before it;
 * an interrupted run resumes at the first unfinished stage, and inside a batched stage
-  (translate, tag, backtranslate) at the first batch without a finished shard.
+  (translate, tag, align, backtranslate, align_back, project) at the first batch without a
+  finished shard. A statistical aligner's ``align`` is one batch, the whole input (see
+  :mod:`xlner.pipeline.stages.align`).
 
 A cached file found damaged (cut short, emptied, edited) is reported by name and its stage
 recomputed; a second process on the same run directory is refused while the first runs.
@@ -61,16 +63,16 @@ _BASE: dict[str, Any] = {
     "data": {"corpus": "", "lang": "", "pivot": "en", "split": "test", "limit": 0},
     "translate": {"translator": "nllb", "batch_size": 32, "options": {}},
     "tag": {"tagger": "spacy", "batch_size": 64, "options": {}},
-    "align": {"options": {}, "extra": []},
+    "align": {"batch_size": 64, "options": {}, "extra": []},
     "backtranslate": {
         "enabled": False,
         "translator": "nllb",
         "batch_size": 32,
         "options": {},
         "min_similarity": 0.5,
-        "align": {"aligner": "eflomal", "options": {}, "similar_words": 0.8},
+        "align": {"aligner": "eflomal", "batch_size": 64, "options": {}, "similar_words": 0.8},
     },
-    "project": {"mode": "forward", "options": {}},
+    "project": {"mode": "forward", "batch_size": 256, "options": {}},
     "evaluate": {"label_map": "none"},
 }
 # Every setting of a run and its default: the default preset's ``[align]`` and ``[project]``
@@ -216,8 +218,9 @@ def run_pipeline(
 ) -> RunResult:
     """Run (or resume) every stage of ``config``; return the records and the report.
 
-    ``engine`` runs the batches of the batched stages (translate, tag, backtranslate; default:
-    the local engine, in this process); a batch finished by any engine is reused by any.
+    ``engine`` runs the batches of the batched stages (every stage but ``data`` and
+    ``evaluate``; default: the local engine, in this process); a batch finished by any engine
+    is reused by any.
 
     ``warn`` receives one line per damaged cache file that was recomputed (default: a
     :class:`~xlner.pipeline.cache.CacheWarning`). Raises
@@ -326,7 +329,8 @@ class _CachedStage:
         """Each batch from its finished shard, else computed (by the engine, as each one is
         done) and stored as one."""
         stage, report = self.stage, self.report
-        size, step = stage.size(self.inputs), stage.batch_size
+        size = stage.size(self.inputs)
+        step = stage.batch_size or max(size, 1)  # 0: the whole input in one batch
         ranges = [(start, min(start + step, size)) for start in range(0, size, step)]
         report.batches = len(ranges)
         shards: dict[int, list[Any]] = {}

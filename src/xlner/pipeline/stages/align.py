@@ -3,18 +3,38 @@
 ``align`` links each tagged translation to its original sentence (cross-lingual, with extra
 bitext for statistical aligners); ``align_back`` links each back-translation to it
 (monolingual: identity pairs and similar words help).
+
+Both are batched stages, run on the run's engine. How they are cut into batches keeps the
+links those of one aligner run over the whole input:
+
+* a per-sentence aligner (:attr:`~xlner.align.base.Aligner.per_sentence`: SimAlign, a
+  combined aligner of such members) aligns ``align.batch_size`` (``backtranslate.align.
+  batch_size``) pairs a batch: the batches give the links of one run, so the batch size is
+  not part of the stage's key and on Ray the batches are spread over the actors;
+* a statistical aligner (eflomal, a combined aligner with an eflomal member) learns from
+  every pair it is given (and the extra bitext, the identity pairs): cut into batches it
+  would learn less and link otherwise, so it aligns the whole input in one batch, whatever
+  the batch size (on Ray: on one actor). Aligning a large bitext in shards with eflomal
+  priors learned once is the silver job's (``xlner silver --shard-size``, docs/scale-out.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from xlner.align.base import Aligner
 from xlner.pipeline.backtranslation import monolingual_links
 from xlner.pipeline.records import Alignment
-from xlner.pipeline.stages.base import Inputs, Stage, StageError, build_component
+from xlner.pipeline.stages.base import (
+    Inputs,
+    Stage,
+    StageError,
+    batched_stage,
+    build_component,
+)
 from xlner.pipeline.stages.data import extra_bitext
 from xlner.pipeline.stages.project import projector_of
 from xlner.project.corpus import align_link_sets, check_link_sets
@@ -47,16 +67,23 @@ def align_stage(config: Mapping[str, Any], data_dir: Path | None) -> Stage:
     if names:  # only then, so that the cache of runs on plain links stays valid
         settings["link_sets"] = sorted(names)
 
-    def run(inputs: Inputs) -> list[Alignment]:
-        extra = extra_bitext(specs, config["data"]["pivot"], data_dir)
+    # Read at the first batch, once per process (each worker reads its own).
+    extra = cache(lambda: extra_bitext(specs, config["data"]["pivot"], data_dir))
+
+    def run_batch(inputs: Inputs, start: int, end: int) -> list[Alignment]:
         pairs = [
             (tagged.tokens, sentence.tokens)
-            for tagged, sentence in zip(inputs["tag"], inputs["data"], strict=True)
+            for tagged, sentence in zip(
+                inputs["tag"][start:end], inputs["data"][start:end], strict=True
+            )
         ]
-        sets = align_link_sets(aligner, pairs, names, extra)
+        sets = align_link_sets(aligner, pairs, names, extra())
         return [Alignment(list(links), links.named) for links in sets]
 
-    return Stage("align", ("data", "tag"), settings, Alignment, run=run)
+    whole = not aligner.per_sentence
+    return batched_stage(
+        "align", ("data", "tag"), settings, Alignment, section, run_batch, whole=whole
+    )
 
 
 def align_back_stage(config: Mapping[str, Any], data_dir: Path | None) -> Stage:
@@ -65,10 +92,12 @@ def align_back_stage(config: Mapping[str, Any], data_dir: Path | None) -> Stage:
     similar = section["similar_words"]
     settings = {"aligner": aligner.signature(), "similar_words": similar}
 
-    def run(inputs: Inputs) -> list[Alignment]:
+    def run_batch(inputs: Inputs, start: int, end: int) -> list[Alignment]:
         pairs = [
             (back.tokens, sentence.tokens)
-            for back, sentence in zip(inputs["backtranslate"], inputs["data"], strict=True)
+            for back, sentence in zip(
+                inputs["backtranslate"][start:end], inputs["data"][start:end], strict=True
+            )
         ]
         # Identity pairs teach the statistical aligner that a word aligns to itself.
         identity = [(t, t) for _, t in pairs if t] + [(b, b) for b, _ in pairs if b]
@@ -77,4 +106,8 @@ def align_back_stage(config: Mapping[str, Any], data_dir: Path | None) -> Stage:
             links = monolingual_links(links, pairs, min_similarity=float(similar))
         return [Alignment(sentence) for sentence in links]
 
-    return Stage("align_back", ("data", "backtranslate"), settings, Alignment, run=run)
+    deps = ("data", "backtranslate")
+    where, whole = "backtranslate.align", not aligner.per_sentence
+    return batched_stage(
+        "align_back", deps, settings, Alignment, section, run_batch, where=where, whole=whole
+    )

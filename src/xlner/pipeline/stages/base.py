@@ -22,7 +22,8 @@ class Stage:
     """A named step: what it reads, what determines its output, and how to compute it.
 
     ``run(inputs)`` computes every record at once; batched stages instead compute
-    ``run_batch(inputs, start, end)`` for consecutive sentence ranges, so that an interrupted
+    ``run_batch(inputs, start, end)`` for consecutive sentence ranges of ``batch_size``
+    sentences (0: all of them in one batch), each on the run's engine, so that an interrupted
     stage resumes at its first unfinished batch. ``record`` is the type of the records it
     returns (see :mod:`xlner.pipeline.records`).
     """
@@ -33,7 +34,7 @@ class Stage:
     record: type
     run: Callable[[Inputs], list[Any]] | None = None
     run_batch: Batch | None = None
-    batch_size: int = 0
+    batch_size: int = 0  # sentences per batch of ``run_batch``; 0: every sentence in one
     cached: bool = True  # False: recomputed every run and keyed by its content (the corpus)
     single: bool = False  # one record in all (the scores) instead of one per sentence
 
@@ -52,17 +53,25 @@ class Stage:
 
 def batched_stage(
     name: str,
-    dep: str,
+    deps: str | tuple[str, ...],
     settings: dict[str, Any],
     record: type,
     section: Mapping[str, Any],
     run_batch: Batch,
+    *,
+    where: str | None = None,
+    whole: bool = False,
 ) -> Stage:
-    """A stage computed ``section.batch_size`` sentences (one finished shard) at a time."""
+    """A stage computed ``section.batch_size`` sentences (one finished shard) at a time, or
+    with ``whole`` all of them in one batch (records that depend on the whole input, such as
+    a statistical aligner's). ``where`` names the section in messages (default: ``name``)."""
     size = section["batch_size"]
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise StageError(f"{name}.batch_size must be a whole number of at least 1, not {size!r}")
-    return Stage(name, (dep,), settings, record, run_batch=run_batch, batch_size=size)
+        raise StageError(
+            f"{where or name}.batch_size must be a whole number of at least 1, not {size!r}"
+        )
+    deps = (deps,) if isinstance(deps, str) else deps
+    return Stage(name, deps, settings, record, run_batch=run_batch, batch_size=0 if whole else size)
 
 
 def build_component(

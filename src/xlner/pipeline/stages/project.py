@@ -3,6 +3,10 @@
 ``project.mode``: ``forward`` projects from the translation over the cross-lingual links,
 ``back`` from the back-translation over the monolingual links, ``combined`` from the
 translation over both (see :func:`xlner.pipeline.backtranslation.combined_links`).
+
+A projector works sentence by sentence, so the stage is batched (``project.batch_size``
+sentences a batch, on the run's engine) and its batches give the records of one pass over
+the corpus: the batch size is not part of its key.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Any
 
 from xlner.pipeline.backtranslation import combined_links
 from xlner.pipeline.records import Projection
-from xlner.pipeline.stages.base import Inputs, Stage, StageError, build_component
+from xlner.pipeline.stages.base import Inputs, Stage, StageError, batched_stage, build_component
 from xlner.project.base import Projector
 from xlner.registry import registry
 
@@ -42,11 +46,11 @@ def project_stage(config: Mapping[str, Any], data_dir: Path | None) -> Stage:
         )
     deps = ("data", "tag", "align") + (("backtranslate", "align_back") if mode != "forward" else ())
 
-    def run(inputs: Inputs) -> list[Projection]:
-        return [_project_one(projector, mode, inputs, i) for i in range(len(inputs["data"]))]
+    def run_batch(inputs: Inputs, start: int, end: int) -> list[Projection]:
+        return [_project_one(projector, mode, inputs, i) for i in range(start, end)]
 
     settings = {"projector": projector.signature(), "mode": mode}
-    return Stage("project", deps, settings, Projection, run=run)
+    return batched_stage("project", deps, settings, Projection, section, run_batch)
 
 
 def _project_one(projector: Projector, mode: str, inputs: Inputs, index: int) -> Projection:

@@ -1,4 +1,5 @@
-"""A batched stage of ``xlner run`` (translate, tag, backtranslate) as an engine's task.
+"""A batched stage of ``xlner run`` (translate, tag, align, backtranslate, align_back, project)
+as an engine's task.
 
 The stage's builder is called with the run's config in each worker (``setup()``: its
 model is loaded there, once), and ``process_batch`` computes one range of sentences with
