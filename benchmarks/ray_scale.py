@@ -188,6 +188,7 @@ def memory(args: argparse.Namespace, folder: Path) -> list[dict[str, Any]]:
 def quality(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     lang = args.quality_lang
     pair = _pair_of(lang)
+    folder.mkdir(parents=True, exist_ok=True)  # each run's stderr file goes beside its output
     gold = gold_by_line(lang, data_dir=args.data_dir)
     base = [sys.executable, "-m", "xlner", "silver", "--corpus", "mafand-mt", "--pair", pair]
     base += ["--tagger", args.tagger, "--exclude-corpus", "masakhaner2"]
