@@ -131,6 +131,25 @@ def test_long_sentences_are_chunked_not_truncated(tiny_encoder: Path) -> None:
     assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)
 
 
+def test_counting_a_long_sentence_warns_of_no_overlong_input(
+    tiny_encoder: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Counting subwords reads the whole sentence; only chunks reach the model, so the
+    tokenizer's "longer than the specified maximum ... indexing errors" warning is wrong."""
+    import transformers
+
+    tagger = _tagger(tiny_encoder, ["O", "B-LOC", "I-LOC"], max_length=6)
+    tagger.tokenizer.model_max_length = 6
+    sentence = ["Kampala", "is", "playing", "in", "Uganda", ".", "the", "city", "is", "big", "."]
+    transformers.logging.enable_propagation()
+    try:
+        with caplog.at_level("WARNING"):
+            assert len(tagger.chunks([sentence])) > 1
+    finally:
+        transformers.logging.disable_propagation()
+    assert "longer than the specified maximum" not in caplog.text
+
+
 def test_words_without_subwords_are_outside(tiny_encoder: Path) -> None:
     tagger = _tagger(tiny_encoder, ["O", "B-LOC", "I-LOC"])
     (probs,) = tagger.predict_proba([["Kampala", "", "city"]])

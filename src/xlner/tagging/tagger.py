@@ -205,7 +205,10 @@ class TokenTagger:
         if not words:
             return []
         budget = self.max_length - self.tokenizer.num_special_tokens_to_add()
-        encoding = self.tokenizer(words, is_split_into_words=True, add_special_tokens=False)
+        # Only counted here, never fed to the model whole: no "longer than the maximum" warning.
+        encoding = self.tokenizer(
+            words, is_split_into_words=True, add_special_tokens=False, verbose=False
+        )
         word_ids = np.array([w for w in encoding.word_ids() if w is not None], dtype=np.int64)
         counts = np.bincount(word_ids, minlength=len(words))
         ranges, start, used = [], 0, 0
