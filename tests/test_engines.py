@@ -26,7 +26,7 @@ from xlner.align.eflomal import EflomalAligner
 from xlner.align.simalign import SimAlignAligner
 from xlner.engine import build_engine
 from xlner.engine.local import LocalEngine
-from xlner.engine.ray_data import MAX_TEMP_DIR, RayEngine, temp_dir_for
+from xlner.engine.ray_data import MAX_TEMP_DIR, RayEngine, default_window, temp_dir_for
 from xlner.pipeline.run import run_pipeline
 from xlner.pipeline.sample import load_sample
 from xlner.pipeline.stages.task import StageTask, _Window
@@ -110,6 +110,14 @@ def test_engines_are_a_catalogue_with_checked_options() -> None:
         build_engine("ray", min_actors=2, max_actors=1)
     with pytest.raises(ComponentError, match="has no option 'workers'"):
         build_engine("ray", workers=2)
+
+
+def test_the_ray_window_grows_with_the_pool_unless_set() -> None:
+    assert RayEngine().window == default_window(2) == 16
+    assert RayEngine(max_actors=8).window == 32 and RayEngine(max_actors=8, window=3).window == 3
+    assert RayEngine(window=5).describe()["window"] == 5
+    with pytest.raises(ComponentError, match="window must be a whole number of at least 1"):
+        build_engine("ray", window=0)
 
 
 def test_a_window_indexes_a_batch_as_the_whole_corpus() -> None:
@@ -405,6 +413,8 @@ def test_eflomal_over_shards_uses_priors_from_the_sample(capsys, tmp_path) -> No
         (("--engine", "ray", "--cpus-per-actor", "0"), "need --cpus-per-actor > 0"),
         (("--engine", "ray", "--gpus-per-actor", "-1"), "and --gpus-per-actor >= 0, not 1.0"),
         (("--engine", "ray", "--ray-cpus", "0"), "--ray-cpus must be at least 1, not 0"),
+        (("--engine", "ray", "--ray-window", "0"), "--ray-window must be a whole number of at"),
+        (("--ray-window", "4"), "--ray-window applies to --engine ray, not --engine local"),
         (("--engine", "ray", "--ray-address", "nowhere"), "'nowhere' is not host:port"),
         (("--shard-size", "-1"), "--shard-size must be 0 (one shard) or more, not -1"),
         (("--priors-sample", "-5"), "--priors-sample must be 0 (no priors) or more, not -5"),
@@ -453,19 +463,54 @@ def ray_cluster(tmp_path_factory):
 
 
 @pytest.mark.ray
-def test_silver_on_ray_equals_the_local_engine(capsys, tmp_path, bitext, ray_cluster) -> None:
+@pytest.mark.parametrize(
+    ("shard_size", "window", "shards"),
+    [(2, None, 4), (1, 2, 7)],  # one window of four shards; four windows, the last of one shard
+    ids=["one-window", "four-windows"],
+)
+def test_silver_on_ray_equals_the_local_engine(
+    capsys, tmp_path, bitext, ray_cluster, shard_size, window, shards
+) -> None:
     local, remote = tmp_path / "local", tmp_path / "ray"
-    args = ("--tagger", "test-caps", "--shard-size", "2")
+    args = ("--tagger", "test-caps", "--shard-size", str(shard_size))
     assert _silver(capsys, local, bitext, *args).code == 0
-    result = _silver(capsys, remote, bitext, *args, "--engine", "ray", "--max-actors", "2")
+    ray_args = ("--engine", "ray", "--max-actors", "2")
+    ray_args += ("--ray-window", str(window)) if window else ()
+    result = _silver(capsys, remote, bitext, *args, *ray_args)
     assert result.code == 0, result.err
     assert _same_files(local, remote)
     run = _summary(remote)["run"]
-    assert (run["engine"], run["max_actors"], run["shards"]) == ("ray", 2, 4)
+    assert (run["engine"], run["max_actors"], run["shards"]) == ("ray", 2, shards)
+    assert run["window"] == (window or default_window(2))
     # A resumed job reads the shards whichever engine wrote them.
     CALLS.clear()
     assert _silver(capsys, remote, bitext, *args).code == 0 and CALLS["tag"] == 0
-    assert _summary(remote)["run"]["shards_reused"] == 4
+    assert _summary(remote)["run"]["shards_reused"] == shards
+
+
+@pytest.mark.ray
+def test_the_ray_driver_reads_at_most_a_window_ahead(tmp_path, ray_cluster) -> None:
+    class Double:  # defined here, so that it travels by value
+        def setup(self) -> None:
+            pass
+
+        def process_batch(self, records):
+            return [2 * r for r in records]
+
+    handed = []
+
+    def batches():
+        for number in range(7):
+            handed.append(number)
+            yield number, [number, 10 + number]
+
+    engine = RayEngine(max_actors=2, window=3, run_dir=tmp_path)
+    results = {}
+    for number, doubled in engine.map(Double(), batches()):
+        assert len(handed) <= len(results) + 3, (handed, results)  # this window, no more
+        results[number] = doubled
+    assert results == dict(LocalEngine().map(Double(), ((n, [n, 10 + n]) for n in range(7))))
+    assert list(engine.map(Double(), iter([]))) == []  # nothing to do: no pool at all
 
 
 @pytest.mark.ray

@@ -18,6 +18,7 @@ import typer
 
 from xlner.cli.common import fail, one_of
 from xlner.engine.base import DEFAULT_ENGINE, Engine, EngineError
+from xlner.engine.ray_data import MIN_WINDOW, WINDOW_PER_ACTOR
 from xlner.registry import ComponentError, registry
 
 # The ray engine's option defaults: the CLI options' defaults.
@@ -30,6 +31,7 @@ FLAGS = {
     "cpus_per_actor": "--cpus-per-actor",
     "gpus_per_actor": "--gpus-per-actor",
     "num_cpus": "--ray-cpus",
+    "window": "--ray-window",
 }
 
 EngineName = Annotated[
@@ -55,6 +57,14 @@ RayCpus = Annotated[
     int | None,
     typer.Option("--ray-cpus", help="CPUs of the local Ray (default: all of the machine's)."),
 ]
+RayWindow = Annotated[
+    int | None,
+    typer.Option(
+        "--ray-window",
+        help="Batches (shards) the driver reads ahead and holds, one actor pool's work; "
+        f"default: max({MIN_WINDOW}, {WINDOW_PER_ACTOR} x --max-actors).",
+    ),
+]
 
 
 # The parameters :func:`with_engine_options` adds to a command: name, annotation, default.
@@ -66,9 +76,10 @@ PARAMETERS = (
     ("cpus_per_actor", CpusPerActor, RAY_DEFAULTS["cpus_per_actor"]),
     ("gpus_per_actor", GpusPerActor, RAY_DEFAULTS["gpus_per_actor"]),
     ("ray_cpus", RayCpus, None),
+    ("ray_window", RayWindow, None),
 )
 # The ray engine's option of each parameter but ``engine``.
-_OPTION = {"ray_address": "address", "ray_cpus": "num_cpus"}
+_OPTION = {"ray_address": "address", "ray_cpus": "num_cpus", "ray_window": "window"}
 
 
 def with_engine_options(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -3,8 +3,18 @@
 Each batch (a shard of the job) is one row of a Ray Dataset, its records pickled; the task
 is a callable class turned into actors by ``ActorPoolStrategy(min_size, max_size)``, each
 actor asking for ``cpus_per_actor`` CPUs and ``gpus_per_actor`` GPUs and calling the task's
-``setup()`` once (the model is loaded once per actor). Results stream back to the driver as
-each shard is done, and the caller writes them: a shard is finished once it is on disk.
+``setup()`` once per pool (the model is loaded once per actor). Results stream back to the
+driver as each shard is done, and the caller writes them: a shard is finished once it is on
+disk.
+
+The batches are read lazily, ``window`` at a time (default :func:`default_window`): each
+window is one Dataset on its own actor pool, its results yielded as they come, and it is
+freed before the next window is read, so the driver holds at most ``window`` batches
+whatever the size of the input. A Dataset cannot be fed from the driver's iterator as it
+goes (a custom ``Datasource``'s read tasks run in workers, and it lists them all before the
+job starts), so each window pays a new pool's start-up (seconds, measured in
+docs/scale-out.md, plus each actor's ``setup()``); a window of several batches per actor
+amortises it.
 
 Housekeeping:
 
@@ -32,6 +42,7 @@ import shutil
 import socket
 import tempfile
 from collections.abc import Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +57,16 @@ QUIET = {"RAY_USAGE_STATS_ENABLED": "0"}
 FALLBACK_PREFIX = "xlner-ray-"
 # Seconds to wait for the head of an existing cluster to accept a connection.
 CONNECT_TIMEOUT = 5.0
+# The fewest batches of a window (see default_window).
+MIN_WINDOW = 16
+# Batches per actor in a window by default: a pool's start-up spread over several batches each.
+WINDOW_PER_ACTOR = 4
+
+
+def default_window(max_actors: int) -> int:
+    """Batches per window unless set: ``max(16, 4 x max_actors)``, so that each actor of a
+    pool works through a few batches for each time the pool starts."""
+    return max(MIN_WINDOW, WINDOW_PER_ACTOR * max_actors)
 
 
 @registry.engines.register("ray")
@@ -55,7 +76,9 @@ class RayEngine(Engine):
     ``address``: an existing cluster (``host:port``, ``ray://host:port`` or ``auto``);
     ``None`` starts a local Ray with ``num_cpus`` CPUs (default: all) for the job.
     ``run_dir``: where a local Ray keeps its temporary and spill files (default: a fresh
-    temporary folder). Not part of any signature: engines do not change results.
+    temporary folder). ``window``: the most batches the driver reads ahead and holds, one
+    actor pool's work (default :func:`default_window`). Not part of any signature: engines
+    do not change results.
     """
 
     name = "ray"
@@ -70,6 +93,7 @@ class RayEngine(Engine):
         gpus_per_actor: float = 0.0,
         num_cpus: int | None = None,
         run_dir: str | Path | None = None,
+        window: int | None = None,
     ) -> None:
         if isinstance(min_actors, bool) or not isinstance(min_actors, int) or min_actors < 1:
             raise ValueError(f"min_actors must be a whole number of at least 1, not {min_actors!r}")
@@ -84,11 +108,16 @@ class RayEngine(Engine):
             )
         if num_cpus is not None and num_cpus < 1:
             raise ValueError(f"num_cpus must be at least 1, not {num_cpus}")
+        if window is not None and (
+            isinstance(window, bool) or not isinstance(window, int) or window < 1
+        ):
+            raise ValueError(f"window must be a whole number of at least 1, not {window!r}")
         self.address = address or None
         self.min_actors, self.max_actors = min_actors, max_actors
         self.cpus_per_actor, self.gpus_per_actor = float(cpus_per_actor), float(gpus_per_actor)
         self.num_cpus = num_cpus
         self.run_dir = Path(run_dir) if run_dir is not None else None
+        self.window = window if window is not None else default_window(max_actors)
         self._started = False  # True when this engine started Ray (and so stops it)
         self._outside: Path | None = None  # its temporary folder, when outside the run dir
 
@@ -100,6 +129,7 @@ class RayEngine(Engine):
             "max_actors": self.max_actors,
             "cpus_per_actor": self.cpus_per_actor,
             "gpus_per_actor": self.gpus_per_actor,
+            "window": self.window,
         }
 
     # ------------------------------------------------------------------ the cluster
@@ -157,19 +187,30 @@ class RayEngine(Engine):
 
     def map(self, task: BatchTask, batches: Iterable[Keyed]) -> Iterator[Keyed]:
         ray = import_ray()
-        rows = [{"number": n, "payload": pickle.dumps(records)} for n, records in batches]
-        if not rows:
-            return
-        if not ray.is_initialized():
-            self.connect()
-        self._check_resources(ray.cluster_resources())
-        _quiet(ray)
+        stream = iter(batches)
+        task_bytes = None
+        # A window's rows hold its records pickled (the records themselves are dropped).
+        while rows := [
+            {"number": n, "payload": pickle.dumps(records)}
+            for n, records in islice(stream, self.window)
+        ]:
+            if task_bytes is None:  # the first window: Ray starts (a job with none never waits)
+                if not ray.is_initialized():
+                    self.connect()
+                self._check_resources(ray.cluster_resources())
+                _quiet(ray)
+                # cloudpickle: a task class of a script or a notebook travels by value
+                task_bytes = ray.cloudpickle.dumps(task)
+            yield from self._map_window(ray, rows, task_bytes)
+
+    def _map_window(self, ray: Any, rows: list[dict[str, Any]], task: bytes) -> Iterator[Keyed]:
+        """One window's batches on a pool of its own, as each is done; ``rows`` is emptied
+        (the object store holds them, spilled to disk when full)."""
         dataset = ray.data.from_items(rows, override_num_blocks=len(rows))
-        del rows  # the object store holds them now (spilled to disk when full)
+        rows.clear()
         results = dataset.map_batches(
             _Worker,
-            # cloudpickle: a task class of a script or a notebook travels by value
-            fn_constructor_kwargs={"task": ray.cloudpickle.dumps(task)},
+            fn_constructor_kwargs={"task": task},
             batch_size=1,
             compute=ray.data.ActorPoolStrategy(min_size=self.min_actors, max_size=self.max_actors),
             num_cpus=self.cpus_per_actor,
