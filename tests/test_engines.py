@@ -116,8 +116,9 @@ def test_the_ray_window_grows_with_the_pool_unless_set() -> None:
     assert RayEngine().window == default_window(2) == 16
     assert RayEngine(max_actors=8).window == 32 and RayEngine(max_actors=8, window=3).window == 3
     assert RayEngine(window=5).describe()["window"] == 5
-    with pytest.raises(ComponentError, match="window must be a whole number of at least 1"):
-        build_engine("ray", window=0)
+    assert RayEngine(window=0).window == 0  # every batch in one window
+    with pytest.raises(ComponentError, match="window must be a whole number of at least 0"):
+        build_engine("ray", window=-1)
 
 
 def test_a_window_indexes_a_batch_as_the_whole_corpus() -> None:
@@ -413,7 +414,7 @@ def test_eflomal_over_shards_uses_priors_from_the_sample(capsys, tmp_path) -> No
         (("--engine", "ray", "--cpus-per-actor", "0"), "need --cpus-per-actor > 0"),
         (("--engine", "ray", "--gpus-per-actor", "-1"), "and --gpus-per-actor >= 0, not 1.0"),
         (("--engine", "ray", "--ray-cpus", "0"), "--ray-cpus must be at least 1, not 0"),
-        (("--engine", "ray", "--ray-window", "0"), "--ray-window must be a whole number of at"),
+        (("--engine", "ray", "--ray-window", "-1"), "--ray-window must be a whole number of at"),
         (("--ray-window", "4"), "--ray-window applies to --engine ray, not --engine local"),
         (("--engine", "ray", "--ray-address", "nowhere"), "'nowhere' is not host:port"),
         (("--shard-size", "-1"), "--shard-size must be 0 (one shard) or more, not -1"),
@@ -645,6 +646,7 @@ def test_xlner_run_aligns_and_projects_on_ray_as_locally(capsys, tmp_path, ray_c
     assert CALLS["align"] == 0  # every batch was aligned by an actor, none in this process
     manifest = json.loads((remote / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["engine"]["engine"] == "ray"
+    assert manifest["engine"]["window"] == 0  # its input is in memory: one pool for a stage
     batches = {name: manifest["stages"][name]["batches"] for name in BATCHED}
     assert batches == {"align": 4, "align_back": 1, "project": 3}
     assert _stage_files(remote) == _stage_files(local) and len(_stage_files(local)) == 7

@@ -62,7 +62,8 @@ RayWindow = Annotated[
     typer.Option(
         "--ray-window",
         help="Batches (shards) the driver reads ahead and holds, one actor pool's work; "
-        f"default: max({MIN_WINDOW}, {WINDOW_PER_ACTOR} x --max-actors).",
+        f"default: max({MIN_WINDOW}, {WINDOW_PER_ACTOR} x --max-actors) for xlner silver, "
+        "all of them for xlner run (its input is in memory); 0: all.",
     ),
 ]
 
@@ -103,9 +104,11 @@ def with_engine_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def make_engine(options: Mapping[str, Any], run_dir: Path) -> Engine:
+def make_engine(options: Mapping[str, Any], run_dir: Path, *, in_memory: bool = False) -> Engine:
     """The engine of a command's ``engine_options``, its local Ray's files in ``run_dir``;
-    ray options given to another engine, or a bad value: a one-line error."""
+    ray options given to another engine, or a bad value: a one-line error. ``in_memory``: the
+    command holds its whole input anyway, so reading it a window at a time saves nothing and
+    each window would start a pool: one window unless ``--ray-window`` is given."""
     name = options["engine"]
     ray_options = {
         _OPTION.get(key, key): value for key, value in options.items() if key != "engine"
@@ -120,6 +123,8 @@ def make_engine(options: Mapping[str, Any], run_dir: Path) -> Engine:
         if changed:
             fail(f"{FLAGS[changed[0]]} applies to --engine ray, not --engine {name}")
         return registry.engines.build(name)
+    if in_memory and ray_options["window"] is None:
+        ray_options["window"] = 0
     try:
         engine = registry.engines.build(name, run_dir=run_dir, **ray_options)
     except ComponentError as error:

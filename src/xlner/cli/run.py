@@ -54,7 +54,7 @@ def run(
         settings = load_run_config(config, overrides or [])
     except (OSError, ValueError) as error:
         fail(str(error))
-    runner = make_engine(engine_options, run_dir or Path(settings["run"]["dir"]))
+    runner = make_engine(engine_options, run_dir or Path(settings["run"]["dir"]), in_memory=True)
     bar = _progress()
     try:
         result = run_pipeline(

@@ -77,8 +77,9 @@ class RayEngine(Engine):
     ``None`` starts a local Ray with ``num_cpus`` CPUs (default: all) for the job.
     ``run_dir``: where a local Ray keeps its temporary and spill files (default: a fresh
     temporary folder). ``window``: the most batches the driver reads ahead and holds, one
-    actor pool's work (default :func:`default_window`). Not part of any signature: engines
-    do not change results.
+    actor pool's work (default :func:`default_window`; 0: every batch in one window, one pool
+    for the whole job, for callers whose input is in memory anyway). Not part of any
+    signature: engines do not change results.
     """
 
     name = "ray"
@@ -109,9 +110,9 @@ class RayEngine(Engine):
         if num_cpus is not None and num_cpus < 1:
             raise ValueError(f"num_cpus must be at least 1, not {num_cpus}")
         if window is not None and (
-            isinstance(window, bool) or not isinstance(window, int) or window < 1
+            isinstance(window, bool) or not isinstance(window, int) or window < 0
         ):
-            raise ValueError(f"window must be a whole number of at least 1, not {window!r}")
+            raise ValueError(f"window must be a whole number of at least 0, not {window!r}")
         self.address = address or None
         self.min_actors, self.max_actors = min_actors, max_actors
         self.cpus_per_actor, self.gpus_per_actor = float(cpus_per_actor), float(gpus_per_actor)
@@ -192,7 +193,7 @@ class RayEngine(Engine):
         # A window's rows hold its records pickled (the records themselves are dropped).
         while rows := [
             {"number": n, "payload": pickle.dumps(records)}
-            for n, records in islice(stream, self.window)
+            for n, records in islice(stream, self.window or None)
         ]:
             if task_bytes is None:  # the first window: Ray starts (a job with none never waits)
                 if not ray.is_initialized():
