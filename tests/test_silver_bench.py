@@ -415,6 +415,7 @@ def test_an_ablation_runs_each_variant_and_studies_quality(capsys, setup, tmp_pa
     assert "Pearson r" in result.out and "longer" in result.out
     page = setup["output"].with_suffix(".html").read_text(encoding="utf-8")
     assert "Projection quality varied" in page and ">base<" in page
+    assert page.count(">lug<") == page.count(">ewe<") == 1  # a language named once
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ language side by side (silver tagger, model transfer, silver F1, translate-test)
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -92,13 +93,15 @@ def ablation_chart(result: Mapping[str, Any]) -> tuple[str, dict[str, tuple[str,
         name, lang = f"{point['lang']} {point['variant']}", point["lang"]
         marker = Point(point["silver_f1"], point["test_f1"], name, colours[point["variant"]], lang)
         by_lang.setdefault(lang, []).append(marker)
-    points = [p for group in by_lang.values() for p in group]
-    if not points:
-        return "", {}
-    links = []
+    points, links = [], []
     for group in by_lang.values():
         ordered = sorted(group, key=lambda p: p.x)
+        # The language is named once, beside its point of highest silver F1.
+        ordered[:-1] = [replace(p, label="") for p in ordered[:-1]]
+        points += ordered
         links += list(zip(ordered, ordered[1:], strict=False))
+    if not points:
+        return "", {}
     chart = scatter_chart(
         points,
         links=links,
