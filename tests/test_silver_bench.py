@@ -438,8 +438,12 @@ def test_a_config_extends_another(tmp_path) -> None:
     child.write_text("extends = 'benchmarks/silver-quick'\npreset = 'light'\n", encoding="utf-8")
     settings = bench.load_settings(str(child))
     assert settings["preset"] == "light" and settings["train"]["config"] == {"max_steps": 300}
+    grandchild = tmp_path / "grandchild.toml"  # a file named beside the one that extends it
+    grandchild.write_text("extends = 'child.toml'\n[selection]\nmin_score = 0.5\n", "utf-8")
+    settings = bench.load_settings(str(grandchild))
+    assert settings["preset"] == "light" and settings["selection"] == {"min_score": 0.5}
     loop = tmp_path / "loop.toml"
-    loop.write_text(f"extends = '{loop}'\n", encoding="utf-8")
+    loop.write_text("extends = 'loop.toml'\n", encoding="utf-8")
     with pytest.raises(ValueError, match="extends itself"):
         bench.load_settings(str(loop))
     odd = tmp_path / "odd.toml"

@@ -101,6 +101,8 @@ def _config_table(config: str, seen: tuple[str, ...]) -> dict[str, Any]:
     parent = table.pop(EXTENDS, DEFAULT_CONFIG)
     if not isinstance(parent, str):
         raise ValueError(f"{config}: {EXTENDS} names a config, not {parent!r}")
+    if path.suffix == ".toml" and parent.endswith(".toml"):  # a file beside this one
+        parent = str(path.parent / parent)
     for key in dotted_keys(table):
         try:
             check_key(key.split("."), BASE, FREE_TABLES, key)
