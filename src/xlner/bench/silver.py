@@ -557,13 +557,12 @@ def run_silver(
 ) -> dict[str, Any]:
     """Every language's row (see the module docstring), their averages, the settings; for a
     config with variants, :func:`run_ablation`'s result."""
-    variants = load_variants(config, overrides)
-    if variants:
+    settings = load_settings(config, overrides)
+    if settings["variants"]:
         return run_ablation(
-            data_dir, run_root, languages, variants,
+            data_dir, run_root, languages, load_variants(config, overrides),
             translate_test=translate_test, progress=progress,
         )  # fmt: skip
-    settings = load_settings(config, overrides)
     chosen = list(languages or settings["languages"])
     plans = [plan(lang, settings, run_root, data_dir) for lang in chosen]  # all checked first
     translated = read_translate_test(translate_test)
@@ -686,11 +685,11 @@ def _pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
 
 def _slope(xs: Sequence[float], ys: Sequence[float]) -> float | None:
     """Test F1 points gained per silver F1 point (least squares); None without spread."""
-    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    spread = sum((x - mx) ** 2 for x in xs)
-    if spread == 0:
+    if len(set(xs)) < 2:
         return None
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / spread
+    from scipy.stats import linregress
+
+    return float(linregress(xs, ys).slope)
 
 
 def cells(row: Mapping[str, Any]) -> dict[str, float | None]:
