@@ -352,9 +352,25 @@ def test_averages_wins_and_anchor_languages() -> None:
     mean = bench.averages(rows, settings)
     assert mean["silver_tagger_f1"] == 50.0 and mean["silver_f1"] == 55.0
     assert mean["beats_model_transfer"] == 1 and mean["languages"] == 2
+    assert mean["across_languages"] == {"languages": 1, "pearson_r": None}  # too few points
     assert mean["on_t_projection_languages"] == {
         "languages": 1, "of": 2, "silver_tagger_f1": 40.0, "anchor_f1": 70.0
     }  # fmt: skip
+
+
+def test_the_footer_gives_pearson_r_over_the_languages_with_silver_f1() -> None:
+    rows = [_row("lug", 70.0, 80.0, 50.0), _row("tsn", 50.0, 60.0, 40.0)]
+    rows += [_row("twi", 60.0, 65.0, 40.0), _row("hau", None, 40.0, 45.0)]
+    settings = {"anchors": {}}
+    mean = bench.averages(rows, settings)
+    assert mean["across_languages"]["languages"] == 3
+    assert mean["across_languages"]["pearson_r"] == pytest.approx(0.9607689)
+    for row in rows:
+        row.update(pair="en-x", silver={"sentences_out": 1}, stages={}, status="reused")
+    table = bench.format_results({
+        "settings": settings, "rows": rows, "average": mean, "wall_seconds": 1.0,
+    })  # fmt: skip
+    assert "over the 3 languages with silver F1: Pearson r +0.96" in table
 
 
 def test_the_page_places_only_languages_with_silver_f1_on_the_quality_chart() -> None:

@@ -720,6 +720,13 @@ def averages(rows: Sequence[Mapping[str, Any]], settings: Mapping[str, Any]) -> 
     pairs = [(c["silver_tagger_f1"], c["model_transfer_f1"]) for c in table]
     means["beats_model_transfer"] = sum(1 for ours, mt in pairs if mt is not None and ours > mt)
     means["languages"] = len(rows)
+    scored = [c for c in table if c["silver_f1"] is not None]
+    means["across_languages"] = {  # the research question over languages, not variants
+        "languages": len(scored),
+        "pearson_r": _pearson(
+            [c["silver_f1"] for c in scored], [c["silver_tagger_f1"] for c in scored]
+        ),
+    }
     for name, anchor in settings["anchors"].items():
         shared = [c for c, row in zip(table, rows, strict=True) if row["lang"] in anchor]
         means[f"on_{name}_languages"] = {
@@ -768,6 +775,12 @@ def format_results(result: Mapping[str, Any]) -> str:
         f"silver tagger above model transfer on {mean.get('beats_model_transfer', 0)} of "
         f"{mean.get('languages', 0)} languages; wall time {result['wall_seconds']:.0f}s"
     ]
+    across = mean.get("across_languages") or {}
+    if across.get("pearson_r") is not None:
+        footer.append(
+            f"test F1 against silver F1 over the {across['languages']} languages with silver "
+            f"F1: Pearson r {across['pearson_r']:+.2f}"
+        )
     for name in result["settings"]["anchors"]:
         on = mean.get(f"on_{name}_languages") or {}
         if on.get("languages"):
