@@ -478,6 +478,17 @@ def test_the_ablation_config_default_variant_is_the_quick_benchmark() -> None:
     assert variants["keep-partial"]["selection"] == {"require_all": False}
 
 
+def test_the_seeds_config_changes_only_the_training_seed() -> None:
+    variants = bench.load_variants("benchmarks/silver-seeds")
+    quick = bench.load_settings("benchmarks/silver-quick")
+    assert {k for k in quick if quick[k] != variants["default"].get(k)} == {
+        "config", "languages", "variants"
+    }  # fmt: skip
+    for name, seed in (("seed-43", 43), ("seed-44", 44)):
+        assert variants[name]["train"]["config"] == {"max_steps": 300, "seed": seed}
+        assert variants[name]["selection"] == variants["default"]["selection"]
+
+
 def test_the_quality_study_within_and_across_languages() -> None:
     def variant(name: str, *rows: dict) -> dict:
         return {"name": name, "rows": list(rows)}
