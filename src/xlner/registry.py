@@ -210,6 +210,7 @@ class registry:  # noqa: N801 - a namespace, named as spaCy's
     corpora: Catalogue[Any] = Catalogue("corpus", "xlner.corpora")
     label_maps: Catalogue[Any] = Catalogue("label map", "xlner.evaluate")
     noise: Catalogue[Any] = Catalogue("noise operator", "xlner.study")
+    degradations: Catalogue[Any] = Catalogue("silver degradation", "xlner.study")
     engines: Catalogue[Any] = Catalogue("engine", "xlner.engine")
 
 
