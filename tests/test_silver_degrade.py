@@ -134,3 +134,60 @@ def test_calibration_refuses_a_level_out_of_reach() -> None:
 def test_an_unknown_degradation_is_a_one_line_error() -> None:
     with pytest.raises(ComponentError, match="unknown silver degradation 'drop'"):
         get_degradation("drop")
+
+
+def _silver_file(path, corpus: list[Sentence]):
+    """A silver records file of ``corpus`` (as xlner silver writes it) and its gold by line:
+    gold is the silver data itself on even lines, and absent on odd ones."""
+    import json
+
+    from xlner.tags import spans_to_tags
+    from xlner.types import TaggedSentence
+
+    gold = {}
+    with path.open("w", encoding="utf-8") as out:
+        for line, item in enumerate(corpus, start=1):
+            tokens = [f"w{line}x{i}" for i in range(item.length)]
+            tags = spans_to_tags(item.spans, item.length)
+            where = {"split": "train", "line": line}
+            out.write(json.dumps({"tokens": tokens, "tags": tags, "provenance": where}) + "\n")
+            if line % 2 == 0:
+                gold[("train", line)] = TaggedSentence(tokens, list(item.spans))
+    return gold
+
+
+@pytest.mark.parametrize("operator", ["mix", "drop_entities"])
+def test_the_degrade_stage_reaches_its_level_and_writes_the_training_file(
+    tmp_path, operator
+) -> None:
+    from xlner.bench.silver_degrade import DegradeSettings, degrade_silver
+    from xlner.corpora.conll import read_conll
+
+    corpus = _corpus(400)
+    gold = _silver_file(tmp_path / "silver.jsonl", corpus)
+    # Some errors in the clean silver data, so that the mix has a profile: gold loses a span.
+    first = next(key for key in sorted(gold) if len(gold[key].spans) > 1)
+    gold[first].spans = gold[first].spans[1:]
+    settings = DegradeSettings(operator=operator, level=0.5, floor=30.0, tolerance=1.0)
+    found = degrade_silver(tmp_path / "silver.jsonl", gold, settings, LABELS, tmp_path)
+    assert found["target_silver_f1"] == pytest.approx(
+        found["clean_silver_f1"] - 0.5 * (found["clean_silver_f1"] - 30.0)
+    )
+    assert found["quality_no_date"]["f1"] == pytest.approx(found["target_silver_f1"], abs=1.0)
+    low, high = found["quality_no_date"]["f1_interval"]
+    assert low < found["quality_no_date"]["f1"] < high
+    written = read_conll(tmp_path / "silver.conll")
+    assert len(written) == len(corpus)
+    assert sum(len(s.spans) for s in written) == found["entities"]["degraded"]
+    again = degrade_silver(tmp_path / "silver.jsonl", gold, settings, LABELS, tmp_path / "b")
+    assert again["rate"] == found["rate"]  # seeded
+
+
+def test_degrade_settings_are_checked() -> None:
+    from xlner.bench.silver_degrade import DegradeSettings
+
+    with pytest.raises(ComponentError, match="unknown silver degradation"):
+        DegradeSettings(operator="shuffle")
+    with pytest.raises(ValueError, match="degrade.level"):
+        DegradeSettings(operator="mix", level=1.5)
+    assert not DegradeSettings().active

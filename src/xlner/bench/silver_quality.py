@@ -57,8 +57,12 @@ def _key(sentence: SilverSentence) -> GoldKey:
 
 def gold_on_silver(sentence: SilverSentence, gold: TaggedSentence) -> list[Span] | None:
     """The gold spans on the silver sentence's tokens; None when their letters differ."""
-    tokens = [word.text for word in sentence.target_words]
-    silver_text, silver_offsets = squeezed_offsets(tokens)
+    return gold_on_tokens([word.text for word in sentence.target_words], gold)
+
+
+def gold_on_tokens(tokens: Sequence[str], gold: TaggedSentence) -> list[Span] | None:
+    """The gold spans on ``tokens`` (a silver sentence's); None when their letters differ."""
+    silver_text, silver_offsets = squeezed_offsets(list(tokens))
     gold_text, gold_offsets = squeezed_offsets(gold.tokens)
     if silver_text.casefold() != gold_text.casefold():
         return None

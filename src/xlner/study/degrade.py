@@ -162,7 +162,9 @@ registry.degradations.register(
 )
 registry.degradations.register(
     "mix",
-    Degradation("mixed", "the language's own mix of projection errors, scaled", 1.0, _mix),
+    # Above 1 the probabilities stay at 1 and only spurious spans grow: the mix reaches as
+    # far down as its parts do.
+    Degradation("mixed", "the language's own mix of projection errors, scaled", 8.0, _mix),
 )
 
 
@@ -178,12 +180,15 @@ def degrade(
     seed: int,
     labels: Sequence[str],
     shares: Mapping[str, float] | None = None,
+    indices: Sequence[int] | None = None,
 ) -> list[list[Span]]:
     """Every sentence's spans after ``degradation`` at ``rate``; sentence ``i`` draws from
-    generators seeded by ``(seed, i)``, whatever happens to the others."""
+    generators seeded by ``(seed, indices[i])`` (its place in the whole corpus, by default
+    ``i``), whatever happens to the others: a subset degrades as it does in the corpus."""
+    places = range(len(sentences)) if indices is None else indices
     return [
-        degradation.apply(item, rate, (seed, index), labels, shares or {})
-        for index, item in enumerate(sentences)
+        degradation.apply(item, rate, (seed, place), labels, shares or {})
+        for item, place in zip(sentences, places, strict=True)
     ]
 
 
