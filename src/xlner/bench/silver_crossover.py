@@ -1,0 +1,173 @@
+"""The crossover study on the rows of a silver ablation (``benchmarks/silver-crossover``).
+
+Every row of every variant is a point: the silver F1 of the data a tagger was trained on
+(after the ``degrade`` stage where the variant has one) and that tagger's test F1. Per
+language, over the clean and ``mix`` points (:data:`CURVE`): the line of test F1 on silver
+F1 with the slope's 95 % interval, and the silver F1 where the line meets the language's
+model transfer (:func:`xlner.study.crossover.crossover`; the interval from resampled points
+and model transfer's own bootstrap replicates). Pooled: the gap to model transfer on silver
+F1 over all languages. Per degradation (each kind of error, and the ``mix``):
+the test F1 lost per silver F1 point lost against the language's clean rows, averaged over
+languages.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from xlner.evaluate.bootstrap import bootstrap_replicates
+from xlner.study.crossover import Point, crossover, damage_per_point, fit, pooled_crossover
+from xlner.study.degrade import get_degradation
+
+CLEAN = "none"
+# The rows the curve is fitted to: the undegraded silver data (every variant without a
+# degradation) and the realistic mix. A single kind of error moves test F1 at its own rate
+# (damage_by_kind), so its rows would bend the line.
+CURVE = (CLEAN, "mix")
+
+
+def operator_of(row: Mapping[str, Any]) -> str:
+    """The degradation a row's silver data went through (``none``: the clean silver data)."""
+    return ((row.get("degrade") or {}).get("settings") or {}).get("operator", CLEAN)
+
+
+def points_by_language(variants: Sequence[Mapping[str, Any]]) -> dict[str, list[dict]]:
+    """Every row with a silver F1, by language: variant, operator, silver F1, test F1."""
+    found: dict[str, list[dict]] = defaultdict(list)
+    for variant in variants:
+        for row in variant["rows"]:
+            quality = row["silver_quality_no_date"]
+            if not quality.get("sentences"):
+                continue
+            found[row["lang"]].append(
+                {
+                    "variant": variant["name"],
+                    "operator": operator_of(row),
+                    "silver_f1": quality["f1"],
+                    "test_f1": row["test"]["f1"],
+                }
+            )
+    return dict(found)
+
+
+def transfer_by_language(
+    variants: Sequence[Mapping[str, Any]],
+) -> dict[str, tuple[float, np.ndarray | None]]:
+    """Model transfer's test F1 per language, with its bootstrap replicates where the row
+    kept its sentence counts (the same for every variant: the same tagger, the same test)."""
+    found = {}
+    for variant in variants:
+        for row in variant["rows"]:
+            scores = row.get("model_transfer")
+            if scores and row["lang"] not in found:
+                counts = scores.get("counts")
+                replicates = bootstrap_replicates(np.asarray(counts)) if counts else None
+                found[row["lang"]] = (scores["f1"], replicates)
+    return found
+
+
+def crossover_study(variants: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The study's answer: per language, pooled, and per kind of error."""
+    points = points_by_language(variants)
+    transfer = transfer_by_language(variants)
+    per_language = {}
+    curves = {
+        lang: _points([p for p in group if p["operator"] in CURVE])
+        for lang, group in points.items()
+    }
+    for lang, group in points.items():
+        line = fit(curves[lang])
+        mt, replicates = transfer.get(lang, (None, None))
+        meets = crossover(curves[lang], mt, replicates) if mt is not None else None
+        per_language[lang] = {
+            "points": len(group),
+            "model_transfer_f1": mt,
+            "fit": line.as_dict() if line else None,
+            "crossover": meets.as_dict() if meets else None,
+        }
+    line, meets = pooled_crossover(curves, {lang: mt for lang, (mt, _) in transfer.items()})
+    return {
+        "per_language": per_language,
+        "pooled": {
+            "languages": len(points),
+            "fit": line.as_dict() if line else None,
+            "crossover": meets.as_dict() if meets else None,
+        },
+        "damage_per_point": damage_by_kind(points),
+    }
+
+
+def damage_by_kind(points: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, Any]:
+    """Per degradation: test F1 lost per silver F1 point lost, per language and on average.
+
+    A language's clean point is the mean of its clean rows (the training seeds among them).
+    """
+    by_kind: dict[str, dict[str, float]] = defaultdict(dict)
+    for lang, group in points.items():
+        clean = [p for p in group if p["operator"] == CLEAN]
+        if not clean:
+            continue
+        centre = Point(
+            float(np.mean([p["silver_f1"] for p in clean])),
+            float(np.mean([p["test_f1"] for p in clean])),
+        )
+        for operator in sorted({p["operator"] for p in group} - {CLEAN}):
+            degraded = _points([p for p in group if p["operator"] == operator])
+            if (value := damage_per_point(centre, degraded)) is not None:
+                by_kind[operator][lang] = value
+    return {
+        operator: {
+            "error": get_degradation(operator).error,
+            "per_language": values,
+            "mean": float(np.mean(list(values.values()))),
+        }
+        for operator, values in by_kind.items()
+    }
+
+
+def _points(group: Sequence[Mapping[str, Any]]) -> list[Point]:
+    return [Point(p["silver_f1"], p["test_f1"]) for p in group]
+
+
+def _num(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _span(low: float | None, high: float | None, digits: int = 1) -> str:
+    if low is None or high is None:
+        return "[open]"
+    return f"[{low:.{digits}f}, {high:.{digits}f}]"
+
+
+def format_crossover(study: Mapping[str, Any]) -> str:
+    """The answer as text: a line per language and the pooled line, then the kinds of error."""
+    lines = ["lang     points  slope [95%]         transfer F1  crossover silver F1 [95%]"]
+    rows = list(study["per_language"].items()) + [("pooled", study["pooled"])]
+    for lang, entry in rows:
+        line, meets = entry.get("fit"), entry.get("crossover")
+        slope = (
+            f"{line['slope']:.2f} {_span(line['slope_low'], line['slope_high'], 2)}"
+            if line
+            else "-"
+        )
+        where = "-"
+        if meets and meets["silver_f1"] is not None:
+            where = f"{meets['silver_f1']:.1f} {_span(meets['low'], meets['high'])}"
+            where += " (extrapolated)" if meets["extrapolated"] else ""
+        elif meets:
+            where = "none (the line does not rise)"
+        transfer = "gap 0" if lang == "pooled" else _num(entry.get("model_transfer_f1"))
+        count = entry.get("points", entry.get("languages"))
+        lines.append(f"{lang:8} {count:6}  {slope:19} {transfer:>11}  {where}")
+    damage = study.get("damage_per_point") or {}
+    if damage:
+        lines.append("")
+        lines.append("test F1 lost per silver F1 point lost, by kind of error:")
+        for operator, entry in sorted(damage.items(), key=lambda item: -item[1]["mean"]):
+            each = ", ".join(f"{lang} {v:.2f}" for lang, v in sorted(entry["per_language"].items()))
+            lines.append(f"  {operator:17} {entry['error']:9} {entry['mean']:.2f}  ({each})")
+    return "\n".join(lines)

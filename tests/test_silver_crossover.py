@@ -1,0 +1,61 @@
+"""The crossover study read off the rows of a silver ablation with a known answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from xlner.bench.silver_crossover import crossover_study, format_crossover
+
+# Two languages on known lines: aaa's test F1 = 20 + 0.8 * silver F1, model transfer 60
+# (crossover at silver F1 50); bbb's = 40 + 0.5 * silver F1, model transfer 70 (at 60).
+LINES = {"aaa": (20.0, 0.8, 60.0), "bbb": (40.0, 0.5, 70.0)}
+CLEAN = {"aaa": 70.0, "bbb": 66.0}
+
+
+def _row(lang: str, silver: float, operator: str = "none", test: float | None = None) -> dict:
+    intercept, slope, transfer = LINES[lang]
+    degrade = {"settings": {"operator": operator}} if operator != "none" else None
+    return {
+        "lang": lang,
+        "silver_quality_no_date": {"sentences": 500, "f1": silver},
+        "test": {"f1": intercept + slope * silver if test is None else test},
+        "model_transfer": {"f1": transfer},
+        "degrade": degrade,
+    }
+
+
+def _ablation() -> list[dict]:
+    variants = [{"name": "clean", "rows": [_row(lang, CLEAN[lang]) for lang in LINES]}]
+    for level in (0.25, 0.5, 0.75, 1.0):
+        rows = [_row(lang, CLEAN[lang] - level * (CLEAN[lang] - 30), "mix") for lang in LINES]
+        variants.append({"name": f"mix-{level}", "rows": rows})
+    # Missed entities cost aaa 1.0 test F1 a silver point; boundaries only 0.25.
+    missed = [_row("aaa", 50.0, "drop_entities", test=76.0 - 20.0)]
+    shifted = [_row("aaa", 50.0, "shift_boundaries", test=76.0 - 5.0)]
+    variants += [{"name": "missed", "rows": missed}, {"name": "boundary", "rows": shifted}]
+    return variants
+
+
+def test_each_language_crosses_model_transfer_where_its_line_says() -> None:
+    study = crossover_study(_ablation())
+    aaa, bbb = study["per_language"]["aaa"], study["per_language"]["bbb"]
+    assert aaa["crossover"]["silver_f1"] == pytest.approx(50.0, abs=1e-6)
+    assert bbb["crossover"]["silver_f1"] == pytest.approx(60.0, abs=1e-6)
+    assert bbb["fit"]["slope"] == pytest.approx(0.5)
+    assert aaa["model_transfer_f1"] == 60.0 and bbb["points"] == 5
+
+
+def test_damage_per_point_ranks_the_kinds_of_error() -> None:
+    damage = crossover_study(_ablation())["damage_per_point"]
+    assert damage["drop_entities"]["mean"] == pytest.approx(1.0)
+    assert damage["shift_boundaries"]["mean"] == pytest.approx(0.25)
+    assert damage["drop_entities"]["error"] == "missed"
+    assert damage["mix"]["per_language"]["bbb"] == pytest.approx(0.5)
+
+
+def test_the_printed_answer_names_languages_pooled_and_kinds() -> None:
+    text = format_crossover(crossover_study(_ablation()))
+    assert "aaa" in text and "pooled" in text and "50.0 [" in text
+    lines = text.splitlines()
+    first_kind = lines.index("test F1 lost per silver F1 point lost, by kind of error:") + 1
+    assert lines[first_kind].split()[0] == "drop_entities"  # the costliest first
