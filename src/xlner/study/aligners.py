@@ -50,8 +50,9 @@ def run_aligner(spec: AlignerSpec, data: LanguageData, symmetrization: str) -> A
         options.setdefault(SYMMETRIZATION, symmetrization)
     aligner = registry.aligners.build(spec.backend, **options)
     if INTERSECTION in aligner.link_set_names():
-        links, named = aligner.align_sets(data.pairs, extra_bitext=extra)
-        intersection = named[INTERSECTION]
+        sets = aligner.align_sets(data.pairs, extra_bitext=extra)
+        links = [list(pair) for pair in sets]
+        intersection = [pair.named[INTERSECTION] for pair in sets]
     else:
         links, intersection = aligner.align(data.pairs, extra_bitext=extra), None
     signature = {f"align.{key}": value for key, value in aligner.signature().items()}
