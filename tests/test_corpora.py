@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from xlner.corpora.base import CorpusWarning
 from xlner.corpora.bitext import (
     read_bitext,
     read_raw_lines,
@@ -16,6 +15,7 @@ from xlner.corpora.bitext import (
     write_sentences,
 )
 from xlner.corpora.conll import detect_scheme, iter_conll, read_conll, write_conll
+from xlner.corpora.lines import CorpusWarning
 from xlner.corpora.parallel_tsv import (
     COLUMNS,
     ParallelRecord,

@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 
 from xlner.cli.common import LabelMapOption, SchemeOption, TagScheme, label_map_table, out
-from xlner.corpora.base import require_sentences
 from xlner.corpora.conll import read_conll
+from xlner.corpora.lines import require_sentences
 from xlner.errors import InputError
 from xlner.evaluate import evaluate_spans, format_scores
 from xlner.signature import make_signature

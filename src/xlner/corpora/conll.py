@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from xlner.corpora.base import CorpusWarning, check_tokens, iter_lines
+from xlner.corpora.lines import CorpusWarning, check_tokens, iter_lines
 from xlner.errors import InputError
 from xlner.io import atomic_write
 from xlner.tags import OUTSIDE, Scheme, TagError, spans_to_tags, split_tag, tags_to_spans
@@ -82,7 +82,7 @@ def iter_conll(
     Blank lines in any number just separate sentences.
 
     With ``repair`` (the default) two common faults of real corpora are repaired, and each
-    kind is reported once per file as a :class:`~xlner.corpora.base.CorpusWarning` giving the
+    kind is reported once per file as a :class:`~xlner.corpora.lines.CorpusWarning` giving the
     count and the first line:
 
     - an IOB2 ``I-X`` that does not continue an ``X`` entity starts a new entity, as if it
