@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from xlner.evaluate.alignment import score_alignment
 from xlner.registry import registry
 from xlner.study.config import AlignerSpec
 from xlner.study.data import LanguageData
@@ -69,15 +70,14 @@ def proxy_agreement(
 
     ``aer = 1 - 2|A & R| / (|A| + |R|)`` (Och & Ney 2003 with sure = possible = R).
     """
-    found = gold = both = 0
-    for predicted, ref in zip(links, reference, strict=True):
-        a = {(link.src, link.tgt) for link in predicted}
-        r = {(link.src, link.tgt) for link in ref}
-        found, gold, both = found + len(a), gold + len(r), both + len(a & r)
+    scores = score_alignment(
+        ({(x.src, x.tgt) for x in predicted}, {(x.src, x.tgt) for x in ref}, ())
+        for predicted, ref in zip(links, reference, strict=True)
+    )
     return {
-        "precision": both / found if found else 0.0,
-        "recall": both / gold if gold else 0.0,
-        "aer": 1.0 - 2.0 * both / (found + gold) if found + gold else 1.0,
-        "links": found,
-        "reference_links": gold,
+        "precision": scores.precision,
+        "recall": scores.recall,
+        "aer": scores.aer,
+        "links": scores.predicted,
+        "reference_links": scores.sure,
     }
