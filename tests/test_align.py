@@ -20,7 +20,7 @@ from xlner.align.symmetrize import (
     intersection,
     union,
 )
-from xlner.types import Link
+from xlner.types import Link, LinkSets
 
 # --------------------------------------------------------------------------- symmetrisation
 
@@ -383,42 +383,44 @@ def toy() -> tuple[list, list[set[tuple[int, int]]]]:
 
 
 @pytest.fixture(scope="module")
-def all_methods(toy) -> dict[str, list[list[Link]]]:
+def all_sets(toy) -> list[LinkSets]:
     pairs, _ = toy
-    return EflomalAligner().align_all(pairs)
+    return EflomalAligner().align_sets(pairs)
 
 
-def test_eflomal_recovers_most_true_links(toy, all_methods) -> None:
+def of_method(sets: list[LinkSets], method: str) -> list[list[Link]]:
+    return [pair.named[method] for pair in sets]
+
+
+def test_eflomal_recovers_most_true_links(toy, all_sets) -> None:
     # Over 30 unseeded runs gdfa gave P 0.96-0.98, R 0.94-0.98 and intersection P >= 0.99
     # here; the bounds leave room for other seeds.
     _, gold = toy
-    precision, recall = precision_recall(all_methods["grow-diag-final-and"], gold)
+    precision, recall = precision_recall(of_method(all_sets, "grow-diag-final-and"), gold)
     assert precision > 0.9 and recall > 0.9
-    precision, _ = precision_recall(all_methods["intersection"], gold)
+    precision, _ = precision_recall(of_method(all_sets, "intersection"), gold)
     assert precision > 0.95
 
 
-def test_align_all_returns_every_method_nested_per_pair(toy, all_methods) -> None:
+def test_align_sets_gives_one_link_set_per_pair_with_every_method(toy, all_sets) -> None:
     pairs, _ = toy
-    assert set(all_methods) == set(METHODS)
-    as_sets = {
-        method: [{(link.src, link.tgt) for link in sentence} for sentence in links]
-        for method, links in all_methods.items()
-    }
-    for index, (src, tgt) in enumerate(pairs):
-        inter, gdfa = as_sets["intersection"][index], as_sets["grow-diag-final-and"][index]
-        grow_diag, union = as_sets["grow-diag"][index], as_sets["union"][index]
-        assert inter <= grow_diag <= gdfa <= union
+    assert len(all_sets) == len(pairs)
+    for (src, tgt), links in zip(pairs, all_sets, strict=True):
+        assert set(links.named) == set(METHODS)
+        assert links == links.named["grow-diag-final-and"]  # the default symmetrisation
+        sets = {method: {(x.src, x.tgt) for x in part} for method, part in links.named.items()}
+        inter, gdfa = sets["intersection"], sets["grow-diag-final-and"]
+        assert inter <= sets["grow-diag"] <= gdfa <= sets["union"]
         # Not gdfa <= gdf: a link that "final" adds early can make both words of a later
         # candidate aligned, so "final" skips a link that "final-and" still adds.
-        assert grow_diag <= as_sets["grow-diag-final"][index] <= union
-        assert as_sets["union"][index] == as_sets["forward"][index] | as_sets["reverse"][index]
-        assert all(i < len(src) and j < len(tgt) for i, j in as_sets["union"][index])
+        assert sets["grow-diag"] <= sets["grow-diag-final"] <= sets["union"]
+        assert sets["union"] == sets["forward"] | sets["reverse"]
+        assert all(i < len(src) and j < len(tgt) for i, j in sets["union"])
 
 
-def test_scores_tell_how_many_directions_agree(all_methods) -> None:
-    pairs = zip(all_methods["intersection"], all_methods["grow-diag-final-and"], strict=True)
-    for inter, gdfa in pairs:
+def test_scores_tell_how_many_directions_agree(all_sets) -> None:
+    for links in all_sets:
+        inter, gdfa = links.named["intersection"], links.named["grow-diag-final-and"]
         agreed = set(inter)
         for link in gdfa:
             assert link.score == (1.0 if link in agreed else 0.5)

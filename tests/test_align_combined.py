@@ -24,12 +24,11 @@ from xlner.corpora.conll import write_conll
 from xlner.pipeline.sample import load_sample
 from xlner.project import HeuristicProjector, make_projector
 from xlner.project.corpus import check_link_sets, project_bitext, project_corpus
-from xlner.project.links import LinkSets
 from xlner.registry import ComponentError, registry
 from xlner.study.aligners import run_aligner
 from xlner.study.config import AlignerSpec
 from xlner.study.data import LanguageData
-from xlner.types import Link, Span, TaggedSentence
+from xlner.types import Link, LinkSets, Span, TaggedSentence
 
 runner = CliRunner()
 PAIRS = [(["a", "b", "c"], ["x", "y", "z"]), (["d", "e"], ["u", "v", "w"])]
@@ -66,33 +65,30 @@ class TwoSets(Aligner):
         return ("wide", "last")
 
     def align(self, pairs, *, extra_bitext=()):
-        return self.align_sets(pairs, extra_bitext=extra_bitext)[0]
+        return [list(links) for links in self.align_sets(pairs, extra_bitext=extra_bitext)]
 
     def align_sets(self, pairs, *, extra_bitext=()):
         seen.setdefault("sets", []).append(list(extra_bitext))
-        first = [[Link(0, 0)] for _ in pairs]
-        wide = [[Link(i, j) for i in range(len(s)) for j in range(len(t))] for s, t in pairs]
-        last = [[Link(len(s) - 1, len(t) - 1)] for s, t in pairs]
-        return first, {"wide": wide, "last": last}
+        return [
+            LinkSets(
+                [Link(0, 0)],
+                {
+                    "wide": [Link(i, j) for i in range(len(s)) for j in range(len(t))],
+                    "last": [Link(len(s) - 1, len(t) - 1)],
+                },
+            )
+            for s, t in pairs
+        ]
 
 
 @register_aligner("test-combined-short")
 class Short(Aligner):
-    """A broken member: one link list fewer than pairs (``named``: only in a named set)."""
+    """A broken member: one link list fewer than pairs."""
 
     name = "test-combined-short"
 
-    def __init__(self, named: bool = False) -> None:
-        self.named = named
-
-    def link_set_names(self):
-        return ("cut",) if self.named else ()
-
     def align(self, pairs, *, extra_bitext=()):
-        return [[] for _ in pairs[: len(pairs) - (not self.named)]]
-
-    def align_sets(self, pairs, *, extra_bitext=()):
-        return self.align(pairs), ({"cut": [[] for _ in pairs[1:]]} if self.named else {})
+        return [[] for _ in pairs[1:]]
 
 
 @register_aligner("test-combined-exploding")
@@ -112,25 +108,45 @@ def combined(**options):
 # ---------------------------------------------------------------------------- the aligner
 
 
+def named_set(links: list[LinkSets], name: str) -> list[list[Link]]:
+    """The set ``name`` of every pair."""
+    return [pair.named[name] for pair in links]
+
+
+@pytest.mark.parametrize(
+    "aligner",
+    [Diagonal(), TwoSets(), combined(), combined(primary="wide"), get_aligner("eflomal")],
+    ids=["plain", "named sets", "combined", "combined, primary wide", "eflomal"],
+)
+def test_align_sets_gives_one_link_sets_per_pair(aligner):
+    links = aligner.align_sets(PAIRS)
+    assert len(links) == len(PAIRS) and all(isinstance(pair, LinkSets) for pair in links)
+    assert all(set(pair.named) == set(aligner.link_set_names()) for pair in links)
+    if aligner.name == "eflomal":  # it learns afresh in each run: compare within one run
+        assert all(pair == pair.named[aligner.symmetrization] for pair in links)
+    else:
+        assert [list(pair) for pair in links] == aligner.align(PAIRS)
+
+
 def test_every_link_set_by_name():
     aligner = combined()
-    primary, sets = aligner.align_sets(PAIRS)
+    links = aligner.align_sets(PAIRS)
     diag = Diagonal(shift=1).align(PAIRS)
-    first, named = TwoSets().align_sets(PAIRS)
-    assert sets["diag"] == diag and sets["multi"] == first
+    multi = TwoSets().align_sets(PAIRS)
+    assert named_set(links, "diag") == diag and named_set(links, "multi") == multi
     for name in ("wide", "last"):
         # qualified, and bare as well since only one member gives a set of that name
-        assert sets[f"multi:{name}"] == sets[name] == named[name]
-    assert set(sets) == set(aligner.link_set_names())
-    assert set(sets) == {"diag", "multi", "multi:wide", "multi:last", "wide", "last"}
-    assert primary == diag  # the first member's links by default
+        assert named_set(links, f"multi:{name}") == named_set(links, name) == named_set(multi, name)
+    assert all(set(pair.named) == set(aligner.link_set_names()) for pair in links)
+    assert set(links[0].named) == {"diag", "multi", "multi:wide", "multi:last", "wide", "last"}
+    assert links == diag  # the first member's links are the primary links by default
 
 
 def test_primary_names_the_set_plain_links_readers_get():
     aligner = combined(primary="last")
-    primary, sets = aligner.align_sets(PAIRS)
-    assert primary == sets["last"] == TwoSets().align_sets(PAIRS)[1]["last"]
-    assert aligner.align(PAIRS) == primary
+    links = aligner.align_sets(PAIRS)
+    assert links == named_set(links, "last") == named_set(TwoSets().align_sets(PAIRS), "last")
+    assert aligner.align(PAIRS) == links
     with pytest.raises(ComponentError, match="primary 'lost' is none of its link sets: diag,"):
         combined(primary="lost")
 
@@ -148,8 +164,8 @@ def test_a_subset_runs_only_the_members_of_the_sets_it_gives():
     sub = aligner.subset({"wide"}, "last")
     assert list(sub.members) == ["multi"] and sub.members["multi"] is aligner.members["multi"]
     seen.clear()
-    _, sets = sub.align_sets(PAIRS)
-    assert set(seen) == {"sets"} and sets["wide"] == aligner.align_sets(PAIRS)[1]["wide"]
+    wide = named_set(sub.align_sets(PAIRS), "wide")
+    assert set(seen) == {"sets"} and wide == named_set(aligner.align_sets(PAIRS), "wide")
     assert set(sub.seconds) == {"multi"} and set(aligner.seconds) == {"diag", "multi"}
     assert list(aligner.subset({"diag"}, "wide").members) == ["diag", "multi"]  # member order
     with pytest.raises(ComponentError, match="gives no link set 'far'"):
@@ -166,8 +182,8 @@ def test_a_set_name_two_members_give_is_only_qualified():
         "wide": {"aligner": "test-combined-diagonal"},
         "m": {"aligner": "test-combined-sets"},
     }
-    _, sets = CombinedAligner(members).align_sets(PAIRS)
-    assert sets["wide"] == Diagonal().align(PAIRS) and "m:wide" in sets
+    links = CombinedAligner(members).align_sets(PAIRS)
+    assert named_set(links, "wide") == Diagonal().align(PAIRS) and "m:wide" in links[0].named
 
 
 def test_a_member_named_after_its_aligner_needs_no_aligner_key():
@@ -199,30 +215,30 @@ def test_extra_bitext_reaches_every_member():
     assert seen == {"diagonal1": [extra], "sets": [extra]}
 
 
-@pytest.mark.parametrize(
-    ("member", "message"),
-    [
-        ({}, "member 'broken': returned 1 link lists for 2 sentence pairs"),
-        ({"named": True}, "member 'broken' (link set 'cut'): returned 1 link lists for 2"),
-    ],
-)
-def test_a_member_with_a_wrong_number_of_link_lists_is_an_error(member, message):
+@pytest.mark.parametrize("primary", ["ok", "broken"])
+def test_a_member_with_a_wrong_number_of_link_lists_is_an_error(primary):
     aligner = get_aligner(
         "combined",
         members={
             "ok": {"aligner": "test-combined-diagonal"},
-            "broken": {"aligner": "test-combined-short", **member},
+            "broken": {"aligner": "test-combined-short"},
         },
+        primary=primary,
     )
+    message = "member 'broken': returned 1 link lists for 2 sentence pairs"
     with pytest.raises(ComponentError, match=re.escape(message)):
         aligner.align_sets(PAIRS)
+    if primary == "broken":
+        with pytest.raises(ComponentError, match=re.escape(message)):
+            aligner.align(PAIRS)
 
 
 def test_a_member_without_a_set_it_names_is_an_error():
     class Forgetful(TwoSets):
         def align_sets(self, pairs, *, extra_bitext=()):
-            first, named = super().align_sets(pairs)
-            return first, {"wide": named["wide"]}
+            links = super().align_sets(pairs)
+            del links[-1].named["last"]
+            return links
 
     with pytest.raises(ComponentError, match="member 'f': gave no link set 'last'"):
         CombinedAligner({"f": Forgetful()}).align_sets(PAIRS)
@@ -295,7 +311,7 @@ def test_project_bitext_hands_the_combined_sets_to_the_projector():
     english, targets = english[:5], [s.tokens for s in spanish[:5]]
     projected = project_bitext(english, targets, combined(), HeuristicProjector(links="last"))
     pairs = [(s.tokens, t) for s, t in zip(english, targets, strict=True)]
-    last = TwoSets().align_sets(pairs)[1]["last"]
+    last = named_set(TwoSets().align_sets(pairs), "last")
     expected = [
         HeuristicProjector().project(s.tokens, s.spans, t, links)
         for s, t, links in zip(english, targets, last, strict=True)

@@ -21,7 +21,6 @@ from xlner.project.corpus import (
     project_bitext,
     project_corpus,
 )
-from xlner.project.links import LinkSets
 from xlner.project.match import (
     AlignmentScore,
     CoverageScore,
@@ -36,7 +35,7 @@ from xlner.project.match import (
     make_score,
 )
 from xlner.registry import ComponentError, registry
-from xlner.types import Link, Span
+from xlner.types import Link, LinkSets, Span
 
 CATALOGUES = ["projectors", "scores", "solvers", "label_maps", "noise"]
 
@@ -211,8 +210,9 @@ def test_eflomal_gives_every_symmetrisation_from_one_run():
     english, spanish = load_sample()
     pairs = [(e.tokens, s.tokens) for e, s in zip(english, spanish, strict=True)]
     aligner = EflomalAligner("intersection", n_iterations=4)
-    primary, named = aligner.align_sets(pairs)
-    assert set(named) == set(aligner.link_set_names())
-    assert primary == named["intersection"]
-    for inter, union in zip(named["intersection"], named["union"], strict=True):
-        assert set(inter) <= set(union)
+    links = aligner.align_sets(pairs)
+    assert len(links) == len(pairs)
+    for pair in links:
+        assert set(pair.named) == set(aligner.link_set_names())
+        assert pair == pair.named["intersection"]
+        assert set(pair.named["intersection"]) <= set(pair.named["union"])

@@ -21,9 +21,9 @@ from xlner.corpora import (
     require,
     resolve_data_dir,
 )
-from xlner.corpora.base import CorpusWarning
 from xlner.corpora.conll import write_conll
 from xlner.corpora.fetch import download, github_raw_url, mirror
+from xlner.corpora.lines import CorpusWarning
 from xlner.corpora.parallel_tsv import read_parallel_tsv, write_parallel_tsv
 from xlner.registry import ComponentError, registry
 from xlner.types import Span, TaggedSentence

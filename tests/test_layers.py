@@ -41,3 +41,55 @@ def test_study_does_not_import_the_benchmarks():
         if (names := {name for name in imports(path) if name.startswith("xlner.bench")})
     }
     assert found == {}
+
+
+# The ground floor: what every layer above builds on. Its modules import one another and
+# nothing above them.
+GROUND = ("corpora", "types", "tags", "errors", "io", "paths", "registry", "languages")
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def ground_modules() -> dict[str, Path]:
+    files = [*(PACKAGE / "corpora").glob("*.py"), *(PACKAGE / f"{n}.py" for n in GROUND[1:])]
+    return {module_name(path): path for path in files}
+
+
+def test_the_ground_floor_imports_nothing_above_it():
+    ground = {f"xlner.{name}" for name in GROUND}
+    above = {
+        module: sorted(name for name in imports(path) if name.startswith("xlner."))
+        for module, path in ground_modules().items()
+    }
+    found = {
+        module: outside
+        for module, names in above.items()
+        if (outside := [n for n in names if not n.startswith(tuple(ground)) and n != "xlner"])
+    }
+    assert found == {}  # e.g. corpora/mafand_mt.py reads the language table of xlner.languages
+
+
+def test_the_ground_floor_has_no_import_circle():
+    modules = ground_modules()
+    graph = {
+        module: {name for name in imports(path) if name in modules and name != "xlner.corpora"}
+        for module, path in modules.items()
+        if module != "xlner.corpora"  # the package's __init__ gathers its modules
+    }
+
+    def circle_from(start: str) -> list[str] | None:
+        stack = [(start, [start])]
+        while stack:
+            module, route = stack.pop()
+            for name in graph.get(module, ()):
+                if name == start:
+                    return [*route, name]
+                if name not in route:
+                    stack.append((name, [*route, name]))
+        return None
+
+    circles = {module: route for module in graph if (route := circle_from(module))}
+    assert circles == {}  # e.g. corpora.base <-> corpora.conll, before line reading moved out

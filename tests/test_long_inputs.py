@@ -24,7 +24,6 @@ from xlner.corpora.conll import write_conll
 from xlner.project import make_projector
 from xlner.project.corpus import align_link_sets, project_corpus
 from xlner.project.heuristic import HeuristicProjector
-from xlner.project.links import LinkSets
 from xlner.project.match import projector as match_projector
 from xlner.project.match.candidates import MAX_RATIO_LENGTH, CandidateExtractor
 from xlner.project.match.scores.string import ngram_dice
@@ -36,7 +35,7 @@ from xlner.project.segments import (
     join_links,
     split_pair,
 )
-from xlner.types import Link, Span, TaggedSentence
+from xlner.types import Link, LinkSets, Span, TaggedSentence
 
 MEMORY_BOUND_MB = 1024
 WORDS = ["Kampala", "market", "sold", "fish", "to", "the", "Bank", "of", "Uganda", "today"]

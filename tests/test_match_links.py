@@ -13,7 +13,6 @@ from xlner.bench import europarl
 from xlner.presets import build_preset, load_preset
 from xlner.project.corpus import signature_fields
 from xlner.project.heuristic import HeuristicProjector
-from xlner.project.links import LinkSets, named_link_sets
 from xlner.project.match import (
     AlignmentScore,
     Candidate,
@@ -25,7 +24,7 @@ from xlner.project.match import (
 )
 from xlner.registry import registry
 from xlner.signature import make_signature
-from xlner.types import Link, Span
+from xlner.types import Link, LinkSets, Span
 
 
 def ctx(
@@ -36,7 +35,7 @@ def ctx(
     cands: list[Candidate],
     **named: list[Link],
 ) -> MatchContext:
-    return MatchContext(src, spans, tgt, links, cands, link_sets=named)
+    return MatchContext(src, spans, tgt, LinkSets(links, named), cands)
 
 
 # --- LinkSets --------------------------------------------------------------------------------
@@ -46,8 +45,10 @@ def test_link_sets_is_the_list_of_primary_links() -> None:
     inter, union = [Link(0, 0)], [Link(0, 0), Link(0, 1)]
     links = LinkSets.of({"intersection": inter, "union": union}, "intersection")
     assert links == inter and list(links) == inter and len(links) == 1
-    assert named_link_sets(links) == {"intersection": inter, "union": union}
-    assert named_link_sets(inter) == {}
+    assert links.named == {"intersection": inter, "union": union}
+    assert LinkSets.wrap(inter).named == {} and LinkSets.wrap(links) is links
+    assert links.select(None) is links and links.select("union") == union
+    assert links.only(["union"]).named == {"union": union} and links.only([]) == inter
     assert "union" in repr(links)
     with pytest.raises(KeyError, match="no link set 'gdfa'"):
         LinkSets.of({"union": union}, "gdfa")

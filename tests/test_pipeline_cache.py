@@ -29,7 +29,6 @@ from xlner.pipeline.cache import (
 )
 from xlner.pipeline.records import (
     CODECS,
-    Alignment,
     BackTranslation,
     Evaluation,
     Projection,
@@ -39,7 +38,7 @@ from xlner.pipeline.records import (
     to_json,
 )
 from xlner.pipeline.run import run_pipeline
-from xlner.types import Link, ProjectedSpan, Span, TaggedSentence
+from xlner.types import Link, LinkSets, ProjectedSpan, Span, TaggedSentence
 
 __all__ = ["fresh_counters"]  # the autouse fixture, imported to apply here
 
@@ -67,7 +66,7 @@ SAMPLES = [
     Translation("Anna met Li .", None),
     Translation("", "empty translation"),
     Tagged(["Anna", "met"], [Span(0, 1, "PER")], "ValueError: boom"),
-    Alignment([Link(0, 0, 1.0), Link(1, 2, None)]),
+    LinkSets([Link(0, 0, 1.0), Link(1, 2, None)], {"union": [Link(1, 1, 0.5)]}),
     BackTranslation("[Anna] met", ["Anna", "met"], [RecoveredSpan(Span(0, 1, "PER"), 0, 0.9)], [1]),
     Projection([ProjectedSpan(Span(1, 3, "LOC"), Span(0, 1, "LOC"), 0.5)]),
     Evaluation("none", {"f1": 50.0, "per_class": {"PER": {"f1": 50.0}}}),
@@ -78,6 +77,7 @@ SAMPLES = [
 def test_every_record_type_survives_its_json_codec(record):
     stored = json.loads(json.dumps(to_json(record)))
     assert from_json(type(record), stored) == record
+    assert to_json(from_json(type(record), stored)) == stored  # LinkSets: the named sets too
 
 
 def test_every_record_type_has_a_codec_and_a_sample():
@@ -90,7 +90,7 @@ def test_every_record_type_has_a_codec_and_a_sample():
         (Translation, {"error": None}, "missing field 'text'"),
         (Tagged, {"tokens": ["a"], "spans": [[0, 1]], "error": None}, "not enough values"),
         (Tagged, {"tokens": ["a"], "spans": [[1, 0, "PER"]], "error": None}, "invalid span"),
-        (Alignment, {"links": [["x", 0, None]]}, "invalid literal"),
+        (LinkSets, {"links": [["x", 0, None]]}, "invalid literal"),
         (TaggedSentence, {"tokens": [3], "spans": []}, "expected a string"),
         (Evaluation, [1, 2], "expected an object"),
     ],

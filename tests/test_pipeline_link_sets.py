@@ -7,10 +7,10 @@ import pytest
 import test_align_combined  # noqa: F401  (registers test-combined-diagonal)
 from pipeline_fakes import fresh_counters, make_config
 
-from xlner.pipeline.records import Alignment, from_json, to_json
+from xlner.pipeline.records import from_json, to_json
 from xlner.pipeline.run import run_pipeline
 from xlner.pipeline.stages import StageError
-from xlner.types import Link
+from xlner.types import Link, LinkSets
 
 __all__ = ["fresh_counters"]
 
@@ -39,7 +39,7 @@ def test_the_projector_gets_the_named_sets_it_reads(tmp_path, project, f1):
     result = run(tmp_path, project)
     assert result.scores["f1"] == pytest.approx(f1)
     reads = project.get("options", {}).get("links") or project.get("options", {}).get("score")
-    stored = result.records["align"][0].sets
+    stored = result.records["align"][0].named
     assert set(stored) == ({"same"} if reads else set())  # only the sets read are stored
     assert result.settings["align"].get("link_sets") == (["same"] if reads else None)
 
@@ -56,8 +56,9 @@ def test_a_link_set_the_aligner_cannot_give_is_refused_before_any_work(tmp_path)
 
 
 def test_alignment_records_keep_their_sets():
-    record = Alignment([Link(0, 1, 0.5)], {"union": [Link(0, 1, 0.5), Link(1, 1, None)]})
-    assert from_json(Alignment, to_json(record)) == record
-    plain = Alignment([Link(0, 0, 1.0)])
+    record = LinkSets([Link(0, 1, 0.5)], {"union": [Link(0, 1, 0.5), Link(1, 1, None)]})
+    back = from_json(LinkSets, to_json(record))
+    assert back == record and back.named == record.named
+    plain = LinkSets([Link(0, 0, 1.0)])
     assert to_json(plain) == {"links": [[0, 0, 1.0]]}  # as before named sets
-    assert from_json(Alignment, to_json(plain)).link_sets().named == {}
+    assert from_json(LinkSets, to_json(plain)).named == {}

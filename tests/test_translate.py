@@ -8,6 +8,7 @@ import subprocess
 import pytest
 from tiny_models import save_tiny_nllb
 
+from xlner.languages import iso1, iso3
 from xlner.text import (
     char_span_to_words,
     detokenize,
@@ -17,7 +18,6 @@ from xlner.text import (
     tokens_of,
 )
 from xlner.translate import TranslationError, Translator, get_translator, register_translator
-from xlner.translate.languages import iso1, iso3
 from xlner.types import Span
 
 # ---------------------------------------------------------------------------- base

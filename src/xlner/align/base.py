@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from xlner.registry import registry
-from xlner.types import Link, Tokens
+from xlner.types import Link, LinkSets, Tokens
 
 SentencePair = tuple[Tokens, Tokens]
 
@@ -53,10 +53,10 @@ class Aligner(ABC):
         pairs: Sequence[SentencePair],
         *,
         extra_bitext: Sequence[SentencePair] = (),
-    ) -> tuple[list[list[Link]], dict[str, list[list[Link]]]]:
-        """The primary links of each pair and, by name, every link set of
-        :meth:`link_set_names`, all from one run."""
-        return self.align(pairs, extra_bitext=extra_bitext), {}
+    ) -> list[LinkSets]:
+        """One :class:`~xlner.types.LinkSets` per pair: its primary links and, by name, every
+        link set of :meth:`link_set_names`, all from one run."""
+        return [LinkSets(links) for links in self.align(pairs, extra_bitext=extra_bitext)]
 
 
 # Built-in backends are listed in xlner.registry and imported on first use.

@@ -27,15 +27,15 @@ also be an :class:`Aligner` instance.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from xlner.align.base import Aligner, SentencePair, register_aligner
 from xlner.registry import ComponentError, registry
-from xlner.types import Link
+from xlner.types import Link, LinkSets
 
 ALIGNER_KEY = "aligner"  # the key of a member's table that names its registered aligner
-LinkLists = list[list[Link]]
+L = TypeVar("L", bound=list[Link])
 
 
 @register_aligner("combined")
@@ -94,56 +94,56 @@ class CombinedAligner(Aligner):
         pairs: Sequence[SentencePair],
         *,
         extra_bitext: Sequence[SentencePair] = (),
-    ) -> LinkLists:
+    ) -> list[list[Link]]:
         # Only the member that gives the primary links has to run.
         member, link_set = self.sources[self.primary]
-        primary, named = self._run_member(member, pairs, extra_bitext, sets=link_set is not None)
-        return primary if link_set is None else named[link_set]
+        if link_set is None:
+            return self._timed(member, pairs, lambda m: m.align(pairs, extra_bitext=extra_bitext))
+        return [links.named[link_set] for links in self._run_member(member, pairs, extra_bitext)]
 
     def align_sets(
         self,
         pairs: Sequence[SentencePair],
         *,
         extra_bitext: Sequence[SentencePair] = (),
-    ) -> tuple[LinkLists, dict[str, LinkLists]]:
-        runs = {
-            name: self._run_member(name, pairs, extra_bitext, sets=True) for name in self.members
+    ) -> list[LinkSets]:
+        runs = {name: self._run_member(name, pairs, extra_bitext) for name in self.members}
+        return [self._pair_sets({m: run[i] for m, run in runs.items()}) for i in range(len(pairs))]
+
+    def _pair_sets(self, by_member: Mapping[str, LinkSets]) -> LinkSets:
+        """One pair's link sets under their names here (see the module docstring)."""
+        sets = {
+            set_name: by_member[member].select(link_set)
+            for set_name, (member, link_set) in self.sources.items()
         }
-        sets = {}
-        for set_name, (member, link_set) in self.sources.items():
-            primary, named = runs[member]
-            sets[set_name] = primary if link_set is None else named[link_set]
-        return sets[self.primary], sets
+        return LinkSets.of(sets, self.primary)
 
     def _run_member(
-        self,
-        name: str,
-        pairs: Sequence[SentencePair],
-        extra_bitext: Sequence[SentencePair],
-        *,
-        sets: bool,
-    ) -> tuple[LinkLists, dict[str, LinkLists]]:
-        """One member's primary links and (with ``sets``) its named sets, their counts checked."""
-        member = self.members[name]
+        self, name: str, pairs: Sequence[SentencePair], extra_bitext: Sequence[SentencePair]
+    ) -> list[LinkSets]:
+        """One member's link sets of each pair, every set it names there."""
+        links = self._timed(name, pairs, lambda m: m.align_sets(pairs, extra_bitext=extra_bitext))
+        named = self.members[name].link_set_names()
+        if missing := [k for k in named if any(k not in pair.named for pair in links)]:
+            raise ComponentError(
+                f"aligner 'combined', member {name!r}: gave no link set "
+                f"{', '.join(map(repr, missing))} although it names it"
+            )
+        return links
+
+    def _timed(
+        self, name: str, pairs: Sequence[SentencePair], run: Callable[[Aligner], list[L]]
+    ) -> list[L]:
+        """What ``run`` gives for member ``name``, timed, with one entry per pair checked."""
         started = time.perf_counter()
-        if sets:
-            primary, named = member.align_sets(pairs, extra_bitext=extra_bitext)
-            if missing := [k for k in member.link_set_names() if k not in named]:
-                raise ComponentError(
-                    f"aligner 'combined', member {name!r}: gave no link set "
-                    f"{', '.join(map(repr, missing))} although it names it"
-                )
-        else:
-            primary, named = member.align(pairs, extra_bitext=extra_bitext), {}
+        links = run(self.members[name])
         self.seconds[name] = time.perf_counter() - started
-        given = [("", primary)] + [(f" (link set {k!r})", v) for k, v in named.items()]
-        for which, links in given:
-            if len(links) != len(pairs):
-                raise ComponentError(
-                    f"aligner 'combined', member {name!r}{which}: returned {len(links)} "
-                    f"link lists for {len(pairs)} sentence pairs"
-                )
-        return primary, named
+        if len(links) != len(pairs):
+            raise ComponentError(
+                f"aligner 'combined', member {name!r}: returned {len(links)} "
+                f"link lists for {len(pairs)} sentence pairs"
+            )
+        return links
 
 
 def _build_member(name: str, spec: Mapping[str, Any] | Aligner) -> Aligner:

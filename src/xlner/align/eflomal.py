@@ -65,7 +65,7 @@ import eflomal as _eflomal
 
 from xlner.align.base import Aligner, SentencePair, check_pairs, register_aligner
 from xlner.align.symmetrize import GROW_DIAG_FINAL_AND, METHODS, Pair, check_method, symmetrize
-from xlner.types import Link, Tokens
+from xlner.types import Link, LinkSets, Tokens
 
 logger = logging.getLogger(__name__)
 
@@ -211,20 +211,15 @@ class EflomalAligner(Aligner):
         pairs: Sequence[SentencePair],
         *,
         extra_bitext: Sequence[SentencePair] = (),
-    ) -> tuple[list[list[Link]], dict[str, list[list[Link]]]]:
-        sets = self.align_all(pairs, extra_bitext)
-        return sets[self.symmetrization], sets
-
-    def align_all(
-        self,
-        pairs: Sequence[SentencePair],
-        extra_bitext: Sequence[SentencePair] = (),
-    ) -> dict[str, list[list[Link]]]:
-        """Run eflomal once and return the links of ``pairs`` under every symmetrisation."""
-        directional = self.directional(pairs, extra_bitext)
-        return {
-            method: [_to_links(fwd, rev, method) for fwd, rev in directional] for method in METHODS
-        }
+    ) -> list[LinkSets]:
+        """Run eflomal once; each pair's links under every symmetrisation, this aligner's
+        ``symmetrization`` as the primary links."""
+        return [
+            LinkSets.of(
+                {method: _to_links(fwd, rev, method) for method in METHODS}, self.symmetrization
+            )
+            for fwd, rev in self.directional(pairs, extra_bitext)
+        ]
 
     def directional(
         self,

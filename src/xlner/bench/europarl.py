@@ -8,7 +8,7 @@ The sentence pairs are aligned once per language by the default preset's aligner
 ``combined`` aligner: SimAlign on e5-small and eflomal, every symmetrisation read off one
 eflomal run), of which only the members whose link sets some row reads run. A projector is
 run once per requested symmetrisation, unless it reads named link sets
-(``coverage:simalign``, ``alignment:union``; see :class:`~xlner.project.links.LinkSets`):
+(``coverage:simalign``, ``alignment:union``; see :class:`~xlner.types.LinkSets`):
 such a projector is run once, with every link set at hand, and its row names the link sets
 it read. The rows of the shipped presets (``default``, ``light``) run as ``xlner project
 --preset NAME`` does and carry the same signature.
@@ -33,9 +33,8 @@ from xlner.evaluate.errors import count_errors
 from xlner.presets import DEFAULT_PRESET, build_preset, preset_section
 from xlner.project import make_projector
 from xlner.project.base import Projector
-from xlner.project.links import LinkSets
 from xlner.signature import make_signature
-from xlner.types import Link, TaggedSentence
+from xlner.types import Link, LinkSets, TaggedSentence
 
 
 @dataclass
@@ -194,17 +193,17 @@ def run_europarl(
     for lang in languages:
         target = corpus[lang]
         pairs = [(s.tokens, t.tokens) for s, t in zip(source, target, strict=True)]
-        link_sets: dict[str, list[list[Link]]] = {}
+        by_pair: list[dict[str, list[Link]]] = [{} for _ in pairs]
         if run is not None:
             progress(f"aligning en-{lang} with {', '.join(run.members)} ({len(pairs)} pairs)")
-            link_sets = run.align_sets(pairs)[1]
+            by_pair = [dict(links.named) for links in run.align_sets(pairs)]
             align_seconds |= {f"{lang}/{m}": t for m, t in run.seconds.items()}
         for set_name, own_aligner in own.items():
             progress(f"aligning en-{lang} with {own_aligner.name} for {set_name}")
             t0 = time.perf_counter()
-            link_sets[set_name] = own_aligner.align(pairs)
+            for sets, links in zip(by_pair, own_aligner.align(pairs), strict=True):
+                sets[set_name] = links
             align_seconds[f"{lang}/{set_name}"] = time.perf_counter() - t0
-        by_pair = [{k: v[i] for k, v in link_sets.items()} for i in range(len(pairs))]
         pair_links: dict[str, list[LinkSets]] = {}
         for name, setup in setups.items():
             for primary in plans[name]:

@@ -192,7 +192,7 @@ def _projection_f1(projector: Any, source: list[Any], target: list[Any], links: 
     """Span F1 of the gold source entities projected onto ``target`` over SimAlign ``links``."""
     from xlner.bench.europarl import SIMALIGN
     from xlner.evaluate import evaluate_spans
-    from xlner.project.links import LinkSets
+    from xlner.types import LinkSets
 
     predicted = [
         [p.span for p in projector.project(s.tokens, s.spans, t.tokens, sets)]

@@ -6,11 +6,11 @@ import sys
 
 import typer
 
-from xlner.cli import benchmark, data, demo, evaluate, export, paper, project, silver, tagger
+from xlner.cli import align, benchmark, data, demo, evaluate, export, paper, project, silver, tagger
 from xlner.cli import report as report_cmd
 from xlner.cli import run as run_cmd
 from xlner.cli import study as study_cmd
-from xlner.cli.common import console
+from xlner.cli.common import console, own_warnings
 from xlner.corpora.base import CorpusNotFound, CorpusUnavailable
 from xlner.errors import InputError
 from xlner.registry import ComponentError
@@ -23,6 +23,7 @@ app = typer.Typer(
 )
 app.command("demo")(demo.demo)
 app.command("project")(project.project)
+app.command("align")(align.align)
 app.command("evaluate")(evaluate.evaluate)
 app.command("run")(run_cmd.run)
 app.command("tag")(tagger.tag)
@@ -41,7 +42,8 @@ def run() -> None:
     an unknown component, option or option value with the valid choices; a missing corpus
     with where it was looked for and how to get it."""
     try:
-        app()
+        with own_warnings():
+            app()
     except (InputError, ComponentError, CorpusNotFound, CorpusUnavailable) as error:
         console.print(f"[red]error:[/red] {error}", highlight=False)
         sys.exit(2)

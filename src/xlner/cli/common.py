@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import logging
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TextIO
 
 import typer
 from rich.console import Console
@@ -86,6 +89,44 @@ def say(message: str) -> None:
 
 def warn(message: str) -> None:
     console.print(f"[yellow]warning:[/yellow] {escape(message)}", highlight=False)
+
+
+class _WarnHandler(logging.Handler):
+    """xlner's log warnings (a long sentence pair cut, eflomal's iterations capped) as
+    ``warning:`` lines."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        warn(record.getMessage())
+
+
+@contextmanager
+def own_warnings() -> Iterator[None]:
+    """Print xlner's warnings as ``warning: FILE:LINE: problem`` lines: a warning about the
+    user's input names the input, not the place in xlner's code that issued it (as Python's
+    default display would). Warnings of other packages are shown as Python shows them."""
+    logger, handler = logging.getLogger("xlner"), _WarnHandler(logging.WARNING)
+    with warnings.catch_warnings():
+        python_shows = warnings.showwarning
+
+        def show(
+            message: Warning | str,
+            category: type[Warning],
+            filename: str,
+            lineno: int,
+            file: TextIO | None = None,
+            line: str | None = None,
+        ) -> None:
+            if category.__module__.split(".")[0] == "xlner":
+                warn(str(message))
+            else:
+                python_shows(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        logger.addHandler(handler)
+        try:
+            yield
+        finally:
+            logger.removeHandler(handler)
 
 
 def label_map_table(name: str) -> dict[str, str | None]:

@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 
 from xlner.cli.common import SchemeOption, TagScheme, check_output_paths, fail, say
-from xlner.corpora.base import iter_lines, require_sentences
 from xlner.corpora.conll import read_conll
+from xlner.corpora.lines import iter_lines, require_sentences
 from xlner.errors import InputError
 from xlner.export import FORMATS, exporter
 from xlner.tags import TagError, tags_to_spans

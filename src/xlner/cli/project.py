@@ -32,9 +32,9 @@ from xlner.cli.common import (
 )
 from xlner.cli.tagger import build_source_tagger, source_signature, tag_source
 from xlner.config import apply_overrides, parse_override
-from xlner.corpora.base import require_first
 from xlner.corpora.bitext import iter_sentences, read_bitext
 from xlner.corpora.conll import iter_conll
+from xlner.corpora.lines import require_first
 from xlner.evaluate import evaluate_spans, format_scores
 from xlner.presets import DEFAULT_PRESET, describe_preset, load_preset, preset_names, preset_section
 from xlner.project.base import Projector

@@ -20,9 +20,10 @@ from xlner.cli.common import (
 )
 from xlner.config import parse_options
 from xlner.corpora import get_corpus, require
-from xlner.corpora.base import CorpusNotFound, require_sentences
+from xlner.corpora.base import CorpusNotFound
 from xlner.corpora.bitext import read_sentences
 from xlner.corpora.conll import read_conll, write_conll
+from xlner.corpora.lines import require_sentences
 from xlner.errors import InputError
 from xlner.registry import ComponentError, declared_options, registry
 from xlner.tagging.base import SourceTagger

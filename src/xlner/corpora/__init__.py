@@ -3,6 +3,7 @@
 - :mod:`xlner.corpora.conll`: token-per-line NER files (CoNLL, MasakhaNER, Europarl-NER)
 - :mod:`xlner.corpora.bitext`: one sentence a line, alone or as line-parallel pairs
 - :mod:`xlner.corpora.parallel_tsv`: MasakhaNER 2.0 sentences with MAFAND-MT translations
+- :mod:`xlner.corpora.lines`: line reading (numbered UTF-8 lines, gzip) every reader shares
 - :mod:`xlner.corpora.base`: the :class:`Corpus` type, the data directory, the catalogue
   (``registry.corpora``); :mod:`xlner.corpora.fetch`: downloading and building corpora
 - one module per named corpus: ``europarl_ner``, ``conll2003``, ``masakhaner2``,
@@ -18,7 +19,6 @@ from xlner.corpora.base import (
     CorpusNotFound,
     CorpusStatus,
     CorpusUnavailable,
-    CorpusWarning,
     Origin,
     Translation,
     all_corpora,
@@ -39,6 +39,7 @@ from xlner.corpora.bitext import (
 )
 from xlner.corpora.conll import detect_scheme, iter_conll, read_conll, write_conll
 from xlner.corpora.fetch import FetchError, fetch
+from xlner.corpora.lines import CorpusWarning
 from xlner.corpora.parallel_tsv import (
     ParallelRecord,
     ParallelSentence,

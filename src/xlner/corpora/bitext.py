@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from itertools import zip_longest
 from pathlib import Path
 
-from xlner.corpora.base import check_tokens, iter_lines
+from xlner.corpora.lines import check_tokens, iter_lines
 from xlner.errors import InputError
 from xlner.io import atomic_write
 from xlner.types import Tokens

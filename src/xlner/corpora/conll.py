@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from xlner.corpora.base import CorpusWarning, check_tokens, iter_lines
+from xlner.corpora.lines import CorpusWarning, check_tokens, iter_lines
 from xlner.errors import InputError
 from xlner.io import atomic_write
 from xlner.tags import OUTSIDE, Scheme, TagError, spans_to_tags, split_tag, tags_to_spans
@@ -43,17 +43,18 @@ class _Repairs:
     empty_token_lines: list[int] = field(default_factory=list)
 
     def warn(self, path: str | Path) -> None:
+        # At the file and line of the first case, as an error would be.
         if self.orphan_lines:
             warnings.warn(
-                f"{path}: read {len(self.orphan_lines)} I- tag(s) without a preceding B- or "
-                f"I- of the same class as B- (first at line {self.orphan_lines[0]})",
+                f"{path}:{self.orphan_lines[0]}: read {len(self.orphan_lines)} I- tag(s) "
+                "without a preceding B- or I- of the same class as B- (the first here)",
                 CorpusWarning,
                 stacklevel=4,
             )
         if self.empty_token_lines:
             warnings.warn(
-                f"{path}: dropped {len(self.empty_token_lines)} line(s) with an empty token "
-                f"(first at line {self.empty_token_lines[0]})",
+                f"{path}:{self.empty_token_lines[0]}: dropped {len(self.empty_token_lines)} "
+                "line(s) with an empty token (the first here)",
                 CorpusWarning,
                 stacklevel=4,
             )
@@ -82,8 +83,8 @@ def iter_conll(
     Blank lines in any number just separate sentences.
 
     With ``repair`` (the default) two common faults of real corpora are repaired, and each
-    kind is reported once per file as a :class:`~xlner.corpora.base.CorpusWarning` giving the
-    count and the first line:
+    kind is reported once per file as a :class:`~xlner.corpora.lines.CorpusWarning` at the
+    file and line of the first case, with the count:
 
     - an IOB2 ``I-X`` that does not continue an ``X`` entity starts a new entity, as if it
       were ``B-X`` (the CoNLL evaluation convention; MasakhaNER 2.0 has a few dozen);

@@ -14,8 +14,8 @@ from typing import Any, ClassVar
 
 from xlner.corpora.base import Choices, Corpus, Origin, register_corpus
 from xlner.corpora.bitext import read_bitext, read_raw_lines
+from xlner.languages import iso3
 from xlner.registry import ComponentError
-from xlner.translate.languages import iso3
 from xlner.types import TaggedSentence, Tokens
 
 _SPLITS = ("train", "dev", "test")

@@ -20,8 +20,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xlner.corpora.base import iter_lines
 from xlner.corpora.conll import read_conll
+from xlner.corpora.lines import iter_lines
 from xlner.errors import InputError
 from xlner.io import atomic_write
 from xlner.types import TaggedSentence, Tokens

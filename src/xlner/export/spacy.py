@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from xlner.errors import OutputError
-from xlner.translate.languages import iso1
+from xlner.languages import iso1
 from xlner.types import Span, TaggedSentence
 
 MULTI_LANGUAGE = "xx"

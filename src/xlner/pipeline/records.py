@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from xlner.pipeline.backtranslation import RecoveredSpan
-from xlner.project.links import LinkSets
-from xlner.types import Link, ProjectedSpan, Span, TaggedSentence, Tokens
+from xlner.types import Link, LinkSets, ProjectedSpan, Span, TaggedSentence, Tokens
 
 R = TypeVar("R")
 Json = dict[str, Any]
@@ -42,19 +41,6 @@ class Tagged(TaggedSentence):
     """The entities the source tagger found in a split translation."""
 
     error: str | None = None
-
-
-@dataclass(frozen=True)
-class Alignment:
-    """The word links of one sentence pair (``Link.src`` indexes the first sentence), and the
-    named link sets the projector reads (``intersection``, ``simalign`` ...), if any."""
-
-    links: list[Link]
-    sets: dict[str, list[Link]] = field(default_factory=dict)
-
-    def link_sets(self) -> LinkSets:
-        """The links as the projector takes them: the primary links with the named sets."""
-        return LinkSets(self.links, self.sets)
 
 
 @dataclass
@@ -144,16 +130,18 @@ CODECS: dict[type, Codec] = {
         lambda r: {"tokens": r.tokens, "spans": [_span(s) for s in r.spans], "error": r.error},
         lambda d: Tagged(_tokens(d["tokens"]), [_span_of(s) for s in d["spans"]], _error(d)),
     ),
-    Alignment: Codec(
+    # The links of a sentence pair (``align``, ``align_back``) with the named sets the
+    # projector reads, if any: {"links": [[src, tgt, score], ...], "sets": {name: links}}.
+    LinkSets: Codec(
         lambda r: {
-            "links": [_link(link) for link in r.links],
+            "links": [_link(link) for link in r],
             **(
-                {"sets": {k: [_link(link) for link in v] for k, v in r.sets.items()}}
-                if r.sets
+                {"sets": {k: [_link(link) for link in v] for k, v in r.named.items()}}
+                if r.named
                 else {}
             ),
         },
-        lambda d: Alignment(
+        lambda d: LinkSets(
             [_link_of(row) for row in d["links"]],
             {_text(k): [_link_of(row) for row in v] for k, v in d.get("sets", {}).items()},
         ),

@@ -31,7 +31,7 @@ class Projector(ABC):
     def link_sets_used(self) -> set[str]:
         """The named link sets this projector reads beside the primary links.
 
-        Every sentence pair's links must then be a :class:`~xlner.project.links.LinkSets`
+        Every sentence pair's links must then be a :class:`~xlner.types.LinkSets`
         holding them, which the aligner must provide (see
         :func:`xlner.project.corpus.check_link_sets`).
         """

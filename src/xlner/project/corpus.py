@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 
 from xlner.align.base import Aligner, SentencePair
 from xlner.project.base import Projector
-from xlner.project.links import LinkSets, named_link_sets
 from xlner.project.segments import (
     MAX_SEGMENT_TOKENS,
     Segment,
@@ -28,7 +27,7 @@ from xlner.project.segments import (
     split_pair,
 )
 from xlner.registry import ComponentError
-from xlner.types import Link, ProjectedSpan, TaggedSentence, Tokens
+from xlner.types import Link, LinkSets, ProjectedSpan, TaggedSentence, Tokens
 
 logger = logging.getLogger(__name__)
 S = TypeVar("S")
@@ -118,7 +117,7 @@ def project_corpus(
         raise ValueError(f"{len(links)} alignments for {len(source)} sentence pairs")
     needed = projector.link_sets_used()
     for index, pair_links in enumerate(links):
-        if missing := needed - set(named_link_sets(pair_links)):
+        if missing := needed - set(LinkSets.wrap(pair_links).named):
             raise ComponentError(
                 f"sentence pair {index}: no link set {', '.join(map(repr, sorted(missing)))} "
                 "(pass each pair's links as a LinkSets, or use project_bitext)"
@@ -203,11 +202,7 @@ def _align(
 ) -> list[LinkSets]:
     if not names:
         return [LinkSets(p) for p in aligner.align(pairs, extra_bitext=extra)]
-    primary, named = aligner.align_sets(pairs, extra_bitext=extra)
-    return [
-        LinkSets(links, {name: named[name][index] for name in names})
-        for index, links in enumerate(primary)
-    ]
+    return [links.only(names) for links in aligner.align_sets(pairs, extra_bitext=extra)]
 
 
 def warn_long(segments: Sequence[Sequence[Segment]], what: str) -> None:

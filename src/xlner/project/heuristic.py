@@ -26,9 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from xlner.project.base import Projector, links_by_source
-from xlner.project.links import select_link_set
 from xlner.registry import registry
-from xlner.types import Link, ProjectedSpan, Span, Tokens
+from xlner.types import Link, LinkSets, ProjectedSpan, Span, Tokens
 
 
 @dataclass(frozen=True)
@@ -120,7 +119,7 @@ class HeuristicProjector(Projector):
         target_tokens: Tokens,
         links: Sequence[Link],
     ) -> list[ProjectedSpan]:
-        read = select_link_set(links, self.links)
+        read = LinkSets.wrap(links).select(self.links)
         table = links_by_source(read)
         runs = [
             _Run(start, end, _support(entity, start, end, read), index)

@@ -27,8 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from xlner.project.links import LinkSets, named_link_sets
-from xlner.types import Link, ProjectedSpan, Span, TaggedSentence, Tokens
+from xlner.types import Link, LinkSets, ProjectedSpan, Span, TaggedSentence, Tokens
 
 MAX_SEGMENT_TOKENS = 256
 # Tokens after which a cut is natural: the end of a sentence or of a clause.
@@ -190,15 +189,16 @@ def segment_spans(source: TaggedSentence, segment: Segment) -> list[Span]:
 
 def join_links(segments: Sequence[Segment], links: Sequence[Sequence[Link]]) -> LinkSets:
     """Each segment's links (a :class:`LinkSets` or a list) in the whole pair's coordinates."""
+    parts = [LinkSets.wrap(part) for part in links]
     if len(segments) == 1:
-        return links[0] if isinstance(links[0], LinkSets) else LinkSets(links[0])
-    names = set().union(*(named_link_sets(part) for part in links))
-    primary = [_shift(segment, part) for segment, part in zip(segments, links, strict=True)]
+        return parts[0]
+    names = set().union(*(part.named for part in parts))
+    primary = [_shift(segment, part) for segment, part in zip(segments, parts, strict=True)]
     named = {
         name: [
             link
-            for segment, part in zip(segments, links, strict=True)
-            for link in _shift(segment, named_link_sets(part).get(name, []))
+            for segment, part in zip(segments, parts, strict=True)
+            for link in _shift(segment, part.named.get(name, []))
         ]
         for name in sorted(names)
     }
@@ -211,7 +211,7 @@ def _shift(segment: Segment, links: Iterable[Link]) -> list[Link]:
 
 def cut_links(segment: Segment, links: Sequence[Link]) -> LinkSets:
     """The links (and named link sets) inside a segment, in its own coordinates."""
-    named = {name: _inside(segment, part) for name, part in named_link_sets(links).items()}
+    named = {name: _inside(segment, part) for name, part in LinkSets.wrap(links).named.items()}
     return LinkSets(_inside(segment, links), named)
 
 

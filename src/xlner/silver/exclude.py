@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xlner.corpora import get_corpus, read_conll, read_sentences
-from xlner.corpora.base import iter_lines
 from xlner.corpora.conll import DOCSTART
+from xlner.corpora.lines import iter_lines
 from xlner.corpora.parallel_tsv import normalise
 from xlner.errors import InputError
 from xlner.registry import ComponentError

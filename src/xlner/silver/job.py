@@ -22,7 +22,7 @@ from typing import Any
 from xlner.align.base import Aligner
 from xlner.evaluate.span_f1 import map_spans
 from xlner.pipeline.cache import CacheDamage, StageStore, canonical, stage_key
-from xlner.pipeline.records import Alignment, Tagged
+from xlner.pipeline.records import Tagged
 from xlner.pipeline.stages.base import isolated_batch
 from xlner.project.base import Projector
 from xlner.project.corpus import align_link_sets, check_link_sets, project_corpus
@@ -32,7 +32,7 @@ from xlner.silver.exclude import Exclusion, excluded_by, unmatched
 from xlner.silver.select import DROP_REASONS, Selection
 from xlner.tagging.base import SourceTagger
 from xlner.text import Word, tokens_of
-from xlner.types import ProjectedSpan, Span, TaggedSentence
+from xlner.types import LinkSets, ProjectedSpan, Span, TaggedSentence
 
 # The classes of MasakhaNER 2.0, the default target label set.
 MASAKHANER_CLASSES = ("PER", "ORG", "LOC", "DATE")
@@ -279,27 +279,26 @@ def align_pairs(
     cache_dir: Path,
     progress: Progress,
     warn: Warn | None = None,
-) -> list[Any]:
+) -> list[LinkSets]:
     """Each pair's links with the named link sets the projector reads, from one aligner run
     over all the pairs (a statistical aligner learns from all of them), cached."""
     names = sorted(projector.link_sets_used())
     settings = {"aligner": aligner.signature(), "link_sets": names}
     key = stage_key("silver-align", settings, [_digest(pairs)])
-    store = StageStore(cache_dir, "align", key, Alignment)
+    store = StageStore(cache_dir, "align", key, LinkSets)
     done = _cached(partial(store.read, len(pairs)), warn)
     if done is None:
         progress("align", 0, None)
-        links = align_link_sets(aligner, pairs, set(names)) if pairs else []
-        done = [Alignment(list(sets), dict(sets.named)) for sets in links]
+        done = align_link_sets(aligner, pairs, set(names)) if pairs else []
         store.write(done, settings)
     progress("align", len(pairs), len(pairs))
-    return [alignment.link_sets() for alignment in done]
+    return done
 
 
 def _project(
     candidates: Sequence[_Candidate],
     pairs: Sequence[tuple[list[str], list[str]]],
-    links: Sequence[Any],
+    links: Sequence[LinkSets],
     projector: Projector,
     batch_size: int,
     progress: Progress,

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from xlner.evaluate.alignment import score_alignment
 from xlner.registry import registry
 from xlner.study.config import AlignerSpec
 from xlner.study.data import LanguageData
@@ -50,8 +51,9 @@ def run_aligner(spec: AlignerSpec, data: LanguageData, symmetrization: str) -> A
         options.setdefault(SYMMETRIZATION, symmetrization)
     aligner = registry.aligners.build(spec.backend, **options)
     if INTERSECTION in aligner.link_set_names():
-        links, named = aligner.align_sets(data.pairs, extra_bitext=extra)
-        intersection = named[INTERSECTION]
+        sets = aligner.align_sets(data.pairs, extra_bitext=extra)
+        links = [list(pair) for pair in sets]
+        intersection = [pair.named[INTERSECTION] for pair in sets]
     else:
         links, intersection = aligner.align(data.pairs, extra_bitext=extra), None
     signature = {f"align.{key}": value for key, value in aligner.signature().items()}
@@ -68,15 +70,14 @@ def proxy_agreement(
 
     ``aer = 1 - 2|A & R| / (|A| + |R|)`` (Och & Ney 2003 with sure = possible = R).
     """
-    found = gold = both = 0
-    for predicted, ref in zip(links, reference, strict=True):
-        a = {(link.src, link.tgt) for link in predicted}
-        r = {(link.src, link.tgt) for link in ref}
-        found, gold, both = found + len(a), gold + len(r), both + len(a & r)
+    scores = score_alignment(
+        ({(x.src, x.tgt) for x in predicted}, {(x.src, x.tgt) for x in ref}, ())
+        for predicted, ref in zip(links, reference, strict=True)
+    )
     return {
-        "precision": both / found if found else 0.0,
-        "recall": both / gold if gold else 0.0,
-        "aer": 1.0 - 2.0 * both / (found + gold) if found + gold else 1.0,
-        "links": found,
-        "reference_links": gold,
+        "precision": scores.precision,
+        "recall": scores.recall,
+        "aer": scores.aer,
+        "links": scores.predicted,
+        "reference_links": scores.sure,
     }

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from xlner.corpora.base import require_sentences
 from xlner.corpora.conll import ReadScheme, read_conll
+from xlner.corpora.lines import require_sentences
 from xlner.errors import InputError
 from xlner.types import TaggedSentence
 

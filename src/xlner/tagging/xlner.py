@@ -23,11 +23,11 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from xlner.languages import iso3
 from xlner.paths import user_cache
 from xlner.registry import ComponentError
 from xlner.tagging.base import LabelMap, SourceTagger, check_label_map, register_tagger, rename
 from xlner.tagging.tagger import META_FILE, read_meta
-from xlner.translate.languages import iso3
 from xlner.types import Span, Tokens
 
 DEFAULT_NAME = "xlner-conll"

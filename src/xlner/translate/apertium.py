@@ -22,8 +22,8 @@ import subprocess
 from functools import cache
 from typing import Any
 
+from xlner.languages import iso1, iso3
 from xlner.translate.base import TranslationError, Translator, register_translator
-from xlner.translate.languages import iso1, iso3
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from xlner.languages import iso3
 from xlner.translate.base import TranslationError, Translator, batched, register_translator
-from xlner.translate.languages import iso3
 
 DEFAULT_MODEL = "facebook/nllb-200-distilled-600M"
 

@@ -27,7 +27,6 @@ from typing import Any
 
 from xlner.align.base import Aligner
 from xlner.pipeline.backtranslation import monolingual_links
-from xlner.pipeline.records import Alignment
 from xlner.pipeline.stages.base import (
     Inputs,
     Stage,
@@ -39,6 +38,7 @@ from xlner.pipeline.stages.data import extra_bitext
 from xlner.pipeline.stages.project import projector_of
 from xlner.project.corpus import align_link_sets, check_link_sets
 from xlner.registry import ComponentError, registry
+from xlner.types import LinkSets
 
 
 def make_aligner(
@@ -70,19 +70,18 @@ def align_stage(config: Mapping[str, Any], data_dir: Path | None) -> Stage:
     # Read at the first batch, once per process (each worker reads its own).
     extra = cache(lambda: extra_bitext(specs, config["data"]["pivot"], data_dir))
 
-    def run_batch(inputs: Inputs, start: int, end: int) -> list[Alignment]:
+    def run_batch(inputs: Inputs, start: int, end: int) -> list[LinkSets]:
         pairs = [
             (tagged.tokens, sentence.tokens)
             for tagged, sentence in zip(
                 inputs["tag"][start:end], inputs["data"][start:end], strict=True
             )
         ]
-        sets = align_link_sets(aligner, pairs, names, extra())
-        return [Alignment(list(links), links.named) for links in sets]
+        return align_link_sets(aligner, pairs, names, extra())
 
     whole = not aligner.per_sentence
     return batched_stage(
-        "align", ("data", "tag"), settings, Alignment, section, run_batch, whole=whole
+        "align", ("data", "tag"), settings, LinkSets, section, run_batch, whole=whole
     )
 
 
@@ -92,7 +91,7 @@ def align_back_stage(config: Mapping[str, Any], data_dir: Path | None) -> Stage:
     similar = section["similar_words"]
     settings = {"aligner": aligner.signature(), "similar_words": similar}
 
-    def run_batch(inputs: Inputs, start: int, end: int) -> list[Alignment]:
+    def run_batch(inputs: Inputs, start: int, end: int) -> list[LinkSets]:
         pairs = [
             (back.tokens, sentence.tokens)
             for back, sentence in zip(
@@ -104,10 +103,10 @@ def align_back_stage(config: Mapping[str, Any], data_dir: Path | None) -> Stage:
         links = aligner.align(pairs, extra_bitext=identity)
         if similar is not False:
             links = monolingual_links(links, pairs, min_similarity=float(similar))
-        return [Alignment(sentence) for sentence in links]
+        return [LinkSets(sentence) for sentence in links]
 
     deps = ("data", "backtranslate")
     where, whole = "backtranslate.align", not aligner.per_sentence
     return batched_stage(
-        "align_back", deps, settings, Alignment, section, run_batch, where=where, whole=whole
+        "align_back", deps, settings, LinkSets, section, run_batch, where=where, whole=whole
     )

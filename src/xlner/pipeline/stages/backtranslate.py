@@ -10,12 +10,12 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from xlner.languages import iso3
 from xlner.pipeline.backtranslation import mark_entities, recover_entities
 from xlner.pipeline.records import BackTranslation, Tagged
 from xlner.pipeline.stages.base import Inputs, Stage, batched_stage, isolate, isolated_batch
 from xlner.pipeline.stages.translate import make_translator
 from xlner.text import detokenize
-from xlner.translate.languages import iso3
 from xlner.types import Span
 
 

@@ -56,11 +56,11 @@ def project_stage(config: Mapping[str, Any], data_dir: Path | None) -> Stage:
 def _project_one(projector: Projector, mode: str, inputs: Inputs, index: int) -> Projection:
     target = inputs["data"][index].tokens
     tagged = inputs["tag"][index]
-    links = inputs["align"][index].link_sets()
+    links = inputs["align"][index]
     if mode == "forward":
         return Projection(projector.project(tagged.tokens, tagged.spans, target, links))
     back = inputs["backtranslate"][index]
-    mono = inputs["align_back"][index].links
+    mono = inputs["align_back"][index]
     if mode == "back":
         spans = [recovered.span for recovered in back.spans]
         return Projection(projector.project(back.tokens, spans, target, mono))

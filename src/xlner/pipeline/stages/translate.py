@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from xlner.languages import iso3
 from xlner.pipeline.records import Translation
 from xlner.pipeline.stages.base import Inputs, Stage, batched_stage, build_component, isolated_batch
 from xlner.registry import registry
 from xlner.text import detokenize
 from xlner.translate.base import Translator
-from xlner.translate.languages import iso3
 
 
 def make_translator(section: Mapping[str, Any], where: str, data_dir: Path | None) -> Translator:

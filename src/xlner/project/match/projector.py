@@ -16,7 +16,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from xlner.project.base import Projector
-from xlner.project.links import named_link_sets
 from xlner.project.match.candidates import (
     MAX_RATIO_LENGTH,
     MAX_SCORE_CELLS,
@@ -37,7 +36,7 @@ from xlner.project.match.scores import (
 from xlner.project.match.solvers import Limit, Solver
 from xlner.project.match.solvers.ilp import OverlapForm
 from xlner.registry import registry
-from xlner.types import Link, ProjectedSpan, Span, Tokens
+from xlner.types import Link, LinkSets, ProjectedSpan, Span, Tokens
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +47,7 @@ class MatchProjector(Projector):
     Each projected span takes its label from its source entity and its ``score`` from the
     score matrix. ``stats`` counts the solver statuses seen, so a run can report how often a
     lower bound (``exactly`` / ``at_least``) could not be met. ``links`` may be a
-    :class:`~xlner.project.links.LinkSets` for scores that read a named link set.
+    :class:`~xlner.types.LinkSets` for scores that read a named link set.
     """
 
     name = "match"
@@ -108,7 +107,7 @@ class MatchProjector(Projector):
             target_tokens, source_spans, links, extra, source_tokens=source_tokens
         )
         if len(source_spans) * len(candidates) > MAX_SCORE_CELLS:
-            every_link = [x for part in [links, *named_link_sets(links).values()] for x in part]
+            every_link = [x for part in [links, *LinkSets.wrap(links).named.values()] for x in part]
             near = near_aligned(candidates, source_spans, every_link, len(target_tokens))
             self._capped(
                 "cells",
@@ -123,11 +122,10 @@ class MatchProjector(Projector):
             source_tokens,
             source_spans,
             target_tokens,
-            list(links),
+            LinkSets.wrap(links),
             candidates,
             probs,
             labels,
-            link_sets=named_link_sets(links),
         )
 
     def _capped(self, kind: str, what: str) -> None:
@@ -219,7 +217,7 @@ def make_match_projector(
     * ``score``: one score name (``"alignment"``, ``"coverage"``, ``"string"``, ``"tagger"``,
       ``"translation"``) or fusion weights (``"alignment=1,string=0.5"`` or a mapping). The
       alignment scores take a named link set after a colon (``"coverage:union=0.5"``), read
-      from the :class:`~xlner.project.links.LinkSets` passed as links.
+      from the :class:`~xlner.types.LinkSets` passed as links.
     * ``score_options``: constructor arguments per score name
       (``{"coverage:union": {"unaligned": 0.5}}``).
     * ``thresholds``: per-score minimums for the fusion (``"alignment=0.1"``); a pair below one

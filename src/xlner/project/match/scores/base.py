@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from xlner.project.match.candidates import Candidate
-from xlner.types import Link, Span, Tokens
+from xlner.types import Link, LinkSets, Span, Tokens
 
 
 @dataclass
@@ -26,9 +26,10 @@ class MatchContext:
     """One sentence pair with its entities, alignment and candidates.
 
     ``target_probs`` (n_target_tokens x n_labels) and ``labels`` are the optional output of a
-    target-side tagger (see :mod:`xlner.project.match.scores.tagger`). ``link_sets`` holds
-    further alignments of the pair by name (other symmetrisations, another aligner), for
-    scores that ask for one with :meth:`links_for`; ``links`` is the primary alignment.
+    target-side tagger (see :mod:`xlner.project.match.scores.tagger`). ``links`` is the
+    primary alignment; given as a :class:`~xlner.types.LinkSets`, its named sets (other
+    symmetrisations, another aligner) are there for scores that ask for one with
+    :meth:`links_for`.
     """
 
     source_tokens: Tokens
@@ -38,16 +39,10 @@ class MatchContext:
     candidates: Sequence[Candidate]
     target_probs: np.ndarray | None = None
     labels: Sequence[str] | None = None
-    link_sets: Mapping[str, Sequence[Link]] = field(default_factory=dict)
 
     def links_for(self, name: str | None) -> Sequence[Link]:
         """The primary links for ``None``, else the named link set."""
-        if name is None:
-            return self.links
-        if name not in self.link_sets:
-            known = ", ".join(sorted(self.link_sets)) or "none"
-            raise KeyError(f"no link set {name!r} for this sentence pair (named sets: {known})")
-        return self.link_sets[name]
+        return LinkSets.wrap(self.links).select(name)
 
     @property
     def shape(self) -> tuple[int, int]:
