@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 
 from xlner.errors import InputError
-from xlner.tags import OUTSIDE, split_tag, tags_to_spans
+from xlner.tags import OUTSIDE, UNKNOWN, split_tag, tags_to_spans
 from xlner.types import Span, TaggedSentence, Tokens
 
 META_FILE = "xlner-tagger.json"
-IGNORE = -100  # label id the loss skips: non-first subwords, specials, padding
+IGNORE = -100  # label id the loss skips: non-first subwords, specials, padding, unknown words
 # Number formats of prediction (training keeps float32 weights): ``auto`` is bfloat16 where
 # the CPU or GPU computes in it natively (xlner.encoders.base.resolve_precision).
 INFERENCE_PRECISIONS = ("auto", "float32", "bfloat16")
@@ -235,6 +235,8 @@ class TokenTagger:
     ) -> list[int]:
         labels = [IGNORE] * len(chunk.input_ids)
         for position, tag in zip(chunk.word_positions, tags, strict=True):
+            if tag == UNKNOWN:  # partial labels: a word of unknown label teaches nothing
+                continue
             if tag not in label_ids:
                 raise ValueError(f"tag {tag!r} is not one of the tagger's labels {self.labels}")
             if position >= 0:
