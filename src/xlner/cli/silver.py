@@ -50,7 +50,7 @@ from xlner.silver.bitext import (
     iter_parquet,
     languages_of,
 )
-from xlner.silver.exclude import Exclusion, from_corpus, from_file
+from xlner.silver.exclude import gather
 from xlner.silver.parquet import pyarrow
 from xlner.silver.select import CONSISTENCY_ACTIONS, DROPPED_CLASS, UNPROJECTED
 from xlner.silver.shards import (
@@ -75,7 +75,6 @@ from xlner.silver.writers import (
 DEFAULT_TAGGER = "xlner"
 # The tagger's MISC has no MasakhaNER class; DATE is kept where a tagger gives it.
 DEFAULT_LABEL_MAP = "drop-misc"
-DEFAULT_EXCLUDE_SPLITS = ("test",)
 # Bad settings or input, a busy output folder, a missing corpus, model or package, an engine
 # that cannot start: one line.
 SILVER_ERRORS = (
@@ -336,7 +335,7 @@ def silver(
     )
     try:
         with run_lock(output):
-            exclusions = _exclusions(exclude, exclude_corpus, exclude_split, lang, data_dir)
+            exclusions = gather(exclude, exclude_corpus, exclude_split, lang, data_dir)
             if sharded:
                 task = SilverShardTask(
                     *specs, work_dir=output.resolve(), data_dir=data_dir, classes=tuple(classes),
@@ -562,20 +561,6 @@ def _read(bitext: Bitext) -> list[BitextPair]:
         raise InputError(bitext.name, None, "no sentence pair: the bitext is empty")
     say(f"read {len(pairs)} sentence pairs from {bitext.name}")
     return pairs
-
-
-def _exclusions(
-    files: Sequence[Path] | None,
-    corpora: Sequence[str] | None,
-    splits: Sequence[str] | None,
-    lang: str | None,
-    data_dir: Path | None,
-) -> list[Exclusion]:
-    found = [from_file(path) for path in files or ()]
-    for name in corpora or ():
-        for split in splits or DEFAULT_EXCLUDE_SPLITS:
-            found.append(from_corpus(name, lang, split, data_dir=data_dir))
-    return found
 
 
 def _settings(

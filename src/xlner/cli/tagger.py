@@ -243,28 +243,41 @@ def tag(
     the encoder knows)."""
     check_output_paths({"--output": output}, {"INPUT_FILE": input_file})
     models = model or [DEFAULT_NAME]
-    if weight and len(models) < 2:
-        fail("--weight weighs the taggers of an ensemble: give --model more than once")
-    try:
-        # No such tagger, not a tagger, labels that do not map: one line, before any work.
-        folders = [locate(name) for name in models]
-        if len(folders) > 1:
-            check_weights(weight, len(folders))
-            union_labels([read_meta(folder)["labels"] for folder in folders], models)
-    except (ComponentError, InputError) as error:
-        fail(str(error))
+    folders = check_models(models, weight)
     tokens = [s.tokens for s in read_conll(input_file)] if conll else read_sentences(input_file)
     require_sentences(tokens, input_file)
-    try:
-        taggers = [TokenTagger.load(folder) for folder in folders]
-    except InputError as error:  # unreadable metadata
-        fail(str(error))
-    tagger = taggers[0] if len(taggers) == 1 else ProbabilityEnsemble(taggers, models, weight)
-    spans = tagger.predict_spans(tokens)
+    spans = load_models(folders, models, weight).predict_spans(tokens)
     write_conll(
         output, [TaggedSentence(t, s) for t, s in zip(tokens, spans, strict=True)], sep="\t"
     )
     say(f"tagged {len(tokens)} sentences: wrote {output}")
+
+
+def check_models(models: Sequence[str], weights: Sequence[float] | None) -> list[Path]:
+    """The folders of ``--model`` (one, or the members of an ensemble with their
+    ``--weight``); no such tagger, not a tagger, labels that cannot be mapped onto each
+    other's: a one-line error, before any work."""
+    if weights and len(models) < 2:
+        fail("--weight weighs the taggers of an ensemble: give --model more than once")
+    try:
+        folders = [locate(name) for name in models]
+        if len(folders) > 1:
+            check_weights(weights, len(folders))
+            union_labels([read_meta(folder)["labels"] for folder in folders], models)
+    except (ComponentError, InputError) as error:
+        fail(str(error))
+    return folders
+
+
+def load_models(
+    folders: Sequence[Path], models: Sequence[str], weights: Sequence[float] | None
+) -> TokenTagger | ProbabilityEnsemble:
+    """The tagger of :func:`check_models`'s folders: itself, or their ensemble."""
+    try:
+        taggers = [TokenTagger.load(folder) for folder in folders]
+    except InputError as error:  # unreadable metadata
+        fail(str(error))
+    return taggers[0] if len(taggers) == 1 else ProbabilityEnsemble(taggers, models, weights)
 
 
 # ---------------------------------------------------------------------------- xlner project --tag

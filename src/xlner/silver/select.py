@@ -174,7 +174,7 @@ class Selection:
                 return [], "low_score"
         if dropped and self.dropped_class == "drop":
             return [], "dropped_class"
-        if not kept and not self._draw(key):
+        if not kept and not self.keeps_empty(key):
             return [], "no_entities"
         return kept, None
 
@@ -204,7 +204,8 @@ class Selection:
         labelled = {i for p in kept for i in p.span.indices}
         return sorted(unknown - labelled)
 
-    def _draw(self, key: str) -> bool:
+    def keeps_empty(self, key: str) -> bool:
+        """Whether a sentence without entities, identified by ``key``, is in the kept share."""
         if self.keep_empty >= 1.0:
             return True
         return random.Random(f"{self.seed}:{key}").random() < self.keep_empty

@@ -70,9 +70,16 @@ def write_shard(
     """One shard's silver sentences as ``<stem>.conll`` and ``<stem>.jsonl`` (or
     ``<stem>.parquet``): the files that, shard after shard, make ``silver.conll`` and
     ``silver.jsonl`` (``silver.parquet``)."""
+    write_records(directory, stem, [record(sentence) for sentence in sentences], record_format)
+
+
+def write_records(
+    directory: Path, stem: str, records: Sequence[Mapping[str, Any]], record_format: str = "jsonl"
+) -> None:
+    """Silver records as ``<stem>.conll`` (their tokens and tags) and ``<stem>.jsonl`` (or
+    ``<stem>.parquet``)."""
     directory.mkdir(parents=True, exist_ok=True)
-    write_conll(directory / f"{stem}.conll", [sentence.tagged() for sentence in sentences])
-    records = (record(sentence) for sentence in sentences)
+    write_conll(directory / f"{stem}.conll", [tagged_record(item) for item in records])
     if record_format == "parquet":
         parquet.write_records(directory / f"{stem}.parquet", records)
         return
@@ -130,7 +137,7 @@ def exports_from_files(
         for item in read_records(directory / f"{STEM}.{record_format}"):
             tagged.append(tagged_record(item))
             ids.append(item["id"])
-            spaces.append(_spaces(_located(item["text"], item["tokens"])))
+            spaces.append(_spaces(located(item["text"], item["tokens"])))
     return write_exports(
         directory, tagged, ids, spaces, exports, classes=classes, lang=lang,
         record_format=record_format,
@@ -148,7 +155,7 @@ def tagged_record(item: Mapping[str, Any]) -> TaggedSentence:
     return TaggedSentence(list(item["tokens"]), tags_to_spans(tags), unknown=unknown)
 
 
-def _located(text: str, tokens: Sequence[str]) -> list[Word]:
+def located(text: str, tokens: Sequence[str]) -> list[Word]:
     """The tokens with their offsets in ``text``, each found after the one before it."""
     words, position = [], 0
     for token in tokens:
@@ -175,7 +182,7 @@ def record(sentence: SilverSentence) -> dict[str, Any]:
     """The JSONL object of one silver sentence."""
     pair, target, tagged = sentence.pair, sentence.target_words, sentence.tagged()
     added = [
-        {**_entity(a.span, target, pair.target), "score": a.score, "source": None}
+        {**entity_fields(a.span, target, pair.target), "score": a.score, "source": None}
         for a in sentence.added
     ]  # no source entity: the consistency pass's, a tagger's
     return {
@@ -185,9 +192,9 @@ def record(sentence: SilverSentence) -> dict[str, Any]:
         "tags": record_tags(tagged),
         "entities": [
             {
-                **_entity(p.span, target, pair.target),
+                **entity_fields(p.span, target, pair.target),
                 "score": p.score,
-                "source": _entity(p.source, sentence.source_words, pair.source),
+                "source": entity_fields(p.source, sentence.source_words, pair.source),
             }
             for p in sentence.projected
         ]
@@ -198,7 +205,7 @@ def record(sentence: SilverSentence) -> dict[str, Any]:
     }
 
 
-def _entity(span: Span, words: Sequence[Word], text: str) -> dict[str, Any]:
+def entity_fields(span: Span, words: Sequence[Word], text: str) -> dict[str, Any]:
     """A span by character offsets into ``text`` (end exclusive) and by tokens."""
     start, end = words[span.start].start, words[span.end - 1].end
     return {
