@@ -310,3 +310,14 @@ def test_consistency_through_the_cli(capsys, tmp_path) -> None:
     options = ("--consistency", "0.7", "--consistency-min-count", "4")
     assert _silver(capsys, unmet, *args, *options).code == 0
     assert _records(unmet)[3]["tags"] == ["O"] * 5
+
+
+def test_partial_labels_in_shards_are_those_of_one_job(capsys, tmp_path, bitext) -> None:
+    whole, sharded = tmp_path / "whole", tmp_path / "sharded"
+    assert _silver(capsys, whole, *bitext, "--dropped-class", "mask").code == 0
+    args = (*bitext, "--dropped-class", "mask", "--shard-size", "2")
+    result = _silver(capsys, sharded, *args)
+    assert result.code == 0, result.err
+    for name in ("silver.conll", "silver.jsonl"):
+        assert (sharded / name).read_bytes() == (whole / name).read_bytes()
+    assert _summary(sharded)["unknown_words"] == _summary(whole)["unknown_words"] == 2

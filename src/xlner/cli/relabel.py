@@ -13,7 +13,17 @@ from typing import Annotated
 
 import typer
 
-from xlner.cli.common import DataDir, LabelMapOption, fail, label_map_table, out, say, warn
+from xlner.cli.common import (
+    DataDir,
+    LabelMapOption,
+    fail,
+    label_map_table,
+    out,
+    progress_bar,
+    say,
+    step_updater,
+    warn,
+)
 from xlner.cli.silver import DEFAULT_LABEL_MAP, SILVER_ERRORS, Tokenizer
 from xlner.cli.tagger import check_models, load_models
 from xlner.pipeline.cache import run_lock
@@ -118,11 +128,16 @@ def relabel_command(
             exclusions = gather(exclude, exclude_corpus, exclude_split, target, data_dir)
             tagger = load_models(folders, model, weight)
             say(f"relabelling {len(found.records)} silver and {len(texts)} unlabelled sentences")
-            result = relabel(
-                found.records, tagger, classes=found.classes(MASAKHANER_CLASSES),
-                label_map=table, settings=settings, unlabelled=texts, exclusions=exclusions,
-                batch_size=batch_size,
-            )  # fmt: skip
+            bar = progress_bar()
+            try:
+                result = relabel(
+                    found.records, tagger, classes=found.classes(MASAKHANER_CLASSES),
+                    label_map=table, settings=settings, unlabelled=texts,
+                    exclusions=exclusions, batch_size=batch_size, progress=step_updater(bar),
+                )  # fmt: skip
+            finally:
+                if bar.live.is_started:
+                    bar.stop()
             fields = {
                 "input": str(silver),
                 "models": [str(folder) for folder in folders],

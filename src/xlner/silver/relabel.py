@@ -278,14 +278,14 @@ def _relabelled(
     had = {(e["token_start"], e["token_end"], e["label"]) for e in kept}
     words = located(item["text"], merged.tokens)
     added = [
-        _entity(span, words, item["text"], confidence[span])
+        _entity(span, words, item["text"], confidence.get(span))
         for span in merged.spans
         if (span.start, span.end, span.label) not in had
     ]
     return {**item, "tags": record_tags(merged), "entities": kept + added}
 
 
-def _entity(span: Span, words: Sequence[Word], text: str, score: float) -> dict[str, Any]:
+def _entity(span: Span, words: Sequence[Word], text: str, score: float | None) -> dict[str, Any]:
     """A tagger's entity in a record: no source entity, its confidence as the score."""
     return {**entity_fields(span, words, text), "score": score, "source": None}
 

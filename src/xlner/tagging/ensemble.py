@@ -28,7 +28,8 @@ import numpy as np
 
 from xlner.registry import ComponentError
 from xlner.tagging.base import LabelMap, SourceTagger, check_label_map, register_tagger, rename
-from xlner.tags import OUTSIDE, TagError, split_tag, tags_to_spans
+from xlner.tagging.tagger import ArgmaxDecoding
+from xlner.tags import OUTSIDE, TagError, split_tag
 from xlner.types import Span, Tokens
 
 LABEL_MODES = ("union", "same")
@@ -84,7 +85,7 @@ def union_labels(
     return [OUTSIDE] + [f"{prefix}-{cls}" for cls in every for prefix in "BI"]
 
 
-class ProbabilityEnsemble:
+class ProbabilityEnsemble(ArgmaxDecoding):
     """The weighted average of the members' label probabilities on the union of their labels.
 
     ``names`` name the members in messages; ``weights`` (default: equal) need not sum to 1.
@@ -113,17 +114,6 @@ class ProbabilityEnsemble:
             for rows, probabilities in zip(out, found, strict=True):
                 rows[:, columns] += (weight / total) * np.asarray(probabilities, dtype=np.float64)
         return [rows.astype(np.float32) for rows in out]
-
-    def predict(self, sentences: Sequence[Tokens], batch_size: int = 32) -> list[list[str]]:
-        """The most probable tag of every word (not constrained to valid IOB2)."""
-        return [
-            [self.labels[i] for i in probabilities.argmax(axis=1)]
-            for probabilities in self.predict_proba(sentences, batch_size)
-        ]
-
-    def predict_spans(self, sentences: Sequence[Tokens], batch_size: int = 32) -> list[list[Span]]:
-        """Entity spans of the argmax tags; a stray ``I-X`` starts an entity (CoNLL rule)."""
-        return [tags_to_spans(tags, repair=True) for tags in self.predict(sentences, batch_size)]
 
 
 def check_weights(weights: Sequence[float] | None, members: int) -> list[float]:
