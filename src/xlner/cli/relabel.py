@@ -24,7 +24,14 @@ from xlner.cli.common import (
     step_updater,
     warn,
 )
-from xlner.cli.silver import DEFAULT_LABEL_MAP, SILVER_ERRORS, Tokenizer
+from xlner.cli.silver import (
+    DEFAULT_LABEL_MAP,
+    SILVER_ERRORS,
+    ExcludeCorpora,
+    ExcludeFiles,
+    ExcludeSplits,
+    Tokenizer,
+)
 from xlner.cli.tagger import check_models, load_models
 from xlner.pipeline.cache import run_lock
 from xlner.silver import MASAKHANER_CLASSES
@@ -84,17 +91,9 @@ def relabel_command(
         Relabelling.max_length
     ),
     label_map: LabelMapOption = DEFAULT_LABEL_MAP,
-    exclude: Annotated[
-        list[Path] | None,
-        typer.Option(help="An evaluation file whose sentences are left out; repeatable."),
-    ] = None,
-    exclude_corpus: Annotated[
-        list[str] | None,
-        typer.Option(help="An evaluation corpus (e.g. masakhaner2) to leave out; repeatable."),
-    ] = None,
-    exclude_split: Annotated[
-        list[str] | None, typer.Option(help="Its splits to exclude; repeatable (default: test).")
-    ] = None,
+    exclude: ExcludeFiles = None,
+    exclude_corpus: ExcludeCorpora = None,
+    exclude_split: ExcludeSplits = None,
     lang: Annotated[
         str | None,
         typer.Option(help="Target language, for --exclude-corpus (default: the silver data's)."),

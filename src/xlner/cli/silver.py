@@ -88,6 +88,21 @@ class Tokenizer(StrEnum):
 
 
 ExportFormat = StrEnum("ExportFormat", {name: name for name in FORMATS})
+# The evaluation sets that never enter silver data (xlner silver, xlner relabel).
+ExcludeFiles = Annotated[
+    list[Path] | None,
+    typer.Option(
+        help="An evaluation file whose sentences never enter the silver data "
+        "(token-per-line, or one sentence a line); repeatable."
+    ),
+]
+ExcludeCorpora = Annotated[
+    list[str] | None,
+    typer.Option(help="An evaluation corpus (e.g. masakhaner2) to exclude; repeatable."),
+]
+ExcludeSplits = Annotated[
+    list[str] | None, typer.Option(help="Its splits to exclude; repeatable (default: test).")
+]
 DroppedClass = StrEnum("DroppedClass", {name: name for name in DROPPED_CLASS})
 Unprojected = StrEnum("Unprojected", {name: name for name in UNPROJECTED})
 # Selection's defaults, as the options' choices.
@@ -233,21 +248,9 @@ def silver(
         ConsistencyAction,
         typer.Option(help="--consistency labels those occurrences (label) or masks them (mask)."),
     ] = DEFAULT_CONSISTENCY_ACTION,
-    exclude: Annotated[
-        list[Path] | None,
-        typer.Option(
-            help="An evaluation file whose sentences never enter the silver data "
-            "(token-per-line, or one sentence a line); repeatable."
-        ),
-    ] = None,
-    exclude_corpus: Annotated[
-        list[str] | None,
-        typer.Option(help="An evaluation corpus (e.g. masakhaner2) to exclude; repeatable."),
-    ] = None,
-    exclude_split: Annotated[
-        list[str] | None,
-        typer.Option(help="Its splits to exclude; repeatable (default: test)."),
-    ] = None,
+    exclude: ExcludeFiles = None,
+    exclude_corpus: ExcludeCorpora = None,
+    exclude_split: ExcludeSplits = None,
     export: Annotated[
         list[ExportFormat] | None,
         typer.Option(help="Also write hf (a datasets folder) or spacy (a DocBin); repeatable."),
