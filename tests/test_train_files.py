@@ -68,6 +68,7 @@ def _train(capsys, output: Path, *args: object):
 def test_train_on_files_with_a_dev_file(capsys, tmp_path, encoder, files) -> None:
     output = tmp_path / "tagger"
     args = ("--train", files["silver"], "--train", files["org"], "--dev", files["silver"])
+    args += ("--labels", "LOC,ORG,PER")  # the two files' classes differ: their union
     result = _train(capsys, output, *args, "--encoder", encoder, "--max-length", "16", *FAST)
     assert result.code == 0, result.err
     assert f"on {len(SILVER) + len(WITH_ORG)} sentences" in result.err

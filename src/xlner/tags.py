@@ -2,17 +2,29 @@
 
 IOB2 is the canonical scheme inside xlner. Readers normalise IOB1 to IOB2; writers can
 produce any scheme.
+
+Partial labels: :data:`UNKNOWN` tags a word whose label is not known (silver data whose
+projection could not say whether the word is part of a name). Training skips such words
+(they are ignored by the loss); only readers of training files accept the tag, and every
+other reader (gold, evaluation) refuses it with :data:`UNKNOWN_REFUSED`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Literal
 
 from xlner.types import Span
 
 Scheme = Literal["iob1", "iob2", "bioes"]
 OUTSIDE = "O"
+# The tag of a word of unknown label (spaCy's mark of a missing entity tag). Never a class:
+# a word so tagged is no part of any span.
+UNKNOWN = "-"
+UNKNOWN_REFUSED = (
+    f"tag {UNKNOWN!r} marks a word of unknown label (partial silver labels): only training "
+    "reads it, and this file must label every word"
+)
 
 
 class TagError(ValueError):
@@ -27,6 +39,8 @@ def split_tag(tag: str, position: int = 0) -> tuple[str, str]:
     """Return ``(prefix, label)``; the prefix is one of B I E S O."""
     if tag == OUTSIDE:
         return OUTSIDE, ""
+    if tag == UNKNOWN:
+        raise TagError(UNKNOWN_REFUSED, position)
     prefix, sep, label = tag.partition("-")
     if not sep or prefix not in {"B", "I", "E", "S"} or not label:
         raise TagError(f"not a B-/I-/E-/S-/O tag: {tag!r}", position)
@@ -117,3 +131,18 @@ def spans_to_tags(spans: Sequence[Span], length: int, scheme: Scheme = "iob2") -
 def convert(tags: Sequence[str], source: Scheme, target: Scheme) -> list[str]:
     """Re-encode a tag sequence from one scheme into another."""
     return spans_to_tags(tags_to_spans(tags, source), len(tags), target)
+
+
+def mark_unknown(tags: Sequence[str], unknown: Iterable[int]) -> list[str]:
+    """``tags`` with the words at the positions ``unknown`` tagged :data:`UNKNOWN` (an unknown
+    word is unknown whatever its tag was)."""
+    marked = list(tags)
+    for position in unknown:
+        marked[position] = UNKNOWN
+    return marked
+
+
+def split_unknown(tags: Sequence[str]) -> tuple[list[str], list[int]]:
+    """``tags`` with every :data:`UNKNOWN` read as ``O``, and the positions of those."""
+    unknown = [position for position, tag in enumerate(tags) if tag == UNKNOWN]
+    return [OUTSIDE if tag == UNKNOWN else tag for tag in tags], unknown

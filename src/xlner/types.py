@@ -98,10 +98,15 @@ class LinkSets(list[Link]):
 
 @dataclass
 class TaggedSentence:
-    """A tokenised sentence with its entity spans."""
+    """A tokenised sentence with its entity spans.
+
+    ``unknown``: the positions of the words whose label is not known (partial labels, tagged
+    :data:`xlner.tags.UNKNOWN` in files); training ignores them, evaluation refuses them.
+    """
 
     tokens: Tokens
     spans: list[Span] = field(default_factory=list)
+    unknown: list[int] = field(default_factory=list, kw_only=True)  # after subclasses' fields
 
 
 @dataclass(frozen=True)

@@ -132,7 +132,7 @@ def kept_quality(
 ) -> dict[str, Any]:
     """Silver F1 of the sentences ``result`` kept, with the spans it kept, that have gold."""
     compared, mismatched = _with_gold(result, gold)
-    kept = [(s, [p.span for p in s.projected]) for s in result.sentences]
+    kept = [(s, s.tagged().spans) for s in result.sentences]  # consistency's spans too
     truth = {i: compared[id(s)] for i, (s, _) in enumerate(kept) if id(s) in compared}
     return {"unmatched_text": mismatched, **score(kept, truth, label_map)}
 

@@ -6,7 +6,19 @@ import sys
 
 import typer
 
-from xlner.cli import align, benchmark, data, demo, evaluate, export, paper, project, silver, tagger
+from xlner.cli import (
+    align,
+    benchmark,
+    data,
+    demo,
+    evaluate,
+    export,
+    paper,
+    project,
+    relabel,
+    silver,
+    tagger,
+)
 from xlner.cli import report as report_cmd
 from xlner.cli import run as run_cmd
 from xlner.cli import study as study_cmd
@@ -28,6 +40,7 @@ app.command("evaluate")(evaluate.evaluate)
 app.command("run")(run_cmd.run)
 app.command("tag")(tagger.tag)
 app.command("silver")(silver.silver)
+app.command("relabel")(relabel.relabel_command)
 app.command("export")(export.export)
 app.add_typer(tagger.train_app, name="train")
 app.add_typer(data.app, name="data")

@@ -137,6 +137,16 @@ def label_map_table(name: str) -> dict[str, str | None]:
         fail(str(error))
 
 
+def parse_classes(labels: str) -> list[str]:
+    """``--labels PER,ORG,LOC``: the classes, in order; none, or a tag, is a one-line error."""
+    classes = list(dict.fromkeys(c.strip() for c in labels.split(",") if c.strip()))
+    if not classes:
+        fail("--labels needs at least one class, e.g. PER,ORG,LOC")
+    if bad := [c for c in classes if "-" in c or c == "O"]:
+        fail(f"--labels are classes such as PER, not tags: {bad[0]!r}")
+    return classes
+
+
 def key_values(flag: str, texts: Sequence[str] | None) -> dict[str, Any]:
     """``KEY=VALUE`` options of a component (VALUE read as TOML, else as text), as a dict;
     one that is not KEY=VALUE, or a KEY given twice, is a one-line error."""

@@ -25,6 +25,7 @@ from xlner.cli.common import (
     label_map_table,
     one_of,
     out,
+    parse_classes,
     progress_bar,
     say,
     step_updater,
@@ -49,8 +50,9 @@ from xlner.silver.bitext import (
     iter_parquet,
     languages_of,
 )
-from xlner.silver.exclude import Exclusion, from_corpus, from_file
+from xlner.silver.exclude import gather
 from xlner.silver.parquet import pyarrow
+from xlner.silver.select import CONSISTENCY_ACTIONS, DROPPED_CLASS, UNPROJECTED
 from xlner.silver.shards import (
     DEFAULT_PRIORS_SAMPLE,
     Component,
@@ -59,7 +61,12 @@ from xlner.silver.shards import (
     priors_learner,
     run_shards,
 )
-from xlner.silver.writers import RECORD_FORMATS, exports_from_files, write_summary
+from xlner.silver.writers import (
+    PARTIAL_EXPORT,
+    RECORD_FORMATS,
+    exports_from_files,
+    write_summary,
+)
 
 # The aligner and the projection come from a preset (configs/presets/), as in xlner project:
 # --aligner/--method and their options change only what they name.
@@ -68,7 +75,6 @@ from xlner.silver.writers import RECORD_FORMATS, exports_from_files, write_summa
 DEFAULT_TAGGER = "xlner"
 # The tagger's MISC has no MasakhaNER class; DATE is kept where a tagger gives it.
 DEFAULT_LABEL_MAP = "drop-misc"
-DEFAULT_EXCLUDE_SPLITS = ("test",)
 # Bad settings or input, a busy output folder, a missing corpus, model or package, an engine
 # that cannot start: one line.
 SILVER_ERRORS = (
@@ -82,6 +88,28 @@ class Tokenizer(StrEnum):
 
 
 ExportFormat = StrEnum("ExportFormat", {name: name for name in FORMATS})
+# The evaluation sets that never enter silver data (xlner silver, xlner relabel).
+ExcludeFiles = Annotated[
+    list[Path] | None,
+    typer.Option(
+        help="An evaluation file whose sentences never enter the silver data "
+        "(token-per-line, or one sentence a line); repeatable."
+    ),
+]
+ExcludeCorpora = Annotated[
+    list[str] | None,
+    typer.Option(help="An evaluation corpus (e.g. masakhaner2) to exclude; repeatable."),
+]
+ExcludeSplits = Annotated[
+    list[str] | None, typer.Option(help="Its splits to exclude; repeatable (default: test).")
+]
+DroppedClass = StrEnum("DroppedClass", {name: name for name in DROPPED_CLASS})
+Unprojected = StrEnum("Unprojected", {name: name for name in UNPROJECTED})
+# Selection's defaults, as the options' choices.
+DEFAULT_DROPPED_CLASS = DroppedClass(Selection.dropped_class)
+DEFAULT_UNPROJECTED = Unprojected(Selection.unprojected)
+ConsistencyAction = StrEnum("ConsistencyAction", {name: name for name in CONSISTENCY_ACTIONS})
+DEFAULT_CONSISTENCY_ACTION = ConsistencyAction(Selection.consistency_action)
 RecordFormat = StrEnum("RecordFormat", {name: name for name in RECORD_FORMATS})
 
 
@@ -190,21 +218,39 @@ def silver(
         Selection.max_length
     ),
     seed: Annotated[int, typer.Option(help="Seed of the kept share.")] = Selection.seed,
-    exclude: Annotated[
-        list[Path] | None,
+    dropped_class: Annotated[
+        DroppedClass,
         typer.Option(
-            help="An evaluation file whose sentences never enter the silver data "
-            "(token-per-line, or one sentence a line); repeatable."
+            help="A source entity whose class the label map drops (MISC): its target words "
+            "train as O (outside), the sentence is dropped (drop), or its words are of unknown "
+            "label, left out of training (mask)."
         ),
-    ] = None,
-    exclude_corpus: Annotated[
-        list[str] | None,
-        typer.Option(help="An evaluation corpus (e.g. masakhaner2) to exclude; repeatable."),
-    ] = None,
-    exclude_split: Annotated[
-        list[str] | None,
-        typer.Option(help="Its splits to exclude; repeatable (default: test)."),
-    ] = None,
+    ] = DEFAULT_DROPPED_CLASS,
+    unprojected: Annotated[
+        Unprojected,
+        typer.Option(
+            help="With --allow-partial, a source entity left unprojected: its words train as "
+            "O (outside), the words linked to it are unknown (mask), or every O word of the "
+            "sentence is (mask-sentence)."
+        ),
+    ] = DEFAULT_UNPROJECTED,
+    consistency: Annotated[
+        float,
+        typer.Option(
+            help="A word sequence labelled as one class in at least this share of its silver "
+            "occurrences is labelled so where it is not (0: off; docs/silver.md)."
+        ),
+    ] = Selection.consistency,
+    consistency_min_count: Annotated[
+        int, typer.Option(help="--consistency: the fewest occurrences labelled as the class.")
+    ] = Selection.consistency_min_count,
+    consistency_action: Annotated[
+        ConsistencyAction,
+        typer.Option(help="--consistency labels those occurrences (label) or masks them (mask)."),
+    ] = DEFAULT_CONSISTENCY_ACTION,
+    exclude: ExcludeFiles = None,
+    exclude_corpus: ExcludeCorpora = None,
+    exclude_split: ExcludeSplits = None,
     export: Annotated[
         list[ExportFormat] | None,
         typer.Option(help="Also write hf (a datasets folder) or spacy (a DocBin); repeatable."),
@@ -256,15 +302,25 @@ def silver(
         fail(f"--priors-sample must be 0 (no priors) or more, not {priors_sample}")
     runner = make_engine(engine_options, output)
     sharded = shard_size > 0 or runner.name != DEFAULT_ENGINE
+    if sharded and consistency:
+        fail(
+            "--consistency looks at all the silver data at once: not with --shard-size or --engine"
+        )
     if exclude_split and not exclude_corpus:
         fail("--exclude-split selects splits of --exclude-corpus")
     first, second = languages_of(pair) if pair else (None, None)
     source_lang, lang = source_lang or first or "en", lang or second
     try:
-        selection = Selection(require_all, min_score, keep_empty, min_length, max_length, seed)
+        selection = Selection(
+            require_all, min_score, keep_empty, min_length, max_length, seed,
+            dropped_class.value, unprojected.value,
+            consistency, consistency_min_count, consistency_action.value,
+        )  # fmt: skip
     except ValueError as error:
         fail(str(error).replace("_", "-"))
-    classes = _classes(labels)
+    if selection.partial and export:
+        fail(f"--export: {PARTIAL_EXPORT}")
+    classes = parse_classes(labels)
     table = label_map_table(label_map)
     components, specs = _components(
         output, data_dir, source_lang, (tagger, tagger_option),
@@ -282,7 +338,7 @@ def silver(
     )
     try:
         with run_lock(output):
-            exclusions = _exclusions(exclude, exclude_corpus, exclude_split, lang, data_dir)
+            exclusions = gather(exclude, exclude_corpus, exclude_split, lang, data_dir)
             if sharded:
                 task = SilverShardTask(
                     *specs, work_dir=output.resolve(), data_dir=data_dir, classes=tuple(classes),
@@ -425,15 +481,6 @@ def _columns(text: str) -> tuple[str, str]:
     return names[0], names[1]
 
 
-def _classes(labels: str) -> list[str]:
-    classes = [label.strip() for label in labels.split(",") if label.strip()]
-    if not classes:
-        fail("--labels needs at least one class, e.g. PER,ORG,LOC")
-    if bad := [c for c in classes if "-" in c or c == "O"]:
-        fail(f"--labels are classes such as PER, not tags: {bad[0]!r}")
-    return classes
-
-
 def _components(
     output: Path,
     data_dir: Path | None,
@@ -517,20 +564,6 @@ def _read(bitext: Bitext) -> list[BitextPair]:
         raise InputError(bitext.name, None, "no sentence pair: the bitext is empty")
     say(f"read {len(pairs)} sentence pairs from {bitext.name}")
     return pairs
-
-
-def _exclusions(
-    files: Sequence[Path] | None,
-    corpora: Sequence[str] | None,
-    splits: Sequence[str] | None,
-    lang: str | None,
-    data_dir: Path | None,
-) -> list[Exclusion]:
-    found = [from_file(path) for path in files or ()]
-    for name in corpora or ():
-        for split in splits or DEFAULT_EXCLUDE_SPLITS:
-            found.append(from_corpus(name, lang, split, data_dir=data_dir))
-    return found
 
 
 def _settings(

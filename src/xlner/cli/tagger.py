@@ -16,6 +16,7 @@ from xlner.cli.common import (
     check_output_paths,
     fail,
     out,
+    parse_classes,
     say,
 )
 from xlner.config import parse_options
@@ -25,11 +26,13 @@ from xlner.corpora.bitext import read_sentences
 from xlner.corpora.conll import read_conll, write_conll
 from xlner.corpora.lines import require_sentences
 from xlner.errors import InputError
+from xlner.export import iob2_tags
 from xlner.registry import ComponentError, declared_options, registry
 from xlner.tagging.base import SourceTagger
-from xlner.tagging.data import mix, read_labelled, read_training_files
+from xlner.tagging.data import classes_of, mix, read_labelled, read_training_files
+from xlner.tagging.ensemble import ProbabilityEnsemble, check_weights, union_labels
 from xlner.tagging.head import extend_labels
-from xlner.tagging.tagger import DEFAULT_ENCODER, META_FILE, TokenTagger
+from xlner.tagging.tagger import DEFAULT_ENCODER, META_FILE, TokenTagger, read_meta
 from xlner.tagging.training import TrainConfig
 from xlner.tagging.xlner import DEFAULT_NAME, TRAINING_LANGUAGES, locate, tagger_dir
 from xlner.types import TaggedSentence
@@ -101,6 +104,13 @@ def train_tagger(
             "--train files hold (drawn with the training seed)."
         ),
     ] = 0.0,
+    labels: Annotated[
+        str | None,
+        typer.Option(
+            help="The classes to train, comma-separated (default: those of the data): "
+            "--train files whose classes differ train together when these hold them all."
+        ),
+    ] = None,
     scheme: SchemeOption = TagScheme.auto,
     encoder: Encoder = DEFAULT_ENCODER,
     epochs: Epochs = TrainConfig.epochs,
@@ -135,16 +145,17 @@ def train_tagger(
             source = ctx.get_parameter_source(option)  # typer's own click: compare by name
             if source is not None and source.name == "COMMANDLINE":
                 fail(f"--{option.replace('_', '-')} is the --init tagger's; leave it out")
-    train_set, dev = _training_data(train_files, dev_file, mix_conll2003, scheme, data_dir)
-    labels = labels_from(train_set)
+    classes = parse_classes(labels) if labels is not None else None
+    train_set, dev = _training_data(train_files, dev_file, mix_conll2003, scheme, data_dir, classes)
+    tag_labels = labels_from(train_set) if classes is None else iob2_tags(classes)
     if init is not None:
         try:
             loaded = TokenTagger.load(init)
         except (FileNotFoundError, InputError) as error:
             fail(f"--init: {error}")
-        tagger = extend_labels(loaded, labels, seed=TrainConfig.seed)
+        tagger = extend_labels(loaded, tag_labels, seed=TrainConfig.seed)
     else:
-        tagger = TokenTagger.from_encoder(encoder, labels, max_length=max_length)
+        tagger = TokenTagger.from_encoder(encoder, tag_labels, max_length=max_length)
     if not train_files:
         tagger.languages = TRAINING_LANGUAGES  # CoNLL-2003 English
     config = TrainConfig(
@@ -183,16 +194,17 @@ def _training_data(
     mix_conll2003: float,
     scheme: TagScheme,
     data_dir: Path | None,
+    classes: list[str] | None = None,
 ) -> tuple[list[TaggedSentence], list[TaggedSentence] | None]:
     """The training and dev sentences: the files given (with CoNLL-2003 mixed in), or
-    CoNLL-2003 train and valid."""
+    CoNLL-2003 train and valid. ``classes`` (--labels) must hold every class trained on."""
     if not mix_conll2003 >= 0:
         fail(f"--mix-conll2003 must be 0 or more, not {mix_conll2003}")
     if not train_files and mix_conll2003:
         fail("--mix-conll2003 mixes CoNLL-2003 into --train files; give --train")
     dev = read_labelled(dev_file, scheme.value) if dev_file is not None else None
     if train_files:
-        train_set = read_training_files(train_files, scheme.value)
+        train_set = read_training_files(train_files, scheme.value, classes)
         if not mix_conll2003:
             return train_set, dev
     conll = get_corpus("conll2003")
@@ -200,7 +212,10 @@ def _training_data(
         root = require("conll2003", data_dir)
     except CorpusNotFound as error:
         fail(str(error))
-    english = conll.load(split="train", data_dir=root)
+    english = conll.load(split="train", data_dir=root)  # never its valid or test sentences
+    if classes is not None and (extra := classes_of(english) - set(classes)):
+        what = "the CoNLL-2003 sentences mixed in have" if train_files else "CoNLL-2003 has"
+        fail(f"--labels lacks {', '.join(sorted(extra))}, which {what}")
     if train_files:
         return mix(train_set, english, mix_conll2003, TrainConfig.seed), dev
     return english, dev if dev is not None else conll.load(split="valid", data_dir=root)
@@ -212,28 +227,58 @@ def tag(
         Path, typer.Option("--output", "-o", help="Token-per-line output ('-': standard output).")
     ],
     model: Annotated[
-        str,
-        typer.Option(help="A tagger name (from `xlner train tagger --name`) or directory."),
-    ] = DEFAULT_NAME,
+        list[str] | None,
+        typer.Option(
+            help="A tagger name (from `xlner train tagger --name`) or directory (default: "
+            f"{DEFAULT_NAME}); repeat it to tag with the ensemble of several, their label "
+            "probabilities averaged."
+        ),
+    ] = None,
+    weight: Annotated[
+        list[float] | None,
+        typer.Option(help="With several --model: each one's weight in the average, in order."),
+    ] = None,
     conll: Annotated[bool, typer.Option(help="The input is token-per-line.")] = False,
 ) -> None:
-    """Tag text with a trained tagger (model transfer: any language the encoder knows)."""
+    """Tag text with a trained tagger, or an ensemble of several (model transfer: any language
+    the encoder knows)."""
     check_output_paths({"--output": output}, {"INPUT_FILE": input_file})
-    try:
-        folder = locate(model)  # no such tagger, or not a tagger: one line, before any work
-    except ComponentError as error:
-        fail(str(error))
+    models = model or [DEFAULT_NAME]
+    folders = check_models(models, weight)
     tokens = [s.tokens for s in read_conll(input_file)] if conll else read_sentences(input_file)
     require_sentences(tokens, input_file)
-    try:
-        tagger = TokenTagger.load(folder)
-    except InputError as error:  # unreadable metadata
-        fail(str(error))
-    spans = tagger.predict_spans(tokens)
+    spans = load_models(folders, models, weight).predict_spans(tokens)
     write_conll(
         output, [TaggedSentence(t, s) for t, s in zip(tokens, spans, strict=True)], sep="\t"
     )
     say(f"tagged {len(tokens)} sentences: wrote {output}")
+
+
+def check_models(models: Sequence[str], weights: Sequence[float] | None) -> list[Path]:
+    """The folders of ``--model`` (one, or the members of an ensemble with their
+    ``--weight``); no such tagger, not a tagger, labels that cannot be mapped onto each
+    other's: a one-line error, before any work."""
+    if weights and len(models) < 2:
+        fail("--weight weighs the taggers of an ensemble: give --model more than once")
+    try:
+        folders = [locate(name) for name in models]
+        if len(folders) > 1:
+            check_weights(weights, len(folders))
+            union_labels([read_meta(folder)["labels"] for folder in folders], models)
+    except (ComponentError, InputError) as error:
+        fail(str(error))
+    return folders
+
+
+def load_models(
+    folders: Sequence[Path], models: Sequence[str], weights: Sequence[float] | None
+) -> TokenTagger | ProbabilityEnsemble:
+    """The tagger of :func:`check_models`'s folders: itself, or their ensemble."""
+    try:
+        taggers = [TokenTagger.load(folder) for folder in folders]
+    except InputError as error:  # unreadable metadata
+        fail(str(error))
+    return taggers[0] if len(taggers) == 1 else ProbabilityEnsemble(taggers, models, weights)
 
 
 # ---------------------------------------------------------------------------- xlner project --tag

@@ -18,7 +18,16 @@ from typing import Literal
 from xlner.corpora.lines import CorpusWarning, check_tokens, iter_lines
 from xlner.errors import InputError
 from xlner.io import atomic_write
-from xlner.tags import OUTSIDE, Scheme, TagError, spans_to_tags, split_tag, tags_to_spans
+from xlner.tags import (
+    OUTSIDE,
+    UNKNOWN,
+    Scheme,
+    TagError,
+    mark_unknown,
+    spans_to_tags,
+    split_tag,
+    tags_to_spans,
+)
 from xlner.types import Span, TaggedSentence
 
 ReadScheme = Literal["auto", "iob1", "iob2", "bioes"]
@@ -33,6 +42,7 @@ class _RawSentence:
     tokens: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
+    unknown: list[int] = field(default_factory=list)  # positions tagged UNKNOWN (read as O)
 
 
 @dataclass
@@ -67,6 +77,7 @@ def iter_conll(
     repair: bool = True,
     token_column: int = 0,
     tag_column: int = -1,
+    unknown: bool = False,
 ) -> Iterator[TaggedSentence]:
     """Yield the sentences of a token-per-line file as tokens with IOB2-normalised spans.
 
@@ -94,21 +105,35 @@ def iter_conll(
 
     With ``repair=False`` both raise ``InputError`` instead. Warnings are issued when the
     file has been read to its end.
+
+    ``unknown`` accepts the tag :data:`~xlner.tags.UNKNOWN` (a word of unknown label, in
+    training files with partial labels): such a word goes into the sentence's ``unknown``
+    and is read as ``O`` otherwise. Without it (evaluation, gold) the tag is an InputError.
     """
     # Checked here, not in the generator, so that a bad argument fails at the call.
     if scheme not in _SCHEMES:
         raise ValueError(f"unknown scheme {scheme!r}; expected one of {', '.join(_SCHEMES)}")
-    return _iter_sentences(path, scheme, repair, token_column, tag_column)
+    columns = _Columns(token_column, tag_column, unknown)
+    return _iter_sentences(path, scheme, repair, columns)
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Where a line's token and tag are, and whether the UNKNOWN tag is accepted."""
+
+    token: int = 0
+    tag: int = -1
+    unknown: bool = False
 
 
 def _iter_sentences(
-    path: str | Path, scheme: ReadScheme, repair: bool, token_column: int, tag_column: int
+    path: str | Path, scheme: ReadScheme, repair: bool, columns: _Columns
 ) -> Iterator[TaggedSentence]:
     repairs = _Repairs()
-    raw = _iter_raw(path, token_column, tag_column, repair, repairs)
+    raw = _iter_raw(path, columns, repair, repairs)
     if scheme == "auto" and os.path.isfile(path):
         # Read twice, once for the scheme, so that memory holds one sentence, not the file.
-        first = _iter_raw(path, token_column, tag_column, repair, _Repairs())
+        first = _iter_raw(path, columns, repair, _Repairs())
         scheme = detect_scheme(sentence.tags for sentence in first)
     elif scheme == "auto":  # a pipe can be read once only
         buffered = list(raw)
@@ -116,7 +141,7 @@ def _iter_sentences(
         raw = iter(buffered)
     for sentence in raw:
         spans = _decode(sentence, scheme, repair, path, repairs)
-        yield TaggedSentence(sentence.tokens, spans)
+        yield TaggedSentence(sentence.tokens, spans, unknown=sentence.unknown)
     repairs.warn(path)
 
 
@@ -127,10 +152,18 @@ def read_conll(
     repair: bool = True,
     token_column: int = 0,
     tag_column: int = -1,
+    unknown: bool = False,
 ) -> list[TaggedSentence]:
     """Read a whole token-per-line file; see :func:`iter_conll` for the rules."""
     return list(
-        iter_conll(path, scheme, repair=repair, token_column=token_column, tag_column=tag_column)
+        iter_conll(
+            path,
+            scheme,
+            repair=repair,
+            token_column=token_column,
+            tag_column=tag_column,
+            unknown=unknown,
+        )
     )
 
 
@@ -159,7 +192,7 @@ def detect_scheme(tag_sequences: Iterable[Sequence[str]]) -> Scheme:
 
 
 def _iter_raw(
-    path: str | Path, token_column: int, tag_column: int, repair: bool, repairs: _Repairs
+    path: str | Path, columns: _Columns, repair: bool, repairs: _Repairs
 ) -> Iterator[_RawSentence]:
     """Split a file into sentences of (token, tag, line) without interpreting the tags."""
     width: int | None = None  # column count, fixed by the first token line
@@ -173,7 +206,7 @@ def _iter_raw(
                 current = _RawSentence()
             continue
         if _is_empty_token(text, fields, width):
-            _check_tag(fields[-1], path, number)
+            _check_tag(fields[-1], path, number, columns.unknown)
             if not repair:
                 raise InputError(path, number, "empty token: the line has no token column")
             repairs.empty_token_lines.append(number)
@@ -191,8 +224,11 @@ def _iter_raw(
                 f"{len(fields)} columns where earlier lines have {width} "
                 "(a token containing whitespace?)",
             )
-        token, tag = _pick(fields, token_column, tag_column, path, number)
-        _check_tag(tag, path, number)
+        token, tag = _pick(fields, columns.token, columns.tag, path, number)
+        _check_tag(tag, path, number, columns.unknown)
+        if tag == UNKNOWN:
+            current.unknown.append(len(current.tokens))
+            tag = OUTSIDE
         current.tokens.append(token)
         current.tags.append(tag)
         current.lines.append(number)
@@ -216,7 +252,9 @@ def _pick(
         raise InputError(path, number, f"no {wanted}: the line has {len(fields)}") from None
 
 
-def _check_tag(tag: str, path: str | Path, number: int) -> None:
+def _check_tag(tag: str, path: str | Path, number: int, unknown: bool = False) -> None:
+    if unknown and tag == UNKNOWN:
+        return
     try:
         split_tag(tag)
     except TagError as exc:
@@ -301,5 +339,6 @@ def _format_sentence(
         columns = [spans_to_tags(spans, length, scheme) for spans in [sentence.spans, *others]]
     except ValueError as exc:
         raise ValueError(f"sentence {index}: {exc}") from None
+    columns[0] = mark_unknown(columns[0], sentence.unknown)
     lines = [sep.join(row) for row in zip(sentence.tokens, *columns, strict=True)]
     return "\n".join(lines) + "\n\n"

@@ -25,8 +25,11 @@ from xlner.corpora.lines import iter_lines
 from xlner.corpora.parallel_tsv import normalise
 from xlner.errors import InputError
 from xlner.registry import ComponentError
-from xlner.tags import TagError, split_tag
+from xlner.tags import UNKNOWN, TagError, split_tag
 from xlner.types import Tokens
+
+# The splits of an evaluation corpus excluded when none are named: its test set.
+DEFAULT_SPLITS = ("test",)
 
 
 @dataclass
@@ -55,8 +58,8 @@ def from_file(path: str | Path) -> Exclusion:
     ...), mean token-per-line, whose faults are then reported as for any such file; anything
     else is one sentence a line.
     """
-    if _is_token_per_line(path):
-        sentences = [s.tokens for s in read_conll(path, "auto")]
+    if is_token_per_line(path):
+        sentences = [s.tokens for s in read_conll(path, "auto", unknown=True)]
     else:
         sentences = [tokens for tokens in read_sentences(path, allow_empty=True) if tokens]
     if not sentences:
@@ -64,7 +67,9 @@ def from_file(path: str | Path) -> Exclusion:
     return Exclusion.of(str(path), sentences)
 
 
-def _is_token_per_line(path: str | Path) -> bool:
+def is_token_per_line(path: str | Path) -> bool:
+    """Whether the first non-blank line of ``path`` is ``token ... tag`` (two columns or more,
+    the last a tag): token-per-line; else one sentence a line."""
     for _, text in iter_lines(path):
         fields = text.split()
         if fields and fields[0] != DOCSTART:
@@ -73,6 +78,8 @@ def _is_token_per_line(path: str | Path) -> bool:
 
 
 def _is_tag(text: str) -> bool:
+    if text == UNKNOWN:  # partial labels
+        return True
     try:
         split_tag(text)
     except TagError:
@@ -93,6 +100,22 @@ def from_corpus(
     sentences = corpus.load(data_dir=data_dir, **params)
     label = " ".join([name, *(str(v) for v in params.values())])
     return Exclusion.of(label, [s.tokens for s in sentences])
+
+
+def gather(
+    files: Sequence[str | Path] | None,
+    corpora: Sequence[str] | None,
+    splits: Sequence[str] | None,
+    lang: str | None,
+    data_dir: str | Path | None = None,
+) -> list[Exclusion]:
+    """The exclusions of ``--exclude FILE`` and ``--exclude-corpus NAME`` (each in every split
+    of ``splits``, by default :data:`DEFAULT_SPLITS`)."""
+    found = [from_file(path) for path in files or ()]
+    for name in corpora or ():
+        for split in splits or DEFAULT_SPLITS:
+            found.append(from_corpus(name, lang, split, data_dir=data_dir))
+    return found
 
 
 def excluded_by(text: str, exclusions: Sequence[Exclusion]) -> list[Exclusion]:

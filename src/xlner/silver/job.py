@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -28,11 +28,12 @@ from xlner.project.base import Projector
 from xlner.project.corpus import align_link_sets, check_link_sets, project_corpus
 from xlner.registry import ComponentError
 from xlner.silver.bitext import BitextPair, tokenize
+from xlner.silver.consistency import make_consistent
 from xlner.silver.exclude import Exclusion, excluded_by, unmatched
-from xlner.silver.select import DROP_REASONS, Selection
+from xlner.silver.select import COUNTED_WHEN_USED, DROP_REASONS, Selection
 from xlner.tagging.base import SourceTagger
 from xlner.text import Word, tokens_of
-from xlner.types import LinkSets, ProjectedSpan, Span, TaggedSentence
+from xlner.types import Link, LinkSets, ProjectedSpan, Span, TaggedSentence
 
 # The classes of MasakhaNER 2.0, the default target label set.
 MASAKHANER_CLASSES = ("PER", "ORG", "LOC", "DATE")
@@ -45,6 +46,15 @@ class LabelMismatch(ComponentError):
     """The source tagger gives a class the target label set lacks, after the label map."""
 
 
+@dataclass(frozen=True)
+class AddedSpan:
+    """A target entity that no source entity gave: from the consistency pass (``score``: the
+    share of its surface's occurrences labelled so) or from a tagger (its confidence)."""
+
+    span: Span
+    score: float
+
+
 @dataclass
 class SilverSentence:
     """A kept target sentence: its words (with character offsets), its source, its entities."""
@@ -54,9 +64,30 @@ class SilverSentence:
     target_words: list[Word]
     source_spans: list[Span]
     projected: list[ProjectedSpan]
+    # Target words of unknown label (partial labels: Selection's dropped_class, unprojected).
+    unknown: list[int] = field(default_factory=list)
+    added: list[AddedSpan] = field(default_factory=list)
 
     def tagged(self) -> TaggedSentence:
-        return TaggedSentence(tokens_of(self.target_words), [p.span for p in self.projected])
+        spans = [p.span for p in self.projected] + [a.span for a in self.added]
+        return TaggedSentence(tokens_of(self.target_words), spans, unknown=list(self.unknown))
+
+    def retag(self, after: TaggedSentence, score: Callable[[Span], float]) -> None:
+        """Take the spans and unknown words of ``after`` (the same words, other labels): a
+        projection keeps its source where its span's place is kept (its class may change);
+        a span of a new place is added with ``score``."""
+        places = {(span.start, span.end): span for span in after.spans}
+        projected = []
+        for p in self.projected:
+            if (span := places.pop((p.span.start, p.span.end), None)) is not None:
+                projected.append(p if span == p.span else ProjectedSpan(span, p.source, p.score))
+        added = []
+        for a in self.added:
+            if (span := places.pop((a.span.start, a.span.end), None)) is not None:
+                added.append(a if span == a.span else AddedSpan(span, a.score))
+        self.projected = projected
+        self.added = added + [AddedSpan(span, score(span)) for span in places.values()]
+        self.unknown = list(after.unknown)
 
 
 @dataclass
@@ -67,9 +98,13 @@ class SilverResult:
     exclusions: list[Exclusion]
     source_entities: Counter[str] = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
+    consistency: dict[str, int] | None = None  # what the consistency pass changed, if it ran
 
     def entities(self) -> Counter[str]:
-        return Counter(p.span.label for s in self.sentences for p in s.projected)
+        return Counter(span.label for s in self.sentences for span in s.tagged().spans)
+
+    def unknown_words(self) -> int:
+        return sum(len(s.unknown) for s in self.sentences)
 
     def summary(self) -> dict[str, Any]:
         """Sentences in and out, entities per class, drop reasons and exclusions with counts."""
@@ -81,7 +116,8 @@ class SilverResult:
             self.dropped,
             self.exclusions,
             self.warnings,
-        )
+            self.unknown_words(),
+        ) | ({"consistency": self.consistency} if self.consistency is not None else {})
 
 
 def summary_of(
@@ -92,18 +128,26 @@ def summary_of(
     dropped: Mapping[str, int],
     exclusions: Sequence[Exclusion],
     warnings: Sequence[str],
+    unknown_words: int = 0,
 ) -> dict[str, Any]:
-    """The summary of a silver job (of one shard, or of all shards added up)."""
-    return {
+    """The summary of a silver job (of one shard, or of all shards added up). A count that
+    only settings other than the defaults make (``unknown_words``, the reasons of
+    COUNTED_WHEN_USED) is listed where it is not 0."""
+    summary = {
         "sentences_in": sentences_in,
         "sentences_out": sentences_out,
         "entities": dict(sorted(entities.items())),
         "source_entities": dict(sorted(source_entities.items())),
-        "dropped": {reason: dropped.get(reason, 0) for reason in DROP_REASONS},
+        "dropped": {
+            reason: dropped.get(reason, 0)
+            for reason in DROP_REASONS
+            if reason not in COUNTED_WHEN_USED or dropped.get(reason)
+        },
         "excluded": dropped.get("excluded", 0),
         "exclusions": [exclusion.as_dict() for exclusion in exclusions],
         "warnings": list(warnings),
     }
+    return summary | ({"unknown_words": unknown_words} if unknown_words else {})
 
 
 @dataclass
@@ -112,6 +156,7 @@ class _Candidate:
     source_words: list[Word]
     target_words: list[Word]
     spans: list[Span] = field(default_factory=list)  # the tagger's, label map applied
+    dropped: list[Span] = field(default_factory=list)  # the tagger's the label map drops
 
 
 def build_silver(
@@ -157,27 +202,82 @@ def build_silver(
             dropped[reason] += 1
             continue
         candidate.spans = map_spans(sentence.spans, label_map)
+        candidate.dropped = [span for span in sentence.spans if not map_spans([span], label_map)]
         result.source_entities.update(span.label for span in candidate.spans)
         kept.append(candidate)
 
     pairs_to_align = [(tokens_of(c.source_words), tokens_of(c.target_words)) for c in kept]
     links = align_pairs(aligner, projector, pairs_to_align, cache, notify, warn)
-    projected = _project(kept, pairs_to_align, links, projector, batch_size, notify)
-    for candidate, found in zip(kept, projected, strict=True):
-        chosen, reason = selection.choose(candidate.spans, found, candidate.pair.provenance.id)
+    project = partial(_project, pairs=pairs_to_align, links=links, projector=projector)
+    projected = project([c.spans for c in kept], batch_size=batch_size, progress=notify)
+    # Where a dropped class's entities land, from a projection of their own (so that they
+    # never compete with the kept entities for target words), only where they are masked.
+    placed: list[list[ProjectedSpan]] = [[] for _ in kept]
+    if selection.dropped_class == "mask":
+        placed = project([c.dropped for c in kept], batch_size=batch_size, progress=None)
+    for candidate, found, landed, pair_links in zip(kept, projected, placed, links, strict=True):
+        chosen, reason = selection.choose(
+            candidate.spans, found, candidate.pair.provenance.id, candidate.dropped
+        )
         if reason is not None:
             dropped[reason] += 1
             continue
-        result.sentences.append(
-            SilverSentence(
-                candidate.pair,
-                candidate.source_words,
-                candidate.target_words,
-                candidate.spans,
-                chosen,
-            )
+        sentence = SilverSentence(
+            candidate.pair,
+            candidate.source_words,
+            candidate.target_words,
+            candidate.spans,
+            chosen,
         )
+        if selection.partial:
+            sentence.unknown = _unknown(selection, sentence, candidate.dropped, landed, pair_links)
+        result.sentences.append(sentence)
+    if selection.consistency:
+        result.consistency = _make_consistent(result.sentences, selection)
     return result
+
+
+def _make_consistent(sentences: Sequence[SilverSentence], selection: Selection) -> dict[str, int]:
+    """The consistency pass over the kept sentences (in place); what it changed."""
+    outcome = make_consistent(
+        [sentence.tagged() for sentence in sentences],
+        selection.consistency,
+        min_count=selection.consistency_min_count,
+        action=selection.consistency_action,
+    )
+    for sentence, after in zip(sentences, outcome.sentences, strict=True):
+        tokens = after.tokens
+
+        def share(span: Span, tokens: list[str] = tokens) -> float:
+            return outcome.decisions[tuple(tokens[span.start : span.end])].share
+
+        sentence.retag(after, share)
+    changes = {name: outcome.changes.get(name, 0) for name in ("added", "relabelled", "masked")}
+    return {"surfaces": len(outcome.decisions), **changes}
+
+
+def _unknown(
+    selection: Selection,
+    sentence: SilverSentence,
+    dropped: Sequence[Span],
+    placed: Sequence[ProjectedSpan],
+    links: Iterable[Link],
+) -> list[int]:
+    """The sentence's words of unknown label: a dropped-class entity's words are those of its
+    projection, else those linked to it; a lost entity's, those linked to it."""
+    pairs = list(links)
+
+    def linked(entity: Span) -> set[int]:
+        return {link.tgt for link in pairs if entity.start <= link.src < entity.end}
+
+    dropped_words = [
+        {i for p in placed if p.source == entity for i in p.span.indices} or linked(entity)
+        for entity in dropped
+    ]
+    length = len(sentence.target_words)
+    return selection.unknown_words(
+        sentence.source_spans, sentence.projected, dropped_words, linked, length
+    )
 
 
 def _prefilter(
@@ -296,21 +396,23 @@ def align_pairs(
 
 
 def _project(
-    candidates: Sequence[_Candidate],
+    spans: Sequence[list[Span]],
     pairs: Sequence[tuple[list[str], list[str]]],
     links: Sequence[LinkSets],
     projector: Projector,
     batch_size: int,
-    progress: Progress,
+    progress: Progress | None,
 ) -> list[list[ProjectedSpan]]:
+    """The projections of each pair's source ``spans``."""
     out: list[list[ProjectedSpan]] = []
-    total = len(candidates)
+    total = len(pairs)
+    progress = progress or (lambda step, done, total: None)
     progress("project", 0, total)
     for start in range(0, total, batch_size):
         end = min(start + batch_size, total)
         source = [
-            TaggedSentence(tokens, list(c.spans))
-            for c, (tokens, _) in zip(candidates[start:end], pairs[start:end], strict=True)
+            TaggedSentence(tokens, list(entities))
+            for entities, (tokens, _) in zip(spans[start:end], pairs[start:end], strict=True)
         ]
         targets = [target for _, target in pairs[start:end]]
         batch = project_corpus(source, targets, links[start:end], projector)

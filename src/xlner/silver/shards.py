@@ -264,6 +264,8 @@ def write_result(
         "dropped": dict(result.dropped),
         "matched": [exclusion.matched for exclusion in result.exclusions],
     }
+    if unknown := result.unknown_words():  # partial labels only: older metas lack it
+        meta["unknown_words"] = unknown
     with atomic_write(store / f"{stem}.meta.json") as out:
         out.write(json.dumps(meta, ensure_ascii=False) + "\n")
     return meta
@@ -334,6 +336,7 @@ def merge(
         total["dropped"],
         counted,
         unmatched(counted),
+        sum(metas[n].get("unknown_words", 0) for n in numbers),
     )
 
 

@@ -24,7 +24,7 @@ from xlner.export import export_path, exporter
 from xlner.io import atomic_write
 from xlner.silver import parquet
 from xlner.silver.job import SilverResult, SilverSentence
-from xlner.tags import spans_to_tags, tags_to_spans
+from xlner.tags import mark_unknown, spans_to_tags, split_unknown, tags_to_spans
 from xlner.text import Word
 from xlner.types import Span, TaggedSentence
 
@@ -35,6 +35,11 @@ SUMMARY = "summary.json"
 # How the silver records are written beside the CoNLL view: JSONL lines (the default) or
 # Parquet rows.
 RECORD_FORMATS = ("jsonl", "parquet")
+# The exports label every word: silver data with words of unknown label has no place there.
+PARTIAL_EXPORT = (
+    "the hf and spacy exports label every word, and this silver data has words of unknown "
+    "label (partial labels: Selection's dropped_class or unprojected): train on silver.conll"
+)
 
 
 def write_silver(
@@ -65,9 +70,16 @@ def write_shard(
     """One shard's silver sentences as ``<stem>.conll`` and ``<stem>.jsonl`` (or
     ``<stem>.parquet``): the files that, shard after shard, make ``silver.conll`` and
     ``silver.jsonl`` (``silver.parquet``)."""
+    write_records(directory, stem, [record(sentence) for sentence in sentences], record_format)
+
+
+def write_records(
+    directory: Path, stem: str, records: Sequence[Mapping[str, Any]], record_format: str = "jsonl"
+) -> None:
+    """Silver records as ``<stem>.conll`` (their tokens and tags) and ``<stem>.jsonl`` (or
+    ``<stem>.parquet``)."""
     directory.mkdir(parents=True, exist_ok=True)
-    write_conll(directory / f"{stem}.conll", [sentence.tagged() for sentence in sentences])
-    records = (record(sentence) for sentence in sentences)
+    write_conll(directory / f"{stem}.conll", [tagged_record(item) for item in records])
     if record_format == "parquet":
         parquet.write_records(directory / f"{stem}.parquet", records)
         return
@@ -100,6 +112,8 @@ def write_exports(
     """The exports asked for; return every output by kind (``conll``, the record format's
     and those)."""
     outputs = {"conll": CONLL, record_format: f"{STEM}.{record_format}"}
+    if exports and any(sentence.unknown for sentence in tagged):
+        raise ValueError(PARTIAL_EXPORT)
     for name in exports:
         path = export_path(name, directory, STEM)
         exporter(name)(path, tagged, classes=classes, ids=ids, lang=lang, spaces=spaces)
@@ -121,16 +135,27 @@ def exports_from_files(
     tagged, ids, spaces = [], [], []
     if exports:
         for item in read_records(directory / f"{STEM}.{record_format}"):
-            tagged.append(TaggedSentence(item["tokens"], tags_to_spans(item["tags"])))
+            tagged.append(tagged_record(item))
             ids.append(item["id"])
-            spaces.append(_spaces(_located(item["text"], item["tokens"])))
+            spaces.append(_spaces(located(item["text"], item["tokens"])))
     return write_exports(
         directory, tagged, ids, spaces, exports, classes=classes, lang=lang,
         record_format=record_format,
     )  # fmt: skip
 
 
-def _located(text: str, tokens: Sequence[str]) -> list[Word]:
+def record_tags(sentence: TaggedSentence) -> list[str]:
+    """The ``tags`` of a record: IOB2, words of unknown label tagged UNKNOWN."""
+    return mark_unknown(spans_to_tags(sentence.spans, len(sentence.tokens)), sentence.unknown)
+
+
+def tagged_record(item: Mapping[str, Any]) -> TaggedSentence:
+    """The tokens, spans and unknown words of a silver record."""
+    tags, unknown = split_unknown(item["tags"])
+    return TaggedSentence(list(item["tokens"]), tags_to_spans(tags), unknown=unknown)
+
+
+def located(text: str, tokens: Sequence[str]) -> list[Word]:
     """The tokens with their offsets in ``text``, each found after the one before it."""
     words, position = [], 0
     for token in tokens:
@@ -155,28 +180,32 @@ def write_summary(
 
 def record(sentence: SilverSentence) -> dict[str, Any]:
     """The JSONL object of one silver sentence."""
-    pair, target = sentence.pair, sentence.target_words
-    tokens = [word.text for word in target]
+    pair, target, tagged = sentence.pair, sentence.target_words, sentence.tagged()
+    added = [
+        {**entity_fields(a.span, target, pair.target), "score": a.score, "source": None}
+        for a in sentence.added
+    ]  # no source entity: the consistency pass's, a tagger's
     return {
         "id": pair.provenance.id,
         "text": pair.target,
-        "tokens": tokens,
-        "tags": spans_to_tags([p.span for p in sentence.projected], len(tokens)),
+        "tokens": tagged.tokens,
+        "tags": record_tags(tagged),
         "entities": [
             {
-                **_entity(p.span, target, pair.target),
+                **entity_fields(p.span, target, pair.target),
                 "score": p.score,
-                "source": _entity(p.source, sentence.source_words, pair.source),
+                "source": entity_fields(p.source, sentence.source_words, pair.source),
             }
             for p in sentence.projected
-        ],
+        ]
+        + added,
         "source_text": pair.source,
         "source_tokens": [word.text for word in sentence.source_words],
         "provenance": pair.provenance.as_dict(),
     }
 
 
-def _entity(span: Span, words: Sequence[Word], text: str) -> dict[str, Any]:
+def entity_fields(span: Span, words: Sequence[Word], text: str) -> dict[str, Any]:
     """A span by character offsets into ``text`` (end exclusive) and by tokens."""
     start, end = words[span.start].start, words[span.end - 1].end
     return {

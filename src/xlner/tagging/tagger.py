@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 
 from xlner.errors import InputError
-from xlner.tags import OUTSIDE, split_tag, tags_to_spans
+from xlner.tags import OUTSIDE, UNKNOWN, split_tag, tags_to_spans
 from xlner.types import Span, TaggedSentence, Tokens
 
 META_FILE = "xlner-tagger.json"
-IGNORE = -100  # label id the loss skips: non-first subwords, specials, padding
+IGNORE = -100  # label id the loss skips: non-first subwords, specials, padding, unknown words
 # Number formats of prediction (training keeps float32 weights): ``auto`` is bfloat16 where
 # the CPU or GPU computes in it natively (xlner.encoders.base.resolve_precision).
 INFERENCE_PRECISIONS = ("auto", "float32", "bfloat16")
@@ -67,7 +67,28 @@ def read_meta(path: str | Path) -> dict[str, Any]:
 DEFAULT_ENCODER = "e5-small"
 
 
-class TokenTagger:
+class ArgmaxDecoding:
+    """Tags and spans from the label probabilities of a tagger (``labels``, ``predict_proba``):
+    a :class:`TokenTagger`, an ensemble of them."""
+
+    labels: list[str]
+
+    def predict_proba(self, sentences: Sequence[Tokens], batch_size: int = 32) -> list[np.ndarray]:
+        raise NotImplementedError
+
+    def predict(self, sentences: Sequence[Tokens], batch_size: int = 32) -> list[list[str]]:
+        """The most probable tag of every word (not constrained to valid IOB2)."""
+        return [
+            [self.labels[i] for i in probs.argmax(axis=1)]
+            for probs in self.predict_proba(sentences, batch_size)
+        ]
+
+    def predict_spans(self, sentences: Sequence[Tokens], batch_size: int = 32) -> list[list[Span]]:
+        """Entity spans of the argmax tags; a stray ``I-X`` starts an entity (CoNLL rule)."""
+        return [tags_to_spans(tags, repair=True) for tags in self.predict(sentences, batch_size)]
+
+
+class TokenTagger(ArgmaxDecoding):
     """An ``AutoModelForTokenClassification`` with its tokenizer and IOB2 label list.
 
     ``languages``: the languages of its training data (``("en",)`` for CoNLL-2003), saved in
@@ -235,6 +256,8 @@ class TokenTagger:
     ) -> list[int]:
         labels = [IGNORE] * len(chunk.input_ids)
         for position, tag in zip(chunk.word_positions, tags, strict=True):
+            if tag == UNKNOWN:  # partial labels: a word of unknown label teaches nothing
+                continue
             if tag not in label_ids:
                 raise ValueError(f"tag {tag!r} is not one of the tagger's labels {self.labels}")
             if position >= 0:
@@ -305,14 +328,3 @@ class TokenTagger:
         else:
             rows[:] = 1.0 / len(self.labels)
         return rows
-
-    def predict(self, sentences: Sequence[Tokens], batch_size: int = 32) -> list[list[str]]:
-        """The most probable tag of every word (not constrained to valid IOB2)."""
-        return [
-            [self.labels[i] for i in probs.argmax(axis=1)]
-            for probs in self.predict_proba(sentences, batch_size)
-        ]
-
-    def predict_spans(self, sentences: Sequence[Tokens], batch_size: int = 32) -> list[list[Span]]:
-        """Entity spans of the argmax tags; a stray ``I-X`` starts an entity (CoNLL rule)."""
-        return [tags_to_spans(tags, repair=True) for tags in self.predict(sentences, batch_size)]

@@ -28,7 +28,7 @@ import numpy as np
 
 from xlner.errors import InputError
 from xlner.tagging.tagger import IGNORE, Chunk, TokenTagger
-from xlner.tags import spans_to_tags
+from xlner.tags import mark_unknown, spans_to_tags
 from xlner.types import TaggedSentence
 
 logger = logging.getLogger(__name__)
@@ -137,11 +137,7 @@ def fit(
     import torch
 
     config = config or TrainConfig()
-    tags = [spans_to_tags(s.spans, len(s.tokens)) for s in train]
-    chunks = tagger.chunks([s.tokens for s in train], tags)
-    chunks = [chunk for chunk in chunks if any(label >= 0 for label in chunk.labels or [])]
-    if not chunks:
-        raise ValueError("no training example has a labelled subword")
+    chunks = training_chunks(tagger, train)
     if config.freeze_embeddings:
         tagger.model.get_input_embeddings().weight.requires_grad_(False)
     steps_per_epoch = math.ceil(len(chunks) / config.batch_size)
@@ -197,6 +193,18 @@ def fit(
     if output is not None:
         tagger.save(output)
     return state["history"]
+
+
+def training_chunks(tagger: TokenTagger, train: Sequence[TaggedSentence]) -> list[Chunk]:
+    """The model inputs of ``train`` with their label ids; a word of unknown label (partial
+    labels: ``sentence.unknown``, whatever span covers it) gets none, so the loss skips it.
+    Chunks without a labelled word are left out."""
+    tags = [mark_unknown(spans_to_tags(s.spans, len(s.tokens)), s.unknown) for s in train]
+    chunks = tagger.chunks([s.tokens for s in train], tags)
+    chunks = [chunk for chunk in chunks if any(label >= 0 for label in chunk.labels or [])]
+    if not chunks:
+        raise ValueError("no training example has a labelled subword")
+    return chunks
 
 
 def _optimizer(model: Any, config: TrainConfig, total_steps: int) -> tuple[Any, Any]:
