@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from xlner.corpora.base import iter_lines
+from xlner.corpora.lines import iter_lines
 from xlner.corpora.conll import read_conll
 from xlner.corpora.parallel_tsv import normalise
 from xlner.errors import InputError
