@@ -22,6 +22,7 @@ from xlner.cli.common import (
     LabelMapOption,
     fail,
     key_values,
+    label_classes,
     label_map_table,
     one_of,
     out,
@@ -264,7 +265,7 @@ def silver(
         selection = Selection(require_all, min_score, keep_empty, min_length, max_length, seed)
     except ValueError as error:
         fail(str(error).replace("_", "-"))
-    classes = _classes(labels)
+    classes = label_classes(labels)
     table = label_map_table(label_map)
     components, specs = _components(
         output, data_dir, source_lang, (tagger, tagger_option),
@@ -423,15 +424,6 @@ def _columns(text: str) -> tuple[str, str]:
     if len(names) != 2 or not all(names) or names[0] == names[1]:
         fail(f"--columns is two different columns, source first (en,sw), not {text!r}")
     return names[0], names[1]
-
-
-def _classes(labels: str) -> list[str]:
-    classes = [label.strip() for label in labels.split(",") if label.strip()]
-    if not classes:
-        fail("--labels needs at least one class, e.g. PER,ORG,LOC")
-    if bad := [c for c in classes if "-" in c or c == "O"]:
-        fail(f"--labels are classes such as PER, not tags: {bad[0]!r}")
-    return classes
 
 
 def _components(
