@@ -151,11 +151,7 @@ def _owned_names(function: ast.AST) -> set[str]:
         for node in ast.walk(function):
             if isinstance(node, ast.Assign | ast.AnnAssign | ast.NamedExpr | ast.For):
                 value = node.iter if isinstance(node, ast.For) else node.value
-                targets = (
-                    node.targets
-                    if isinstance(node, ast.Assign)
-                    else [node.target]
-                )
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 if value is not None and _uses(value, owned):
                     new = set().union(*(_targets(t) for t in targets)) - owned
                     if new:
@@ -200,9 +196,7 @@ def violations(source: Path = SOURCE) -> list[Violation]:
 
 def _file_violations(tree: ast.Module, relative: str) -> list[Violation]:
     found = []
-    functions = [
-        n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
-    ]
+    functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
     enclosing: dict[ast.AST, ast.AST] = {}
     for function in functions:  # the innermost function of each call
         for node in ast.walk(function):
