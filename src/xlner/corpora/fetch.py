@@ -9,9 +9,9 @@ Each downloaded file is pinned twice: its origin is a repository at a commit, an
 is in ``sha256sums.txt`` beside this module (``sha256sum`` format, paths relative to the data
 directory). A download that does not match (a mirror or proxy answering with an error page)
 is an error and is not written; a file already present that does not match is named (and
-replaced with ``--overwrite``), and ``xlner data list`` does not count it as present. A destination that is a symlink, or
-that resolves outside the data directory, is refused: in a shared data directory a planted
-link must not make a fetch write elsewhere.
+replaced with ``--overwrite``), and ``xlner data list`` does not count it as present. A
+destination that is a symlink, or that resolves outside the data directory, is refused: in a
+shared data directory a planted link must not make a fetch write elsewhere.
 """
 
 from __future__ import annotations
