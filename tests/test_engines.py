@@ -400,6 +400,29 @@ def test_eflomal_over_shards_uses_priors_from_the_sample(capsys, tmp_path) -> No
     assert not (none / "priors").exists()
 
 
+def test_a_damaged_eflomal_priors_cache_is_named_and_learned_again(capsys, tmp_path) -> None:
+    english, spanish = load_sample()
+    source = _lines(tmp_path / "en.txt", [" ".join(s.tokens) for s in english])
+    target = _lines(tmp_path / "es.txt", [" ".join(s.tokens) for s in spanish])
+    from xlner.corpora.conll import write_conll
+
+    write_conll(tmp_path / "en.conll", english)
+    args = ["--source", source, "--target", target, "--tagger", "gold", "--preset", "light"]
+    args += ["--tagger-option", f"path={tmp_path / 'en.conll'}", "--tokenizer", "whitespace"]
+    args += ["--labels", "PER,ORG,LOC,MISC", "--label-map", "none", "--shard-size", "20"]
+    args += ["-o", tmp_path / "out", "--priors-sample", "30"]
+    assert xlner_cli(capsys, "silver", *args).code == 0
+    (priors,) = (tmp_path / "out" / "priors").glob("*.txt")
+    learned = priors.read_text(encoding="utf-8")
+    priors.write_text(learned[: len(learned) // 2 + 3], encoding="utf-8")  # cut mid-line
+    result = xlner_cli(capsys, "silver", *args)
+    assert result.code == 0, result.err
+    assert f"eflomal priors {priors} are damaged or have no checksum" in result.err
+    assert priors.read_text(encoding="utf-8") == learned  # the same sample learns the same
+    again = xlner_cli(capsys, "silver", *args)  # repaired: read back without a word
+    assert again.code == 0 and "have no checksum" not in again.err
+
+
 # ---------------------------------------------------------------------------- CLI options
 
 

@@ -355,7 +355,7 @@ def _sharded(
                     learner[0], pairs(), priors_sample, output, shard_size=shard_size,
                     seed=task.selection.seed, tokenizer=task.tokenizer,
                     selection=task.selection, exclusions=task.exclusions,
-                    progress=step_updater(bar),
+                    progress=step_updater(bar), warn=warn,
                 )  # fmt: skip
                 if priors is not None:
                     task.with_priors(priors, learner[1])
