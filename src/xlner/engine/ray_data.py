@@ -38,7 +38,6 @@ import hashlib
 import logging
 import os
 import pickle
-import shutil
 import socket
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -47,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from xlner.engine.base import BatchTask, Engine, EngineError, Keyed
+from xlner.io import make_folder, new_temporary_folder, remove_folder
 from xlner.registry import registry
 
 # Longest temporary directory for Ray's sockets (107 bytes, less what Ray appends).
@@ -172,7 +172,7 @@ class RayEngine(Engine):
             import_ray().shutdown()
             self._started = False
             if self._outside is not None:  # the short folder outside the run directory
-                shutil.rmtree(self._outside, ignore_errors=True)
+                remove_folder(self._outside, ours=_is_fallback)
 
     def _check_resources(self, available: dict[str, float]) -> None:
         """An actor that asks for more than the whole cluster has would wait for ever."""
@@ -289,9 +289,8 @@ def import_ray() -> Any:
 
 def local_options(run_dir: Path | None, num_cpus: int | None) -> dict[str, Any]:
     """``ray.init`` options of a local Ray whose files live in ``run_dir``."""
-    root = (run_dir or Path(tempfile.mkdtemp(prefix="xlner-run-"))).resolve()
-    spill = root / "ray-spill"
-    spill.mkdir(parents=True, exist_ok=True)
+    root = (run_dir or new_temporary_folder("xlner-run-")).resolve()
+    spill = make_folder(root / "ray-spill")
     return {
         "num_cpus": num_cpus,
         "include_dashboard": False,
@@ -300,6 +299,10 @@ def local_options(run_dir: Path | None, num_cpus: int | None) -> dict[str, Any]:
         "_temp_dir": str(temp_dir_for(root)),
         "object_spilling_directory": str(spill),
     }
+
+
+def _is_fallback(folder: Path) -> bool:
+    return folder.name.startswith(FALLBACK_PREFIX)
 
 
 def temp_dir_for(root: Path) -> Path:

@@ -42,7 +42,7 @@ from typing import Any
 from xlner.corpora.parallel_tsv import normalise
 from xlner.engine.base import Engine, import_plugins, plugin_modules
 from xlner.errors import InputError
-from xlner.io import atomic_write
+from xlner.io import atomic_write, remove_folder
 from xlner.pipeline.cache import canonical, stage_key
 from xlner.pipeline.stages.base import build_component
 from xlner.registry import registry
@@ -226,7 +226,7 @@ def run_shards(
     notify("shards", 0, total)
     for number, result in engine.map(task, todo()):
         metas[number] = write_result(store, number, result, inputs[number], kinds)
-        shutil.rmtree(shard_cache(task.work_dir, number), ignore_errors=True)
+        remove_folder(shard_cache(task.work_dir, number), ours=Path.is_dir)  # done with it
         notify("shards", len(metas), total)
     if not inputs:
         raise InputError("the bitext", None, "no sentence pair: the bitext is empty")

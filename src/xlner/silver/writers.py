@@ -21,7 +21,7 @@ from typing import Any
 
 from xlner.corpora.conll import write_conll
 from xlner.export import export_path, exporter
-from xlner.io import atomic_write
+from xlner.io import atomic_write, make_folder
 from xlner.silver import parquet
 from xlner.silver.job import SilverResult, SilverSentence
 from xlner.tags import spans_to_tags, tags_to_spans
@@ -65,7 +65,7 @@ def write_shard(
     """One shard's silver sentences as ``<stem>.conll`` and ``<stem>.jsonl`` (or
     ``<stem>.parquet``): the files that, shard after shard, make ``silver.conll`` and
     ``silver.jsonl`` (``silver.parquet``)."""
-    directory.mkdir(parents=True, exist_ok=True)
+    make_folder(directory)
     write_conll(directory / f"{stem}.conll", [sentence.tagged() for sentence in sentences])
     records = (record(sentence) for sentence in sentences)
     if record_format == "parquet":
