@@ -10,8 +10,10 @@ import json
 import os
 import pickle
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -26,7 +28,13 @@ from xlner.align.eflomal import EflomalAligner
 from xlner.align.simalign import SimAlignAligner
 from xlner.engine import build_engine
 from xlner.engine.local import LocalEngine
-from xlner.engine.ray_data import MAX_TEMP_DIR, RayEngine, default_window, temp_dir_for
+from xlner.engine.ray_data import (
+    CONNECT_TIMEOUT,
+    MAX_TEMP_DIR,
+    RayEngine,
+    default_window,
+    temp_dir_for,
+)
 from xlner.pipeline.run import run_pipeline
 from xlner.pipeline.sample import load_sample
 from xlner.pipeline.stages.task import StageTask, _Window
@@ -452,6 +460,47 @@ def test_bad_engine_options_are_one_line_errors(capsys, tmp_path, bitext, args, 
     assert "Traceback" not in result.out + result.err
 
 
+@pytest.fixture
+def no_ray_head():
+    """A host:port that accepts TCP connections and then closes them or never answers, as a
+    proxy or another service in front of an unreachable cluster does."""
+    server = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def serve(mode: list[str]) -> None:
+        while True:
+            try:
+                peer, _ = server.accept()
+            except OSError:
+                return
+            if mode[0] == "close":
+                peer.close()
+            else:
+                held.append(peer)  # silent: open, never a word
+
+    mode = ["close"]
+    threading.Thread(target=serve, args=(mode,), daemon=True).start()
+    yield f"127.0.0.1:{server.getsockname()[1]}", mode
+    server.close()
+    for peer in held:
+        peer.close()
+
+
+@pytest.mark.parametrize("peer", ["close", "silent"])
+def test_a_ray_address_that_is_no_ray_head_fails_within_seconds(
+    capsys, tmp_path, bitext, no_ray_head, peer
+) -> None:
+    pytest.importorskip("ray")
+    address, mode = no_ray_head
+    mode[0] = peer
+    started = time.monotonic()
+    args = ("--tagger", "test-caps", "--engine", "ray", "--ray-address", address)
+    result = _silver(capsys, tmp_path / "out", bitext, *args)
+    assert time.monotonic() - started < CONNECT_TIMEOUT + 5  # Ray itself would wait minutes
+    assert result.code == 2 and f"cannot reach the Ray cluster at {address}" in result.err
+    assert "Traceback" not in result.err
+
+
 def test_xlner_run_takes_the_engine_options(capsys, tmp_path) -> None:
     config = tmp_path / "run.toml"
     config.write_text("[data]\ncorpus = 'conll'\nlang = 'lug'\n", encoding="utf-8")
@@ -575,6 +624,32 @@ def test_a_killed_ray_worker_costs_only_its_shard(capsys, tmp_path, bitext, ray_
     local = tmp_path / "local"
     assert _silver(capsys, local, bitext, "--tagger", "test-caps", "--shard-size", "2").code == 0
     assert _same_files(local, output)
+
+
+@pytest.mark.ray
+def test_ctrl_c_under_ray_ends_with_xlners_one_line(
+    capsys, tmp_path, bitext, ray_cluster, monkeypatch
+) -> None:
+    import xlner.cli.silver as silver_cli
+
+    real = silver_cli.step_updater
+
+    def interrupting(bar):
+        update = real(bar)
+
+        def step(name: str, done: int, total: int | None) -> None:
+            update(name, done, total)
+            if name == "shards" and done >= 1:
+                raise KeyboardInterrupt  # Ctrl-C in the driver once a shard is on disk
+
+        return step
+
+    monkeypatch.setattr(silver_cli, "step_updater", interrupting)
+    args = ("--tagger", "test-caps", "--engine", "ray", "--shard-size", "2")
+    result = _silver(capsys, tmp_path / "out", bitext, *args)
+    assert result.code == 130
+    assert "interrupted (Ctrl-C): finished files are kept" in result.err
+    assert "Traceback" not in result.err
 
 
 @pytest.mark.ray
