@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import stat
 import subprocess
 import sys
@@ -250,10 +251,24 @@ def test_spacy_export_writes_through_a_fifo(tmp_path: Path) -> None:
     code = "from xlner.cli import run; run()"
     args = [sys.executable, "-c", code, "export", str(conll), "--to", "spacy", "-o", str(fifo)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    process = subprocess.Popen(args, stderr=subprocess.PIPE, env=env)
-    with open(fifo, "rb") as pipe:
-        data = pipe.read()
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # holds the FIFO itself, whatever
+    process = subprocess.Popen(args, stderr=subprocess.PIPE, env=env)  # becomes of its name
+    chunks = []
+    try:
+        while True:
+            running = process.poll() is None
+            select.select([reader], [], [], 0.2)
+            try:
+                chunk = os.read(reader, 1 << 16)
+            except BlockingIOError:
+                chunk = b""
+            chunks.append(chunk)
+            if not chunk and not running:
+                break
+    finally:
+        os.close(reader)
     assert process.wait(timeout=120) == 0, process.stderr.read() if process.stderr else ""
+    data = b"".join(chunks)
     assert stat.S_ISFIFO(fifo.stat().st_mode) and data  # still the FIFO; the DocBin went in
     (tmp_path / "copy.spacy").write_bytes(data)
     assert spacy.load(tmp_path / "copy.spacy") == SENTENCES
