@@ -385,16 +385,22 @@ def test_the_priors_sample_is_seeded_and_skips_evaluation_sentences(tmp_path, bi
     assert len(everything) == 6 and all(" ".join(t) != SWAHILI[0] for _, t in everything)
 
 
-def test_eflomal_over_shards_uses_priors_from_the_sample(capsys, tmp_path) -> None:
+def _sample_over_two_shards(tmp_path: Path) -> list[object]:
+    """``xlner silver`` options for the built-in sample (gold English tags, eflomal) in two
+    shards of 20 pairs."""
+    from xlner.corpora.conll import write_conll
+
     english, spanish = load_sample()
     source = _lines(tmp_path / "en.txt", [" ".join(s.tokens) for s in english])
     target = _lines(tmp_path / "es.txt", [" ".join(s.tokens) for s in spanish])
-    from xlner.corpora.conll import write_conll
-
     write_conll(tmp_path / "en.conll", english)
     args = ["--source", source, "--target", target, "--tagger", "gold", "--preset", "light"]
     args += ["--tagger-option", f"path={tmp_path / 'en.conll'}", "--tokenizer", "whitespace"]
-    args += ["--labels", "PER,ORG,LOC,MISC", "--label-map", "none", "--shard-size", "20"]
+    return args + ["--labels", "PER,ORG,LOC,MISC", "--label-map", "none", "--shard-size", "20"]
+
+
+def test_eflomal_over_shards_uses_priors_from_the_sample(capsys, tmp_path) -> None:
+    args = _sample_over_two_shards(tmp_path)
     output = tmp_path / "out"
     result = xlner_cli(capsys, "silver", "-o", output, *args, "--priors-sample", "30")
     assert result.code == 0, result.err
@@ -409,16 +415,7 @@ def test_eflomal_over_shards_uses_priors_from_the_sample(capsys, tmp_path) -> No
 
 
 def test_a_damaged_eflomal_priors_cache_is_named_and_learned_again(capsys, tmp_path) -> None:
-    english, spanish = load_sample()
-    source = _lines(tmp_path / "en.txt", [" ".join(s.tokens) for s in english])
-    target = _lines(tmp_path / "es.txt", [" ".join(s.tokens) for s in spanish])
-    from xlner.corpora.conll import write_conll
-
-    write_conll(tmp_path / "en.conll", english)
-    args = ["--source", source, "--target", target, "--tagger", "gold", "--preset", "light"]
-    args += ["--tagger-option", f"path={tmp_path / 'en.conll'}", "--tokenizer", "whitespace"]
-    args += ["--labels", "PER,ORG,LOC,MISC", "--label-map", "none", "--shard-size", "20"]
-    args += ["-o", tmp_path / "out", "--priors-sample", "30"]
+    args = [*_sample_over_two_shards(tmp_path), "-o", tmp_path / "out", "--priors-sample", "30"]
     assert xlner_cli(capsys, "silver", *args).code == 0
     (priors,) = (tmp_path / "out" / "priors").glob("*.txt")
     learned = priors.read_text(encoding="utf-8")
