@@ -72,3 +72,44 @@ def test_safe_checkpoints_still_resume(tiny_encoder, tmp_path) -> None:
     fit(_tagger(tiny_encoder), DATA, config=TrainConfig(**CONFIG, stop_after=1), output_dir=out)
     history = fit(_tagger(tiny_encoder), DATA, config=TrainConfig(**CONFIG), output_dir=out)
     assert [record["epoch"] for record in history] == [1, 2]
+
+
+def test_another_trainers_checkpoints_are_never_deleted(tiny_encoder, tmp_path) -> None:
+    out = tmp_path / "tagger"
+    for step in ("500", "1000"):  # a transformers Trainer's, say
+        (out / f"checkpoint-{step}").mkdir(parents=True)
+        (out / f"checkpoint-{step}" / "trainer_state.json").write_text("{}", encoding="utf-8")
+    config = TrainConfig(**CONFIG, stop_after=1)  # keep_checkpoints=1
+    fit(_tagger(tiny_encoder), DATA, config=config, output_dir=out)
+    names = sorted(path.name for path in out.iterdir())
+    assert names == ["checkpoint-00000001", "checkpoint-1000", "checkpoint-500"]
+    fit(_tagger(tiny_encoder), DATA, config=TrainConfig(**CONFIG, stop_after=2), output_dir=out)
+    names = sorted(path.name for path in out.iterdir())
+    assert names == ["checkpoint-00000002", "checkpoint-1000", "checkpoint-500"]
+
+
+def test_a_checkpoint_with_a_cut_state_json_is_a_one_line_error(tiny_encoder, tmp_path) -> None:
+    out = tmp_path / "tagger"
+    fit(_tagger(tiny_encoder), DATA, config=TrainConfig(**CONFIG, stop_after=1), output_dir=out)
+    state = latest_checkpoint(out) / "state.json"
+    state.write_bytes(state.read_bytes()[:30])
+    with pytest.raises(InputError) as error:
+        fit(_tagger(tiny_encoder), DATA, config=TrainConfig(**CONFIG), output_dir=out)
+    message = str(error.value)
+    assert message.startswith(f"{state}: not a readable training state") and "\n" not in message
+    assert "--restart" in message
+
+
+@pytest.mark.parametrize("planted", ["rng.pt", "scheduler.pt", "model.pt"])
+def test_a_checkpoint_file_of_other_tensors_is_a_one_line_error(
+    tiny_encoder, tmp_path, planted
+) -> None:
+    out = tmp_path / "tagger"
+    fit(_tagger(tiny_encoder), DATA, config=TrainConfig(**CONFIG, stop_after=1), output_dir=out)
+    path = latest_checkpoint(out) / planted
+    torch.save({"weights": torch.zeros(3)}, path)
+    with pytest.raises(InputError) as error:
+        fit(_tagger(tiny_encoder), DATA, config=TrainConfig(**CONFIG), output_dir=out)
+    message = str(error.value)
+    assert message.startswith(f"{path}: does not hold this training run's state")
+    assert "\n" not in message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import filecmp
+import importlib
 import io
 import warnings
 from pathlib import Path
@@ -334,6 +335,7 @@ def test_require_and_find(tmp_path):
         find("nope", tmp_path)
 
 
+@pytest.mark.usefixtures("unpinned")
 def test_presence_and_listing(tmp_path):
     for split in ("train", "valid"):
         write_file(tmp_path, CONLL2003.relpath(split=split), "a O\n")
@@ -361,6 +363,13 @@ def test_presence_and_listing(tmp_path):
 # ---------------------------------------------------------------------------- fetching
 
 
+@pytest.fixture
+def unpinned(monkeypatch) -> None:
+    """Made-up corpus files, served without the pins of the real ones (tests of how files
+    are fetched; the pins themselves are tested in test_data_cli.py)."""
+    monkeypatch.setattr(importlib.import_module("xlner.corpora.fetch"), "pinned_checksums", dict)
+
+
 class FakeOpener:
     """Serves bytes by URL, records requests, and can fail on chosen URLs."""
 
@@ -385,6 +394,7 @@ def europarl_pages() -> dict[str, bytes]:
     }
 
 
+@pytest.mark.usefixtures("unpinned")
 def test_fetch_with_a_fake_opener(tmp_path):
     opener = FakeOpener(europarl_pages())
     messages: list[str] = []
@@ -396,6 +406,7 @@ def test_fetch_with_a_fake_opener(tmp_path):
     assert len(messages) == 4 and "europarl-ner/en-europarl.test.conll02: 15 bytes" in messages[0]
 
 
+@pytest.mark.usefixtures("unpinned")
 def test_fetch_keeps_present_files_unless_overwrite(tmp_path):
     local = write_file(tmp_path, EUROPARL.relpath(lang="en"), "mine O\n")
     opener = FakeOpener(europarl_pages())
@@ -405,6 +416,7 @@ def test_fetch_keeps_present_files_unless_overwrite(tmp_path):
     assert local.read_text() == "Tokenen\tB-PER\n\n"
 
 
+@pytest.mark.usefixtures("unpinned")
 def test_fetch_defaults_to_the_resolved_data_dir(monkeypatch, tmp_path):
     monkeypatch.setenv("XLNER_DATA", str(tmp_path / "env"))
     fetch("europarl-ner", progress=False, opener=FakeOpener(europarl_pages()))
@@ -418,6 +430,7 @@ def test_corpora_without_files_have_nothing_to_fetch(tmp_path):
     assert not any(tmp_path.iterdir())
 
 
+@pytest.mark.usefixtures("unpinned")
 def test_failed_download_leaves_only_complete_files(tmp_path):
     opener = FakeOpener(europarl_pages(), fail_on="es-europarl")
     with pytest.raises(FetchError, match="could not download .*es-europarl.*connection reset"):
@@ -449,6 +462,7 @@ def test_truncated_or_binary_download_writes_nothing(tmp_path):
     assert not dest.exists() and no_temp_files(tmp_path)
 
 
+@pytest.mark.usefixtures("unpinned")
 def test_fetch_from_file_urls_with_the_real_opener(tmp_path):
     mirror_dir = tmp_path / "mirror"
     for split in ("train", "valid", "test"):
@@ -464,6 +478,7 @@ def test_fetch_from_file_urls_with_the_real_opener(tmp_path):
     )
 
 
+@pytest.mark.usefixtures("unpinned")
 def test_progress_goes_to_stderr(tmp_path, capsys):
     fetch("europarl-ner", tmp_path, opener=FakeOpener(europarl_pages()))
     captured = capsys.readouterr()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib
 import re
+import shutil
 import sys
 import tomllib
 from pathlib import Path
@@ -13,6 +16,9 @@ from typer.testing import CliRunner
 from xlner.cli import app
 from xlner.corpora import get_corpus
 from xlner.registry import registry
+
+# The module (``xlner.corpora.fetch`` the attribute is the function of that name).
+fetch_module = importlib.import_module("xlner.corpora.fetch")
 
 runner = CliRunner()
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "translate-test" / "masakhaner-lug.toml"
@@ -35,12 +41,23 @@ def write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def mirror_of(root: Path, name: str, text_for) -> None:
-    """Lay out every file of corpus ``name`` under ``root`` as raw.githubusercontent.com."""
+@pytest.fixture
+def pins(monkeypatch) -> dict[str, str]:
+    """The pinned checksums, to which :func:`mirror_of` adds those of its made-up files."""
+    table = dict(fetch_module.pinned_checksums())
+    monkeypatch.setattr(fetch_module, "pinned_checksums", lambda: table)
+    return table
+
+
+def mirror_of(root: Path, name: str, text_for, pins: dict[str, str]) -> None:
+    """Lay out every file of corpus ``name`` under ``root`` as raw.githubusercontent.com,
+    each pinned as the file of the corpus."""
     corpus = get_corpus(name)
     for rel in corpus.files():
         origin = corpus.origin
-        write(root / origin.repo / origin.commit / corpus.origin_path(rel), text_for(rel))
+        text = text_for(rel)
+        write(root / origin.repo / origin.commit / corpus.origin_path(rel), text)
+        pins[rel] = hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # ---------------------------------------------------------------------------- list
@@ -66,8 +83,8 @@ def europarl_text(rel: str) -> str:
     return f"{rel.split('/')[-1][:2]}word B-PER\n\n"
 
 
-def test_fetch_from_a_file_mirror_then_list_shows_it_present(tmp_path):
-    mirror_of(tmp_path / "mirror", "europarl-ner", europarl_text)
+def test_fetch_from_a_file_mirror_then_list_shows_it_present(tmp_path, pins):
+    mirror_of(tmp_path / "mirror", "europarl-ner", europarl_text, pins)
     data = tmp_path / "data"
     args = ["--data-dir", str(data), "--mirror", (tmp_path / "mirror").as_uri()]
     result = invoke("data", "fetch", "europarl-ner", *args)
@@ -104,15 +121,88 @@ def test_fetch_errors_are_one_line_messages(tmp_path, names, message):
     assert f"error: {message}" in result.output
 
 
-def test_an_unknown_name_among_several_stops_before_anything_is_fetched(tmp_path):
-    mirror_of(tmp_path / "mirror", "europarl-ner", europarl_text)
+def test_an_unknown_name_among_several_stops_before_anything_is_fetched(tmp_path, pins):
+    mirror_of(tmp_path / "mirror", "europarl-ner", europarl_text, pins)
     args = ["--data-dir", str(tmp_path / "data"), "--mirror", (tmp_path / "mirror").as_uri()]
     result = invoke("data", "fetch", "europarl-ner", "conll2002", *args)
     assert result.exit_code == 2 and "unknown corpus 'conll2002'" in result.output
     assert not (tmp_path / "data").exists()
 
 
-def test_the_fetch_line_of_the_masakhaner_config_works(tmp_path):
+@pytest.mark.parametrize("planted", ["file", "folder"])
+def test_fetch_refuses_a_symlink_planted_in_the_data_directory(tmp_path, pins, planted):
+    mirror_of(tmp_path / "mirror", "europarl-ner", europarl_text, pins)
+    data, victim = tmp_path / "data", tmp_path / "victim"
+    victim.mkdir()
+    (victim / "en-europarl.test.conll02").write_text("someone else's\n", encoding="utf-8")
+    if planted == "file":
+        (data / "europarl-ner").mkdir(parents=True)
+        link = data / "europarl-ner" / "en-europarl.test.conll02"
+        link.symlink_to(victim / "en-europarl.test.conll02")
+    else:
+        data.mkdir()
+        link = data / "europarl-ner"
+        link.symlink_to(victim)
+    args = ["--data-dir", str(data), "--mirror", (tmp_path / "mirror").as_uri(), "--overwrite"]
+    result = invoke("data", "fetch", "europarl-ner", *args)
+    assert result.exit_code == 2
+    assert f"error: {link} is a symlink; refusing to write" in result.output
+    assert sorted(p.name for p in victim.iterdir()) == ["en-europarl.test.conll02"]
+    assert (victim / "en-europarl.test.conll02").read_text(encoding="utf-8") == "someone else's\n"
+
+
+def test_a_mirror_answering_with_error_pages_is_an_error(tmp_path):
+    page = "<html><body>404 Not Found</body></html>\n"
+    mirror_of(tmp_path / "mirror", "europarl-ner", lambda rel: page, {})  # not pinned
+    data = tmp_path / "data"
+    args = ["--data-dir", str(data), "--mirror", (tmp_path / "mirror").as_uri()]
+    result = invoke("data", "fetch", "europarl-ner", *args)
+    assert result.exit_code == 2
+    assert "not the pinned file" in result.output and "nothing written" in result.output
+    assert not (data / "europarl-ner").exists() or not any((data / "europarl-ner").iterdir())
+    listed = invoke("data", "list", "--data-dir", str(data))
+    assert re.search(r"^europarl-ner +missing 0/4 files", listed.output, re.MULTILINE)
+
+
+def test_list_does_not_call_a_file_that_fails_its_checksum_present(tmp_path, shared_data):
+    data = tmp_path / "data"
+    shutil.copytree(shared_data / "europarl-ner", data / "europarl-ner")
+    listed = invoke("data", "list", "--data-dir", str(data))
+    assert re.search(r"^europarl-ner +present 4/4 files", listed.output, re.MULTILINE)
+    (data / "europarl-ner" / "de-europarl.test.conll02").write_text("<html>\n", encoding="utf-8")
+    listed = invoke("data", "list", "--data-dir", str(data))
+    line = re.search(r"^europarl-ner +(.*)$", listed.output, re.MULTILINE)
+    assert line is not None and "present" not in line.group(1)
+    assert "damaged 4/4 files" in line.group(1) and "1 not the pinned file" in line.group(1)
+
+
+def test_fetch_from_a_mirror_of_the_real_files_passes_their_checksums(tmp_path, shared_data):
+    corpus = get_corpus("europarl-ner")
+    mirror = tmp_path / "mirror"
+    for rel in corpus.files():
+        origin = corpus.origin
+        where = mirror / origin.repo / origin.commit / corpus.origin_path(rel)
+        where.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shared_data / rel, where)
+    data = tmp_path / "data"
+    result = invoke(
+        "data", "fetch", "europarl-ner", "--data-dir", str(data), "--mirror", mirror.as_uri()
+    )
+    assert result.exit_code == 0, result.output
+    listed = invoke("data", "list", "--data-dir", str(data))
+    assert re.search(r"^europarl-ner +present 4/4 files", listed.output, re.MULTILINE)
+
+
+def test_a_mirror_given_as_a_path_is_a_one_line_error(tmp_path):
+    result = invoke(
+        "data", "fetch", "europarl-ner", "--data-dir", str(tmp_path), "--mirror", "/srv/m"
+    )
+    assert result.exit_code == 2
+    assert "error: --mirror '/srv/m' is not an http://, https:// or file:// URL" in result.output
+    assert "file:///srv/m" in result.output
+
+
+def test_the_fetch_line_of_the_masakhaner_config_works(tmp_path, pins):
     """The comment of masakhaner-lug.toml names the command that gets its corpora."""
     lines = re.findall(r"^#\s+(xlner data fetch .+)$", CONFIG.read_text(), re.MULTILINE)
     assert len(lines) == 1
@@ -126,8 +216,8 @@ def test_the_fetch_line_of_the_masakhaner_config_works(tmp_path):
         return "Kampala kiri.\n" if not rel.endswith((".en", ".fr")) else "Kampala is there.\n"
 
     mirror = tmp_path / "mirror"
-    mirror_of(mirror, "masakhaner2", ner_text)
-    mirror_of(mirror, "mafand-mt", mafand_text)
+    mirror_of(mirror, "masakhaner2", ner_text, pins)
+    mirror_of(mirror, "mafand-mt", mafand_text, pins)
     data = tmp_path / "data"
     result = invoke("data", "fetch", *names, "--data-dir", str(data), "--mirror", mirror.as_uri())
     assert result.exit_code == 0, result.output
@@ -203,13 +293,13 @@ def toy_corpus(monkeypatch):
     return get_corpus("toy-ner")
 
 
-def test_adding_a_corpus_is_one_new_file(toy_corpus, tmp_path):
+def test_adding_a_corpus_is_one_new_file(toy_corpus, tmp_path, pins):
     assert toy_corpus.parameters == ("lang",) and toy_corpus.files() == [
         "toy-ner/xx/test.conll",
         "toy-ner/yy/test.conll",
     ]
     mirror = tmp_path / "mirror"
-    mirror_of(mirror, "toy-ner", lambda rel: f"{rel.split('/')[1]} B-ORG\n\n")
+    mirror_of(mirror, "toy-ner", lambda rel: f"{rel.split('/')[1]} B-ORG\n\n", pins)
     data = tmp_path / "data"
     listed = invoke("data", "list", "--data-dir", str(data))
     assert re.search(r"^toy-ner +missing 0/2 files", listed.output, re.MULTILINE)

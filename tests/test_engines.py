@@ -10,8 +10,10 @@ import json
 import os
 import pickle
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -26,7 +28,13 @@ from xlner.align.eflomal import EflomalAligner
 from xlner.align.simalign import SimAlignAligner
 from xlner.engine import build_engine
 from xlner.engine.local import LocalEngine
-from xlner.engine.ray_data import MAX_TEMP_DIR, RayEngine, default_window, temp_dir_for
+from xlner.engine.ray_data import (
+    CONNECT_TIMEOUT,
+    MAX_TEMP_DIR,
+    RayEngine,
+    default_window,
+    temp_dir_for,
+)
 from xlner.pipeline.run import run_pipeline
 from xlner.pipeline.sample import load_sample
 from xlner.pipeline.stages.task import StageTask, _Window
@@ -377,16 +385,22 @@ def test_the_priors_sample_is_seeded_and_skips_evaluation_sentences(tmp_path, bi
     assert len(everything) == 6 and all(" ".join(t) != SWAHILI[0] for _, t in everything)
 
 
-def test_eflomal_over_shards_uses_priors_from_the_sample(capsys, tmp_path) -> None:
+def _sample_over_two_shards(tmp_path: Path) -> list[object]:
+    """``xlner silver`` options for the built-in sample (gold English tags, eflomal) in two
+    shards of 20 pairs."""
+    from xlner.corpora.conll import write_conll
+
     english, spanish = load_sample()
     source = _lines(tmp_path / "en.txt", [" ".join(s.tokens) for s in english])
     target = _lines(tmp_path / "es.txt", [" ".join(s.tokens) for s in spanish])
-    from xlner.corpora.conll import write_conll
-
     write_conll(tmp_path / "en.conll", english)
     args = ["--source", source, "--target", target, "--tagger", "gold", "--preset", "light"]
     args += ["--tagger-option", f"path={tmp_path / 'en.conll'}", "--tokenizer", "whitespace"]
-    args += ["--labels", "PER,ORG,LOC,MISC", "--label-map", "none", "--shard-size", "20"]
+    return args + ["--labels", "PER,ORG,LOC,MISC", "--label-map", "none", "--shard-size", "20"]
+
+
+def test_eflomal_over_shards_uses_priors_from_the_sample(capsys, tmp_path) -> None:
+    args = _sample_over_two_shards(tmp_path)
     output = tmp_path / "out"
     result = xlner_cli(capsys, "silver", "-o", output, *args, "--priors-sample", "30")
     assert result.code == 0, result.err
@@ -398,6 +412,20 @@ def test_eflomal_over_shards_uses_priors_from_the_sample(capsys, tmp_path) -> No
     alone = xlner_cli(capsys, "silver", "-o", none, *args, "--priors-sample", "0")
     assert alone.code == 0 and _summary(none)["run"]["priors_sample"] == 0
     assert not (none / "priors").exists()
+
+
+def test_a_damaged_eflomal_priors_cache_is_named_and_learned_again(capsys, tmp_path) -> None:
+    args = [*_sample_over_two_shards(tmp_path), "-o", tmp_path / "out", "--priors-sample", "30"]
+    assert xlner_cli(capsys, "silver", *args).code == 0
+    (priors,) = (tmp_path / "out" / "priors").glob("*.txt")
+    learned = priors.read_text(encoding="utf-8")
+    priors.write_text(learned[: len(learned) // 2 + 3], encoding="utf-8")  # cut mid-line
+    result = xlner_cli(capsys, "silver", *args)
+    assert result.code == 0, result.err
+    assert f"eflomal priors {priors} are damaged or have no checksum" in result.err
+    assert priors.read_text(encoding="utf-8") == learned  # the same sample learns the same
+    again = xlner_cli(capsys, "silver", *args)  # repaired: read back without a word
+    assert again.code == 0 and "have no checksum" not in again.err
 
 
 # ---------------------------------------------------------------------------- CLI options
@@ -427,6 +455,47 @@ def test_bad_engine_options_are_one_line_errors(capsys, tmp_path, bitext, args, 
     result = _silver(capsys, tmp_path / "out", bitext, "--tagger", "test-caps", *args)
     assert result.code == 2 and message in result.out + result.err
     assert "Traceback" not in result.out + result.err
+
+
+@pytest.fixture
+def no_ray_head():
+    """A host:port that accepts TCP connections and then closes them or never answers, as a
+    proxy or another service in front of an unreachable cluster does."""
+    server = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def serve(mode: list[str]) -> None:
+        while True:
+            try:
+                peer, _ = server.accept()
+            except OSError:
+                return
+            if mode[0] == "close":
+                peer.close()
+            else:
+                held.append(peer)  # silent: open, never a word
+
+    mode = ["close"]
+    threading.Thread(target=serve, args=(mode,), daemon=True).start()
+    yield f"127.0.0.1:{server.getsockname()[1]}", mode
+    server.close()
+    for peer in held:
+        peer.close()
+
+
+@pytest.mark.parametrize("peer", ["close", "silent"])
+def test_a_ray_address_that_is_no_ray_head_fails_within_seconds(
+    capsys, tmp_path, bitext, no_ray_head, peer
+) -> None:
+    pytest.importorskip("ray")
+    address, mode = no_ray_head
+    mode[0] = peer
+    started = time.monotonic()
+    args = ("--tagger", "test-caps", "--engine", "ray", "--ray-address", address)
+    result = _silver(capsys, tmp_path / "out", bitext, *args)
+    assert time.monotonic() - started < CONNECT_TIMEOUT + 5  # Ray itself would wait minutes
+    assert result.code == 2 and f"cannot reach the Ray cluster at {address}" in result.err
+    assert "Traceback" not in result.err
 
 
 def test_xlner_run_takes_the_engine_options(capsys, tmp_path) -> None:
@@ -552,6 +621,32 @@ def test_a_killed_ray_worker_costs_only_its_shard(capsys, tmp_path, bitext, ray_
     local = tmp_path / "local"
     assert _silver(capsys, local, bitext, "--tagger", "test-caps", "--shard-size", "2").code == 0
     assert _same_files(local, output)
+
+
+@pytest.mark.ray
+def test_ctrl_c_under_ray_ends_with_xlners_one_line(
+    capsys, tmp_path, bitext, ray_cluster, monkeypatch
+) -> None:
+    import xlner.cli.silver as silver_cli
+
+    real = silver_cli.step_updater
+
+    def interrupting(bar):
+        update = real(bar)
+
+        def step(name: str, done: int, total: int | None) -> None:
+            update(name, done, total)
+            if name == "shards" and done >= 1:
+                raise KeyboardInterrupt  # Ctrl-C in the driver once a shard is on disk
+
+        return step
+
+    monkeypatch.setattr(silver_cli, "step_updater", interrupting)
+    args = ("--tagger", "test-caps", "--engine", "ray", "--shard-size", "2")
+    result = _silver(capsys, tmp_path / "out", bitext, *args)
+    assert result.code == 130
+    assert "interrupted (Ctrl-C): finished files are kept" in result.err
+    assert "Traceback" not in result.err
 
 
 @pytest.mark.ray

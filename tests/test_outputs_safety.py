@@ -226,3 +226,125 @@ def test_report_refuses_to_overwrite_its_run_directory_files(capsys, tmp_path) -
     assert result.code == 2
     assert "--output is the same file as results.json" in result.err
     assert results.read_text() == "{}\n"
+
+
+# ---------------------------------------------------------------------------- interrupts (issue 19)
+
+SLOW_WRITE = """
+import sys, time
+from xlner.cli import app, run
+from xlner.io import atomic_write
+
+@app.command("slow-write")
+def slow_write(path: str) -> None:
+    with atomic_write(path) as out:
+        out.write("half")
+        out.flush()
+        print("writing", flush=True)
+        time.sleep(120)
+
+sys.argv = ["xlner", "slow-write", sys.argv[1]]
+run()
+"""
+
+
+def test_sigterm_during_a_write_leaves_no_temporary(tmp_path) -> None:
+    out = tmp_path / "out.txt"
+    out.write_text("old\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", SLOW_WRITE, str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert child.stdout is not None and child.stdout.readline() == "writing\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]  # mid-write
+    child.terminate()  # SIGTERM
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 143, err
+    assert "interrupted (SIGTERM)" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
+    assert out.read_text(encoding="utf-8") == "old\n"
+
+
+def test_ctrl_c_ends_with_one_line(capsys, tmp_path, files, monkeypatch) -> None:
+    import xlner.cli.export as export_cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(export_cli, "read_conll", interrupted)  # Ctrl-C while it reads
+    source, _ = files
+    result = xlner_cli(capsys, "export", source, "--to", "spacy", "-o", tmp_path / "o.spacy")
+    assert result.code == 130
+    assert "interrupted (Ctrl-C): finished files are kept" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_a_temporary_left_by_a_killed_process_is_removed_by_the_next_write(
+    capsys, tmp_path, files
+) -> None:
+    source, target = files
+    out = tmp_path / "out.conll"
+    dead = tmp_path / ".out.conll.999999999-0badcafe.tmp"  # past any pid_max: runs nowhere
+    live = tmp_path / f".out.conll.{os.getpid()}-0badcafe.tmp"  # a write in progress
+    other = tmp_path / ".out.conll.notes.tmp"  # not a name xlner makes
+    for path in (dead, live, other):
+        path.write_text("half", encoding="utf-8")
+    assert _project(capsys, source, target, out).code == 0
+    assert not dead.exists() and live.exists() and other.exists() and out.is_file()
+
+
+# ---------------------------------------------------------------------------- folders (issue 19)
+
+
+def _marked(folder: Path, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "MARK").write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("exchange", [True, False])
+def test_atomic_folder_replaces_a_folder_of_ours(tmp_path, monkeypatch, exchange) -> None:
+    from xlner import io
+
+    if not exchange:  # a system without renameat2: two renames
+        monkeypatch.setattr(io, "_exchange", lambda first, second: False)
+    target = _marked(tmp_path / "out", "old")
+    with io.atomic_folder(target, ours=io.has_file("MARK"), what="a test folder") as staging:
+        _marked(staging, "new")
+    assert (target / "MARK").read_text(encoding="utf-8") == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging, no old copy
+
+
+def test_atomic_folder_refuses_a_folder_not_ours_or_holding_an_input(tmp_path) -> None:
+    from xlner import io
+
+    mine = io.has_file("MARK")
+    other = tmp_path / "other"
+    other.mkdir()
+    with pytest.raises(OutputError, match="is not a test folder; refusing to replace it"):
+        io.check_folder(other, ours=mine, what="a test folder")
+    held = _marked(tmp_path / "held", "old")
+    (held / "input.txt").write_text("in", encoding="utf-8")
+    inputs = {"--input": held / "input.txt"}
+    with pytest.raises(OutputError, match="holds --input"):
+        io.check_folder(held, ours=mine, what="a test folder", inputs=inputs)
+    with pytest.raises(RuntimeError), io.atomic_folder(tmp_path / "new", ours=mine, what="x"):
+        raise RuntimeError("the writer failed")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["held", "other"]
+
+
+def test_remove_folder_deletes_only_ours_never_through_a_symlink(tmp_path) -> None:
+    from xlner import io
+
+    ours = _marked(tmp_path / "ours", "x")
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(ours)
+    assert not io.remove_folder(theirs, ours=io.has_file("MARK")) and theirs.is_dir()
+    assert not io.remove_folder(link, ours=io.has_file("MARK")) and (ours / "MARK").is_file()
+    assert io.remove_folder(ours, ours=io.has_file("MARK")) and not ours.exists()

@@ -138,6 +138,12 @@ def _garble_meta(path):
     path.with_suffix(".meta.json").write_text("{", encoding="utf-8")
 
 
+def _overflow_meta(path):
+    """A count JSON reads as a float too large for an int."""
+    meta = path.with_suffix(".meta.json")
+    meta.write_text(meta.read_text(encoding="utf-8").replace('"records": 7', '"records": 1e400'))
+
+
 def _wrong_shape(path):
     """Lines that are JSON, counted and checksummed, but not translations."""
     lines = ['{"words": "nothing"}\n'] * len(SENTENCES)
@@ -156,6 +162,7 @@ DAMAGE = {
     "edited": (_edit, "does not match its checksum"),
     "meta file deleted": (_drop_meta, "has no result.meta.json"),
     "meta file garbled": (_garble_meta, "is not a record count and checksum"),
+    "meta file garbled with 1e400 records": (_overflow_meta, "is not a record count"),
     "wrong record shape": (_wrong_shape, "line 1: not a Translation record: missing field"),
 }
 

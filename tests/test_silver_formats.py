@@ -195,6 +195,18 @@ def test_a_file_that_is_not_parquet_or_is_damaged_is_one_line(capsys, tmp_path, 
     _one_error(result, f"{missing}: no such file")
 
 
+def test_a_parquet_string_column_with_invalid_utf8_is_one_line(capsys, tmp_path, pa) -> None:
+    import pyarrow.parquet as pq
+
+    cells = [text.encode("utf-8") for text in SW]
+    cells[3] = b"bad \xff byte"
+    sw = pa.array(cells, pa.binary()).view(pa.string())  # a string column, unchecked
+    pairs = tmp_path / "pairs.parquet"
+    pq.write_table(pa.table({"en": EN, "sw": sw}), pairs)
+    result = _silver(capsys, tmp_path / "out", "--bitext", pairs, "--columns", "en,sw")
+    _one_error(result, f"{pairs}:4: row 4 of column 'sw' is not UTF-8 (byte 4)")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -46,6 +46,18 @@ def test_missing_corpus_stops_before_any_work(tmp_path: Path) -> None:
     assert not (tmp_path / "run").exists()
 
 
+def test_an_output_that_is_a_file_or_holds_the_config_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "run" / "results.json"
+    config.parent.mkdir()
+    config.write_text(TINY, encoding="utf-8")
+    taken = CliRunner().invoke(app, ["study", "noise", str(config), "-o", str(config.parent)])
+    assert taken.exit_code == 2
+    assert "is the same file as CONFIG" in taken.output and "Traceback" not in taken.output
+    assert config.read_text(encoding="utf-8") == TINY
+    file = CliRunner().invoke(app, ["study", "noise", str(config), "-o", str(config)])
+    assert file.exit_code == 2 and "--output is a file; give a folder" in file.output
+
+
 @pytest.mark.slow
 def test_noise_study_on_europarl(shared_data: Path, tmp_path: Path) -> None:
     if not (shared_data / "europarl-ner" / "de-europarl.test.conll02").exists():

@@ -333,6 +333,31 @@ def test_report_in_headless_chromium(run_dir: Path, browser) -> None:
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
 
 
+def test_an_error_kind_from_someone_elses_run_is_shown_as_text(
+    run_dir: Path, tmp_path: Path, browser
+) -> None:
+    """A run folder is data: markup planted in an error's kind never runs when clicked."""
+    from selenium.webdriver.common.by import By
+
+    planted = tmp_path / "planted"
+    shutil.copytree(run_dir, planted)
+    kind = "<img src=x onerror=\"document.title='pwned'\">"
+    examples = [json.loads(line) for line in (planted / "examples.jsonl").read_text().splitlines()]
+    for example in examples:
+        for errors in example["errors"].values():
+            for error in errors:
+                error["kind"] = kind
+    lines = "".join(json.dumps(example) + "\n" for example in examples)
+    (planted / "examples.jsonl").write_text(lines, encoding="utf-8")
+    browser.get(build_report(planted).resolve().as_uri())
+    for button in browser.find_elements(By.CSS_SELECTOR, "#ex-list button"):
+        button.click()
+    assert browser.title != "pwned"
+    assert browser.find_elements(By.CSS_SELECTOR, "#ex-errors img") == []
+    shown = [b.text for b in browser.find_elements(By.CSS_SELECTOR, "#ex-errors .badge")]
+    assert shown and set(shown) == {kind}
+
+
 def test_aligner_only_sweep_renders(tmp_path: Path) -> None:
     """No operators: only the natural axis (e.g. an opt-in embedding aligner)."""
     override = {"operators": [], "examples": {"settings": [{"operator": "none", "level": 0.0}]}}

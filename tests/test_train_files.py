@@ -186,3 +186,70 @@ def test_max_steps_ends_training_with_a_saved_tagger(capsys, tmp_path, encoder, 
     assert "step 4/4" in result.err + result.out
     bad = _train(capsys, tmp_path / "bad", "--train", files["silver"], "--max-steps", "0")
     assert bad.code == 2 and "max-steps" in bad.err and "Traceback" not in bad.err
+
+
+def test_retraining_on_other_data_names_the_restart_flag(capsys, tmp_path, encoder, files):
+    output = tmp_path / "tagger"
+    args = ("--encoder", encoder, *FAST, "--stop-after", "1")
+    assert _train(capsys, output, "--train", files["silver"], *args).code == 0
+    other = _train(capsys, output, "--train", files["org"], *args)
+    assert other.code == 2 and "Traceback" not in other.err
+    assert "was written with other settings or data" in other.err
+    assert "xlner train tagger --restart" in other.err
+    restarted = _train(capsys, output, "--train", files["org"], *args, "--restart")
+    assert restarted.code == 0, restarted.err
+    assert [p.name for p in output.glob("checkpoint-*")] == ["checkpoint-00000001"]
+
+
+def test_a_tagger_folder_without_weights_is_one_line(capsys, tmp_path, encoder, files) -> None:
+    tagger = tmp_path / "t0"
+    tagger.mkdir()
+    (tagger / "xlner-tagger.json").write_text('{"labels": ["O"], "max_length": 16}\n')
+    result = _train(capsys, tmp_path / "t", "--train", files["silver"], "--init", tagger)
+    assert result.code == 2 and "Traceback" not in result.err
+    assert f"error: --init: {tagger}: cannot load the tagger's model" in result.err
+    tagged = xlner_cli(capsys, "tag", files["silver"], "--conll", "--model", tagger, "-o", "-")
+    assert tagged.code == 2 and "Traceback" not in tagged.err
+    assert f"{tagger}: cannot load the tagger's model" in tagged.err
+
+
+def test_weights_refused_by_weights_only_are_one_line(capsys, tmp_path, encoder, files) -> None:
+    output = tmp_path / "tagger"
+    assert _train(capsys, output, "--train", files["silver"], "--encoder", encoder, *FAST).code == 0
+    (output / "model.safetensors").unlink()
+    marker = tmp_path / "payload-ran"
+    torch.save({"weights": _Payload(marker)}, output / "pytorch_model.bin")
+    result = xlner_cli(capsys, "tag", files["silver"], "--conll", "--model", output, "-o", "-")
+    assert result.code == 2 and "Traceback" not in result.err
+    assert f"{output}: its weights hold objects other than tensors" in result.err
+    assert not marker.exists()
+
+
+class _Payload:
+    """Unpickling this runs code: it writes ``marker``."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return exec, (f"open({str(self.marker)!r}, 'w').write('ran')",)
+
+
+def test_dev_classes_the_training_data_lacks_are_warned(capsys, tmp_path, encoder, files):
+    dev = tmp_path / "dev.conll"
+    write_conll(dev, [_s("Juma works at Kampala Bank .", (0, 1, "PER"), (3, 5, "MISC"))])
+    args = ("--train", files["silver"], "--dev", dev, "--encoder", encoder, *FAST)
+    result = _train(capsys, tmp_path / "t", *args, "--stop-after", "1")
+    assert result.code == 0, result.err
+    assert "warning: --dev has entities of MISC, which the training data lacks" in result.err
+
+
+def test_the_hint_after_training_is_a_command_that_works(
+    capsys, tmp_path, encoder, files, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = _train(capsys, Path("t1"), "--train", files["silver"], "--encoder", encoder, *FAST)
+    assert result.code == 0, result.err
+    assert "`xlner tag --model ./t1`" in result.err
+    tagged = xlner_cli(capsys, "tag", files["silver"], "--conll", "--model", "./t1", "-o", "-")
+    assert tagged.code == 0, tagged.err

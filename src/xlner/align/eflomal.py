@@ -54,9 +54,8 @@ import signal
 import subprocess
 import sys
 import sysconfig
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, ExitStack
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -65,6 +64,7 @@ import eflomal as _eflomal
 
 from xlner.align.base import Aligner, SentencePair, check_pairs, register_aligner
 from xlner.align.symmetrize import GROW_DIAG_FINAL_AND, METHODS, Pair, check_method, symmetrize
+from xlner.io import scratch_folder
 from xlner.types import Link, LinkSets, Tokens
 
 logger = logging.getLogger(__name__)
@@ -352,36 +352,13 @@ def _binary() -> Path:
 # ---------------------------------------------------------------------------- the child process
 
 
-@contextmanager
-def _work_dir(parent: Path | None) -> Iterator[Path]:
+def _work_dir(parent: Path | None) -> AbstractContextManager[Path]:
     """A fresh folder for one run, removed on every exit from the block.
 
     Its name holds the process id, so that the folder of a process killed with SIGKILL (which
     cannot clean up) is recognised and removed by the next run in the same ``parent``.
     """
-    if parent is not None:
-        parent.mkdir(parents=True, exist_ok=True)
-        _remove_stale_work_dirs(parent)
-    prefix = f"{WORK_DIR_PREFIX}{os.getpid()}-"
-    with tempfile.TemporaryDirectory(prefix=prefix, dir=parent) as work:
-        yield Path(work)
-
-
-def _remove_stale_work_dirs(parent: Path) -> None:
-    for path in parent.glob(f"{WORK_DIR_PREFIX}*-*"):
-        pid = path.name[len(WORK_DIR_PREFIX) :].partition("-")[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(path, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's process
-    return True
+    return scratch_folder(parent, WORK_DIR_PREFIX)
 
 
 def _run_jobs(jobs: list[tuple[list[str], dict[str, str] | None]], work: Path) -> None:

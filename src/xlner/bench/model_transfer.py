@@ -19,6 +19,7 @@ import numpy as np
 from xlner.bench.report import format_table
 from xlner.corpora import get_corpus
 from xlner.evaluate import evaluate_spans
+from xlner.io import atomic_write_bytes
 from xlner.registry import registry
 from xlner.signature import make_signature
 from xlner.tagging.tagger import DEFAULT_ENCODER
@@ -108,13 +109,13 @@ def save_probabilities(
     labels: Sequence[str],
 ) -> None:
     """One npz: label list, word counts and the stacked (words × labels) probabilities."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(
-        path,
-        labels=np.array(labels),
-        lengths=np.array([len(s.tokens) for s in sentences]),
-        probabilities=np.concatenate(probabilities).astype(np.float16),
-    )
+    with atomic_write_bytes(path) as out:
+        np.savez_compressed(
+            out,
+            labels=np.array(labels),
+            lengths=np.array([len(s.tokens) for s in sentences]),
+            probabilities=np.concatenate(probabilities).astype(np.float16),
+        )
 
 
 def run_model_transfer(

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,7 @@ from xlner.corpora.bitext import write_sentences
 from xlner.corpora.conll import write_conll
 from xlner.corpora.europarl_ner import EUROPARL_NER
 from xlner.corpora.mafand_mt import MAFAND_MT
+from xlner.io import remove_file, scratch_folder
 from xlner.types import Span, TaggedSentence, Tokens
 
 SIZES = (10_000, 100_000, 1_000_000)
@@ -195,7 +195,7 @@ def corpus_row(
     if row["status"] == "stopped" and row["aligned_pairs"]:
         row["estimated_seconds"] = row["seconds"] * size / row["aligned_pairs"]
     for path in (source, target, output):
-        path.unlink(missing_ok=True)
+        remove_file(path)
     return row
 
 
@@ -265,8 +265,7 @@ def run_project_scale(
 ) -> dict[str, Any]:
     """Every row; the corpus rows read MAFAND-MT, the long-pair rows Europarl-NER."""
     rows: list[dict[str, Any]] = []
-    work = Path(tempfile.mkdtemp(prefix="xlner-project-scale-", dir=work_dir))
-    try:
+    with scratch_folder(work_dir, "xlner-project-scale-") as work:
         if sizes:
             pairs = mafand_pairs(data_dir)
             for size in sizes:
@@ -277,8 +276,6 @@ def run_project_scale(
             for solver in solvers:
                 progress(f"xlner project on one long pair, solver {solver}")
                 rows.append(long_row(pair, solver, work, aligner_options, limit))
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     return {
         "benchmark": "project-scale",
         "machine": machine(),

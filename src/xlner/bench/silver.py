@@ -48,6 +48,7 @@ from xlner.bench.silver_quality import gold_by_line, kept_quality
 from xlner.config import apply_overrides, builtin_config, check_key, dotted_keys, merge, read_toml
 from xlner.corpora import get_corpus
 from xlner.evaluate import evaluate_spans
+from xlner.io import make_folder
 from xlner.pipeline.cache import canonical, run_lock, stage_key
 from xlner.pipeline.stages.base import StageError, build_component
 from xlner.presets import load_preset
@@ -268,7 +269,7 @@ def run_stage(
         record = json.loads(done.read_text(encoding="utf-8"))
         stages[name] = {"status": "reused", "dir": str(folder)} | _timing(record)
         return record["result"]
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folder(folder)
     started = time.perf_counter()
     result = compute(folder)
     host = machine()

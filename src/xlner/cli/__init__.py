@@ -25,6 +25,7 @@ from xlner.cli import study as study_cmd
 from xlner.cli.common import console, own_warnings
 from xlner.corpora.base import CorpusNotFound, CorpusUnavailable
 from xlner.errors import InputError
+from xlner.io import Terminated, interrupt_on_termination
 from xlner.registry import ComponentError
 
 app = typer.Typer(
@@ -53,10 +54,43 @@ app.command("paper")(paper.paper)
 def run() -> None:
     """Console entry point: bad input ends with its file, line and problem, not a traceback;
     an unknown component, option or option value with the valid choices; a missing corpus
-    with where it was looked for and how to get it."""
-    try:
-        with own_warnings():
-            app()
-    except (InputError, ComponentError, CorpusNotFound, CorpusUnavailable) as error:
-        console.print(f"[red]error:[/red] {error}", highlight=False)
-        sys.exit(2)
+    with where it was looked for and how to get it. SIGTERM stops a command as Ctrl-C does
+    (``finally`` blocks run, so no temporary is left), and either ends with one line."""
+    with interrupt_on_termination():
+        try:
+            with own_warnings():
+                app()
+        except (InputError, ComponentError, CorpusNotFound, CorpusUnavailable) as error:
+            console.print(f"[red]error:[/red] {error}", highlight=False)
+            sys.exit(2)
+        except (KeyboardInterrupt, SystemExit) as stop:
+            _end_interrupted(stop)
+            raise
+
+
+def _end_interrupted(stop: BaseException) -> None:
+    """Exit with one line (130, or 143 for SIGTERM) when ``stop`` is an interrupt."""
+    if isinstance(stop, SystemExit) and stop.code != 130:
+        return
+    interrupt = _interrupt(stop)
+    if interrupt is None:
+        return
+    terminated = isinstance(interrupt, Terminated)
+    how = "SIGTERM" if terminated else "Ctrl-C"
+    console.print(
+        f"[red]interrupted[/red] ({how}): finished files are kept, none is half-written",
+        highlight=False,
+    )
+    sys.exit(143 if terminated else 130)
+
+
+def _interrupt(error: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C or SIGTERM behind ``error``: typer turns one into ``Exit(130)``."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None

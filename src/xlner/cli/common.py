@@ -74,13 +74,30 @@ def fail(message: str) -> NoReturn:
 
 
 def check_output_paths(
-    outputs: Mapping[str, Path | str | None], inputs: Mapping[str, Path | str | None]
+    outputs: Mapping[str, Path | str | None],
+    inputs: Mapping[str, Path | str | None],
+    *,
+    folders: Mapping[str, Path | str | None] | None = None,
 ) -> None:
-    """:func:`xlner.io.check_outputs` (no output is an input or a directory) as a CLI error."""
+    """:func:`xlner.io.check_outputs` as a CLI error: no output file is an input or a
+    directory, no output folder is a file or an input. Every command's ``-o`` runs it."""
     try:
-        check_outputs(outputs, inputs)
+        check_outputs(outputs, inputs, folders)
     except InputError as error:
         fail(str(error))
+
+
+def label_classes(labels: str, flag: str = "--labels") -> list[str]:
+    """The classes of a comma-separated ``--labels`` (``PER,ORG,LOC``); a one-line error
+    for none, for a tag given as a class (``O``, ``B-PER``) and for a class given twice."""
+    classes = [label.strip() for label in labels.split(",") if label.strip()]
+    if not classes:
+        fail(f"{flag} needs at least one class, e.g. PER,ORG,LOC")
+    if bad := [c for c in classes if "-" in c or c == "O"]:
+        fail(f"{flag} are classes such as PER, not tags: {bad[0]!r}")
+    if twice := [c for i, c in enumerate(classes) if c in classes[:i]]:
+        fail(f"{flag} names {twice[0]!r} twice")
+    return classes
 
 
 def say(message: str) -> None:
@@ -135,16 +152,6 @@ def label_map_table(name: str) -> dict[str, str | None]:
         return registry.label_maps.get(name)
     except ComponentError as error:
         fail(str(error))
-
-
-def parse_classes(labels: str) -> list[str]:
-    """``--labels PER,ORG,LOC``: the classes, in order; none, or a tag, is a one-line error."""
-    classes = list(dict.fromkeys(c.strip() for c in labels.split(",") if c.strip()))
-    if not classes:
-        fail("--labels needs at least one class, e.g. PER,ORG,LOC")
-    if bad := [c for c in classes if "-" in c or c == "O"]:
-        fail(f"--labels are classes such as PER, not tags: {bad[0]!r}")
-    return classes
 
 
 def key_values(flag: str, texts: Sequence[str] | None) -> dict[str, Any]:

@@ -34,16 +34,20 @@ def list_command(data_dir: DataDir = None) -> None:
         if row.files_total == 0:
             state = "[cyan]read from where its parameters point[/cyan]"
         else:
+            word = "present" if row.present else "damaged" if row.files_damaged else "missing"
             colour = "green" if row.present else "red"
-            state = f"[{colour}]{'present' if row.present else 'missing'}[/{colour}] "
+            state = f"[{colour}]{word}[/{colour}] "
             state += f"{row.files_present}/{row.files_total} files  {row.path}"
+            if row.files_damaged:
+                state += f"  [red]({row.files_damaged} not the pinned file)[/red]"
         out.print(f"[bold]{row.name:22}[/bold] {state}", highlight=False)
         out.print(f"    {row.title}", highlight=False, markup=False)
         kind = "" if row.tagged else "  (bitext, no entities)"
         out.print(f"    parameters: {row.parameters}{kind}", highlight=False, markup=False)
         out.print(f"    origin:  {row.origin}\n    licence: {row.licence}", highlight=False)
         if row.files_total and not row.present:
-            out.print(f"    get it:  xlner data fetch {row.name}", highlight=False)
+            again = " --overwrite" if row.files_damaged else ""
+            out.print(f"    get it:  xlner data fetch {row.name}{again}", highlight=False)
 
 
 @app.command("fetch")
@@ -71,7 +75,10 @@ def fetch_command(
             get_corpus(name)  # every name is checked before anything is fetched
     except ComponentError as error:
         fail(str(error))
-    url_for = mirror(mirror_url) if mirror_url else github_raw_url
+    try:
+        url_for = mirror(mirror_url) if mirror_url else github_raw_url
+    except FetchError as error:
+        fail(str(error))
     for name in names:
         try:
             written = fetch(name, data_dir, progress=say, overwrite=overwrite, url_for=url_for)

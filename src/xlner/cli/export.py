@@ -9,11 +9,19 @@ from typing import Annotated
 
 import typer
 
-from xlner.cli.common import SchemeOption, TagScheme, check_output_paths, fail, say
+from xlner.cli.common import (
+    SchemeOption,
+    TagScheme,
+    check_output_paths,
+    fail,
+    label_classes,
+    say,
+)
 from xlner.corpora.conll import read_conll
 from xlner.corpora.lines import iter_lines, require_sentences
 from xlner.errors import InputError
 from xlner.export import FORMATS, exporter
+from xlner.io import is_stdout
 from xlner.tags import TagError, tags_to_spans
 from xlner.types import TaggedSentence
 
@@ -28,7 +36,15 @@ def export(
             "of xlner project or xlner silver)."
         ),
     ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder (hf) or file (spacy).")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Folder (hf: a new one or an earlier export) or file (spacy; '-': standard "
+            "output).",
+        ),
+    ],
     to: Annotated[Format, typer.Option("--to", help="hf: a datasets folder; spacy: a DocBin.")],
     lang: Annotated[
         str | None, typer.Option(help="Language of the sentences (spacy; default: xx).")
@@ -41,21 +57,41 @@ def export(
     scheme: SchemeOption = TagScheme.auto,
 ) -> None:
     """Write tagged sentences as a Hugging Face datasets folder or a spaCy DocBin."""
+    inputs = {"INPUT_FILE": input_file}
     if to.value == "spacy":
-        check_output_paths({"--output": output}, {"INPUT_FILE": input_file})
-    elif output.exists() and not output.is_dir():
-        fail(f"-o {output} is a file; a datasets export is a folder")
-    classes = [c.strip() for c in labels.split(",") if c.strip()] if labels else None
+        check_output_paths({"--output": output}, inputs)
+    else:
+        check_output_paths({}, inputs, folders={"--output": output})
+        _check_hf_output(output, split, inputs)
+    classes = label_classes(labels) if labels is not None else None
     if input_file.suffix == ".jsonl":
         sentences = read_jsonl(input_file)
     else:
         sentences = read_conll(input_file, scheme.value)
     require_sentences(sentences, input_file)
     try:
-        path = exporter(to.value)(output, sentences, classes=classes, lang=lang, split=split)
+        exporter(to.value)(
+            output, sentences, classes=classes, lang=lang, split=split, inputs=inputs
+        )
     except ValueError as error:
         fail(f"{input_file}: {error}")
-    say(f"exported {len(sentences)} sentences to {path} ({to.value})")
+    where = "standard output" if is_stdout(output) else output
+    say(f"exported {len(sentences)} sentences to {where} ({to.value})")
+
+
+def _check_hf_output(output: Path, split: str, inputs: dict[str, Path]) -> None:
+    """Before any work: a split name that is a word, and an output folder that is new or an
+    earlier export holding no input."""
+    from xlner.export import hf
+
+    try:
+        hf.check_split(split)
+    except ValueError as error:
+        fail(f"--split: {error}")
+    try:
+        hf.check_output(output, inputs)
+    except InputError as error:
+        fail(str(error))
 
 
 def read_jsonl(path: Path) -> list[TaggedSentence]:
@@ -66,11 +102,14 @@ def read_jsonl(path: Path) -> list[TaggedSentence]:
             continue
         try:
             record = json.loads(text)
-            tokens, tags = list(record["tokens"]), list(record["tags"])
+            tokens, tags = record["tokens"], record["tags"]
         except (ValueError, KeyError, TypeError) as error:
             problem = f"no field {error}" if isinstance(error, KeyError) else "not JSON"
             problem = f"{problem}: expected an object with tokens and tags"
             raise InputError(path, number, problem) from None
+        for field, values in (("tokens", tokens), ("tags", tags)):
+            if problem := _not_strings(field, values):
+                raise InputError(path, number, problem)
         if len(tokens) != len(tags):
             raise InputError(path, number, f"{len(tokens)} tokens but {len(tags)} tags")
         try:
@@ -78,3 +117,13 @@ def read_jsonl(path: Path) -> list[TaggedSentence]:
         except TagError as error:
             raise InputError(path, number, str(error)) from None
     return sentences
+
+
+def _not_strings(field: str, values: object) -> str | None:
+    """What is wrong with ``values`` as a list of non-empty strings, if anything."""
+    if not isinstance(values, list):
+        return f"{field} is {type(values).__name__}, not a list of strings"
+    for position, value in enumerate(values, start=1):
+        if not isinstance(value, str) or not value:
+            return f"{field}[{position}] is {value!r}, not a non-empty string"
+    return None

@@ -22,10 +22,10 @@ from xlner.cli.common import (
     LabelMapOption,
     fail,
     key_values,
+    label_classes,
     label_map_table,
     one_of,
     out,
-    parse_classes,
     progress_bar,
     say,
     step_updater,
@@ -320,7 +320,7 @@ def silver(
         fail(str(error).replace("_", "-"))
     if selection.partial and export:
         fail(f"--export: {PARTIAL_EXPORT}")
-    classes = parse_classes(labels)
+    classes = label_classes(labels)
     table = label_map_table(label_map)
     components, specs = _components(
         output, data_dir, source_lang, (tagger, tagger_option),
@@ -410,7 +410,7 @@ def _sharded(
                     learner[0], pairs(), priors_sample, output, shard_size=shard_size,
                     seed=task.selection.seed, tokenizer=task.tokenizer,
                     selection=task.selection, exclusions=task.exclusions,
-                    progress=step_updater(bar),
+                    progress=step_updater(bar), warn=warn,
                 )  # fmt: skip
                 if priors is not None:
                     task.with_priors(priors, learner[1])

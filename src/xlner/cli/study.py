@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from xlner.cli.common import DataDir, fail, out, say
+from xlner.cli.common import DataDir, check_output_paths, fail, out, say
 
 app = typer.Typer(
     help="Controlled studies: how projection quality drives F1.", no_args_is_help=True
@@ -49,6 +49,8 @@ def noise(
     except ValueError as error:
         fail(str(error))
     run_dir = output or Path("runs") / datetime.now().strftime("noise-%Y%m%d-%H%M%S")
+    written = {name: run_dir / name for name in ("results.json", "examples.jsonl", "manifest.json")}
+    check_output_paths(written, {"CONFIG": config}, folders={"--output": run_dir})
     command = ["xlner", *sys.argv[1:]]
     try:
         results = run_study(settings, run_dir, data_dir, progress=say, command=command)

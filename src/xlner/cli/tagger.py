@@ -15,9 +15,10 @@ from xlner.cli.common import (
     TagScheme,
     check_output_paths,
     fail,
+    label_classes,
     out,
-    parse_classes,
     say,
+    warn,
 )
 from xlner.config import parse_options
 from xlner.corpora import get_corpus, require
@@ -34,7 +35,7 @@ from xlner.tagging.ensemble import ProbabilityEnsemble, check_weights, union_lab
 from xlner.tagging.head import extend_labels
 from xlner.tagging.tagger import DEFAULT_ENCODER, META_FILE, TokenTagger, read_meta
 from xlner.tagging.training import TrainConfig
-from xlner.tagging.xlner import DEFAULT_NAME, TRAINING_LANGUAGES, locate, tagger_dir
+from xlner.tagging.xlner import DEFAULT_NAME, TRAINING_LANGUAGES, is_path, locate, tagger_dir
 from xlner.types import TaggedSentence
 
 # The training options of `xlner train tagger` and `xlner benchmark model-transfer`. Their
@@ -129,6 +130,14 @@ def train_tagger(
             "and the tagger is saved.",
         ),
     ] = TrainConfig.max_steps,
+    restart: Annotated[
+        bool,
+        typer.Option(
+            "--restart",
+            help="Start afresh: delete xlner's checkpoints in the output folder instead of "
+            "resuming from them.",
+        ),
+    ] = False,
 ) -> None:
     """Fine-tune ENCODER (or continue a tagger, --init) on CoNLL-2003 English or on any
     labelled files; checkpoints let an interrupted run resume."""
@@ -145,7 +154,12 @@ def train_tagger(
             source = ctx.get_parameter_source(option)  # typer's own click: compare by name
             if source is not None and source.name == "COMMANDLINE":
                 fail(f"--{option.replace('_', '-')} is the --init tagger's; leave it out")
-    classes = parse_classes(labels) if labels is not None else None
+    check_output_paths(
+        {},
+        {"--init": init, **{f"--train {p}": p for p in train_files or ()}, "--dev": dev_file},
+        folders={"--output": folder},
+    )
+    classes = label_classes(labels) if labels is not None else None
     train_set, dev = _training_data(train_files, dev_file, mix_conll2003, scheme, data_dir, classes)
     tag_labels = labels_from(train_set) if classes is None else iob2_tags(classes)
     if init is not None:
@@ -158,6 +172,7 @@ def train_tagger(
         tagger = TokenTagger.from_encoder(encoder, tag_labels, max_length=max_length)
     if not train_files:
         tagger.languages = TRAINING_LANGUAGES  # CoNLL-2003 English
+    _warn_unknown_dev_classes(dev, tagger.labels)
     config = TrainConfig(
         epochs=epochs,
         batch_size=batch_size,
@@ -168,24 +183,46 @@ def train_tagger(
     )
     start = f"tagger {init}" if init is not None else encoder
     say(f"training {start} on {len(train_set)} sentences on {tagger.model.device}")
-    history = fit(
-        tagger,
-        train_set,
-        dev=dev,
-        config=config,
-        output_dir=folder,
-        progress=lambda report: say(str(report)),
-    )
+    try:
+        history = fit(
+            tagger,
+            train_set,
+            dev=dev,
+            config=config,
+            output_dir=folder,
+            resume=not restart,
+            progress=lambda report: say(str(report)),
+        )
+    except InputError as error:  # a checkpoint of other data, or a damaged one
+        fail(str(error))
     for record in history:
         out.print(record, highlight=False)
     if not (folder / META_FILE).is_file():  # --stop-after ended it before the last step
         say(f"stopped at a checkpoint in {folder}; rerun the same command to resume")
         return
-    use = folder if output is not None else name or DEFAULT_NAME
+    use = _model_argument(folder) if output is not None else name or DEFAULT_NAME
     say(
         f"tagger in {folder}: `xlner tag --model {use}`; in a run config: "
         f'tagger = "xlner" with model = "{use}"'
     )
+
+
+def _model_argument(folder: Path) -> str:
+    """How ``--model`` names the folder ``-o`` gave: a bare name (``t1``) would be a tagger
+    name, so a relative folder gets ``./`` (``xlner.tagging.xlner.is_path``)."""
+    text = str(folder)
+    return text if is_path(text) else f"./{text}"
+
+
+def _warn_unknown_dev_classes(dev: list[TaggedSentence] | None, labels: Sequence[str]) -> None:
+    """The dev classes the tagger cannot predict: each of their entities counts as a miss."""
+    known = {label.partition("-")[2] for label in labels}
+    dev_classes = {span.label for sentence in dev or () for span in sentence.spans}
+    if missing := sorted(dev_classes - known):
+        warn(
+            f"--dev has entities of {', '.join(missing)}, which the training data lacks: the "
+            "tagger never predicts them, so dev F1 counts every one as a miss"
+        )
 
 
 def _training_data(

@@ -314,20 +314,25 @@ class CorpusStatus:
     files_total: int
     parameters: str  # "lang: en de es it; split: train dev test"
     tagged: bool
+    files_damaged: int = 0  # present, but not the pinned content (counted in files_present)
 
 
 def list_corpora(data_dir: str | Path | None = None) -> list[CorpusStatus]:
-    """Every known corpus with whether all its files are in the data directory."""
+    """Every known corpus with whether all its files are in the data directory, each with
+    its pinned content (``xlner.corpora.fetch``)."""
+    from xlner.corpora.fetch import damaged_files  # fetch.py imports this module
+
     root = resolve_data_dir(data_dir)
     rows = []
     for corpus in all_corpora():
         total = len(corpus.files())
         missing = len(corpus.missing_files(root))
+        damaged = len(damaged_files(corpus, root))
         rows.append(
             CorpusStatus(
                 corpus.name,
                 corpus.title,
-                total > 0 and missing == 0,
+                total > 0 and missing == 0 and damaged == 0,
                 root / corpus.folder,
                 corpus.describe_origin(),
                 corpus.licence,
@@ -335,6 +340,7 @@ def list_corpora(data_dir: str | Path | None = None) -> list[CorpusStatus]:
                 total,
                 describe_parameters(corpus),
                 corpus.tagged,
+                damaged,
             )
         )
     return rows

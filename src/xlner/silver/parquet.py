@@ -57,12 +57,29 @@ def iter_text_pairs(path: str | Path, columns: Sequence[str]) -> Iterator[tuple[
                 raise InputError(path, None, problem)
         row = 0
         for batch in _batches(file, path, columns):
-            for pair in zip(*(batch.column(name).to_pylist() for name in columns), strict=True):
+            cells = [_texts(batch.column(name), path, name, row) for name in columns]
+            for pair in zip(*cells, strict=True):
                 row += 1
                 for name, cell in zip(columns, pair, strict=True):
                     if cell is None:
                         raise InputError(path, row, f"row {row} has no text in column {name!r}")
                 yield row, *pair
+
+
+def _texts(column: Any, path: str | Path, name: str, before: int) -> list[str | None]:
+    """The cells of a text column; bytes that are not UTF-8 are an InputError naming the
+    row (``before`` rows came in earlier batches)."""
+    try:
+        return column.to_pylist()
+    except UnicodeDecodeError:
+        for offset in range(len(column)):
+            try:
+                column[offset].as_py()
+            except UnicodeDecodeError as error:
+                row = before + offset + 1
+                problem = f"row {row} of column {name!r} is not UTF-8 (byte {error.start})"
+                raise InputError(path, row, problem) from None
+        raise
 
 
 def _open(path: str | Path) -> Any:

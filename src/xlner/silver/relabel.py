@@ -41,8 +41,8 @@ from typing import Any
 
 import numpy as np
 
-from xlner.corpora.lines import iter_lines
 from xlner.corpora.conll import read_conll
+from xlner.corpora.lines import iter_lines
 from xlner.corpora.parallel_tsv import normalise
 from xlner.errors import InputError
 from xlner.evaluate.span_f1 import map_spans

@@ -42,7 +42,7 @@ from typing import Any
 from xlner.corpora.parallel_tsv import normalise
 from xlner.engine.base import Engine, import_plugins, plugin_modules
 from xlner.errors import InputError
-from xlner.io import atomic_write
+from xlner.io import atomic_write, remove_folder
 from xlner.pipeline.cache import canonical, stage_key
 from xlner.pipeline.stages.base import build_component
 from xlner.registry import registry
@@ -226,7 +226,7 @@ def run_shards(
     notify("shards", 0, total)
     for number, result in engine.map(task, todo()):
         metas[number] = write_result(store, number, result, inputs[number], kinds)
-        shutil.rmtree(shard_cache(task.work_dir, number), ignore_errors=True)
+        remove_folder(shard_cache(task.work_dir, number), ours=Path.is_dir)  # done with it
         notify("shards", len(metas), total)
     if not inputs:
         raise InputError("the bitext", None, "no sentence pair: the bitext is empty")
@@ -401,10 +401,12 @@ def learn_priors(
     selection: Selection,
     exclusions: Sequence[Exclusion],
     progress: Progress | None = None,
+    warn: Warn | None = None,
 ) -> str | None:
     """The aligner's priors from a sample of ``size`` pairs, kept in ``output`` (a rerun with
-    the same sample and aligner reads them back); None where the pairs fit in one shard (the
-    aligner then learns from all of them at once)."""
+    the same sample and aligner reads them back, when they match their checksum: damaged
+    ones are named through ``warn`` and learned again); None where the pairs fit in one
+    shard (the aligner then learns from all of them at once)."""
     sample, seen = sample_pairs(
         pairs, size, seed=seed, tokenizer=tokenizer, selection=selection, exclusions=exclusions
     )
@@ -412,16 +414,39 @@ def learn_priors(
         return None
     key = _digest([aligner.signature(), sample])
     path = output / "priors" / f"{key[:16]}.txt"
-    if path.is_file():
-        return path.read_text(encoding="utf-8")
+    if (kept := _read_priors(path, warn)) is not None:
+        return kept
     if progress is not None:
         progress("priors", 0, None)
     text = aligner.learn_priors(sample)
     with atomic_write(path) as out:
         out.write(text)
+    with atomic_write(path.with_suffix(".meta.json")) as out:  # last: the priors are complete
+        json.dump({"sha256": _digest_text(text)}, out)
     if progress is not None:
         progress("priors", 1, 1)
     return text
+
+
+def _read_priors(path: Path, warn: Warn | None) -> str | None:
+    """The priors kept at ``path`` if they match the checksum in their meta file."""
+    if not path.is_file():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+        meta = json.loads(path.with_suffix(".meta.json").read_text(encoding="utf-8"))
+        intact = meta["sha256"] == _digest_text(text)
+    except (OSError, ValueError, KeyError, TypeError):
+        intact = False
+    if intact:
+        return text
+    if warn is not None:
+        warn(f"eflomal priors {path} are damaged or have no checksum; learning them again")
+    return None
+
+
+def _digest_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _digest(value: Any) -> str:

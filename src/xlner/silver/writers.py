@@ -21,7 +21,7 @@ from typing import Any
 
 from xlner.corpora.conll import write_conll
 from xlner.export import export_path, exporter
-from xlner.io import atomic_write
+from xlner.io import atomic_write, make_folder
 from xlner.silver import parquet
 from xlner.silver.job import SilverResult, SilverSentence
 from xlner.tags import mark_unknown, spans_to_tags, split_unknown, tags_to_spans
@@ -78,7 +78,7 @@ def write_records(
 ) -> None:
     """Silver records as ``<stem>.conll`` (their tokens and tags) and ``<stem>.jsonl`` (or
     ``<stem>.parquet``)."""
-    directory.mkdir(parents=True, exist_ok=True)
+    make_folder(directory)
     write_conll(directory / f"{stem}.conll", [tagged_record(item) for item in records])
     if record_format == "parquet":
         parquet.write_records(directory / f"{stem}.parquet", records)

@@ -114,17 +114,20 @@ JS = r"""
       button.dataset.example = String(i);
       const counts = {};
       kinds(e, method).forEach((k) => { counts[k] = (counts[k] || 0) + 1; });
-      Object.entries(counts).forEach(([k, n]) => {
-        const b = document.createElement("span");
-        b.className = "badge k-" + k; b.textContent = k + (n > 1 ? " " + n : "");
-        button.appendChild(b);
-      });
+      Object.entries(counts).forEach(([k, n]) =>
+        button.appendChild(badge(k, k + (n > 1 ? " " + n : ""))));
       button.appendChild(document.createTextNode(
         " #" + e.index + " " + e.target_tokens.slice(0, 8).join(" ") + " …"));
       button.addEventListener("click", () => show(i));
       li.appendChild(button);
       list.appendChild(li);
     });
+  }
+
+  function badge(kind, text) {
+    const b = document.createElement("span");
+    b.className = "badge k-" + kind; b.textContent = text;
+    return b;
   }
 
   function el(name, attrs, text) {
@@ -230,7 +233,7 @@ JS = r"""
       const li = document.createElement("li");
       const words = (sp, toks) => sp ? `[${sp[0]},${sp[1]}) ${sp[2]} “${toks.slice(sp[0],
         sp[1]).join(" ")}”` : "—";
-      li.innerHTML = `<span class="badge k-${x.kind}">${x.kind}</span>`;
+      li.appendChild(badge(x.kind, x.kind));  // as text: a run folder is data, not markup
       const gold = words(x.gold, e.target_tokens);
       const projected = words(x.predicted, e.target_tokens);
       li.appendChild(document.createTextNode(`gold ${gold} · projected ${projected}`));

@@ -35,7 +35,7 @@ import xlner
 from xlner.corpora import require
 from xlner.evaluate import evaluate_spans, map_spans
 from xlner.evaluate.errors import ERROR_TYPES, classify_errors
-from xlner.io import atomic_write
+from xlner.io import atomic_write, make_folder
 from xlner.project import make_projector
 from xlner.project.base import Projector
 from xlner.registry import registry
@@ -496,7 +496,7 @@ def write_run_dir(
     examples: Sequence[Mapping[str, Any]],
     manifest: Mapping[str, Any],
 ) -> None:
-    run_dir.mkdir(parents=True, exist_ok=True)
+    make_folder(run_dir)
     with atomic_write(run_dir / "results.json") as handle:
         json.dump(results, handle, ensure_ascii=False)
         handle.write("\n")

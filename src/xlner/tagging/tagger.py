@@ -11,7 +11,9 @@ the order of :attr:`TokenTagger.labels`; ``predict`` and ``predict_spans`` decod
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import pickle
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from xlner.errors import InputError
+from xlner.io import atomic_write, files_into, remove_file
 from xlner.tags import OUTSIDE, UNKNOWN, split_tag, tags_to_spans
 from xlner.types import Span, TaggedSentence, Tokens
 
@@ -61,6 +64,20 @@ def read_meta(path: str | Path) -> dict[str, Any]:
     if not isinstance(meta, dict) or not isinstance(meta.get("labels"), list):
         raise InputError(meta_file, None, "tagger metadata without a label list")
     return meta
+
+
+@contextmanager
+def _loading(path: Path) -> Iterator[None]:
+    """A tagger folder whose weights are missing, damaged or hold code (refused by
+    ``weights_only``) is a one-line InputError naming the folder."""
+    try:
+        yield
+    except pickle.UnpicklingError:
+        problem = "its weights hold objects other than tensors; refusing to load them"
+        raise InputError(path, None, problem) from None
+    except (OSError, ValueError, RuntimeError) as error:
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise InputError(path, None, f"cannot load the tagger's model: {first}") from None
 
 
 # The encoder ``xlner train tagger`` and the model-transfer benchmark fine-tune by default.
@@ -164,18 +181,24 @@ class TokenTagger(ArgmaxDecoding):
     # ---------------------------------------------------------------- save / load
 
     def save(self, path: str | Path) -> Path:
-        """Write model, tokenizer and label list to a directory :meth:`load` reads."""
+        """Write model, tokenizer and label list to a directory :meth:`load` reads.
+
+        Each file is replaced at once, the metadata last: a folder with metadata is complete.
+        Other files in ``path`` (a training run's checkpoints) stay.
+        """
         path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        self.model.save_pretrained(path)
-        self.tokenizer.save_pretrained(path)
+        with files_into(path) as staging:
+            self.model.save_pretrained(staging)
+            self.tokenizer.save_pretrained(staging)
+            remove_file(path / META_FILE)  # until the new metadata is written: incomplete
         meta = {
             "labels": self.labels,
             "max_length": self.max_length,
             "encoder": self.encoder,
             "languages": list(self.languages),
         }
-        (path / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+        with atomic_write(path / META_FILE) as out:
+            out.write(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
         return path
 
     @classmethod
@@ -186,8 +209,9 @@ class TokenTagger(ArgmaxDecoding):
 
         path = Path(path)
         meta = read_meta(path)
-        model = AutoModelForTokenClassification.from_pretrained(path)
-        tokenizer = AutoTokenizer.from_pretrained(path)
+        with _loading(path):
+            model = AutoModelForTokenClassification.from_pretrained(path)
+            tokenizer = AutoTokenizer.from_pretrained(path)
         tagger = cls(
             model,
             tokenizer,

@@ -6,8 +6,10 @@ The example order of each epoch is a fixed function of the seed and the epoch, a
 hold the model, optimizer, scheduler and RNG states, so a run resumed from a checkpoint
 continues exactly where the interrupted one stopped.
 
-Layout of ``output_dir``: ``checkpoint-<step>/`` directories (the newest ``keep_checkpoints``
-are kept) and, when training finishes, the final tagger itself (``TokenTagger.load(output_dir)``).
+Layout of ``output_dir``: ``checkpoint-<8-digit step>/`` directories with a ``state.json``
+(the newest ``keep_checkpoints`` are kept; other programs' ``checkpoint-*`` folders are never
+read, replaced or deleted) and, when training finishes, the final tagger itself
+(``TokenTagger.load(output_dir)``).
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ import json
 import logging
 import math
 import pickle
-import shutil
-import tempfile
+import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from xlner.errors import InputError
+from xlner.io import atomic_folder, atomic_write, remove_folder
 from xlner.tagging.tagger import IGNORE, Chunk, TokenTagger
 from xlner.tags import mark_unknown, spans_to_tags
 from xlner.types import TaggedSentence
@@ -130,7 +133,8 @@ def fit(
     """Fine-tune ``tagger`` in place; return one record per finished epoch (loss, dev F1).
 
     With ``output_dir``, checkpoints are written there and, if ``resume``, training restarts
-    from the newest one (raising if it was made with other settings or data). With ``dev``,
+    from the newest one (an InputError if it was made with other settings or data); without
+    ``resume`` xlner's checkpoints there are deleted and training starts afresh. With ``dev``,
     span F1 on it is computed after each epoch. ``progress`` is called after the first step
     of the run, every ``log_every`` steps and after the last one.
     """
@@ -151,6 +155,8 @@ def fit(
     torch.manual_seed(config.seed)
     state: dict[str, Any] = {"step": 0, "history": [], "fingerprint": fingerprint}
     checkpoint = latest_checkpoint(output) if output is not None and resume else None
+    if output is not None and not resume:
+        remove_checkpoints(output)  # the run they belong to is being replaced
     if checkpoint is not None:
         state = _restore(checkpoint, tagger, optimizer, scheduler, fingerprint)
         logger.info("resuming from %s (step %d)", checkpoint, state["step"])
@@ -323,15 +329,73 @@ def _epoch_record(
 
 
 def latest_checkpoint(output_dir: str | Path | None) -> Path | None:
-    """The complete checkpoint with the highest step under ``output_dir``, if any."""
+    """xlner's complete checkpoint with the highest step under ``output_dir``, if any.
+
+    Another trainer's ``checkpoint-*`` folders are not xlner's and are ignored; a
+    ``state.json`` of xlner's that cannot be read is an InputError naming it.
+    """
     if output_dir is None or not Path(output_dir).is_dir():
         return None
-    found = [
-        path
-        for path in Path(output_dir).glob(f"{CHECKPOINT_PREFIX}*")
-        if (path / STATE_FILE).is_file() and path.name[len(CHECKPOINT_PREFIX) :].isdigit()
-    ]
-    return max(found, key=lambda path: int(path.name[len(CHECKPOINT_PREFIX) :]), default=None)
+    found = [path for path in _named_checkpoints(Path(output_dir)) if _state(path) is not None]
+    return max(found, key=_checkpoint_step, default=None)
+
+
+def is_checkpoint(path: Path) -> bool:
+    """One of xlner's checkpoints: named ``checkpoint-<8-digit step>``, holding a
+    ``state.json`` of xlner's with that step (what may be replaced or deleted)."""
+    if not _has_checkpoint_name(path):
+        return False
+    try:
+        return _state(path) is not None
+    except InputError:
+        return False
+
+
+def remove_checkpoints(output: Path) -> None:
+    """Delete xlner's checkpoints in ``output`` (a restart); other folders stay."""
+    for path in _named_checkpoints(output):
+        remove_folder(path, ours=is_checkpoint)
+
+
+_CHECKPOINT_NAME = re.compile(rf"^{CHECKPOINT_PREFIX}(\d{{8,}})$")
+_STATE_FIELDS = ("step", "history", "fingerprint")
+
+
+def _named_checkpoints(output: Path) -> list[Path]:
+    return [path for path in output.glob(f"{CHECKPOINT_PREFIX}*") if _has_checkpoint_name(path)]
+
+
+def _has_checkpoint_name(path: Path) -> bool:
+    return bool(_CHECKPOINT_NAME.match(path.name)) and path.is_dir() and not path.is_symlink()
+
+
+def _checkpoint_step(path: Path) -> int:
+    return int(path.name[len(CHECKPOINT_PREFIX) :])
+
+
+def _state(checkpoint: Path) -> dict[str, Any] | None:
+    """The training state in ``checkpoint``; None when it holds no state of xlner's (none
+    at all, or another program's JSON), an InputError when it is cut or unreadable."""
+    path = checkpoint / STATE_FILE
+    if not path.is_file():
+        return None
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        problem = f"not a readable training state ({type(error).__name__}: cut or changed?)"
+        raise InputError(path, None, f"{problem}; {_START_AFRESH}") from None
+    if not (isinstance(state, dict) and all(field in state for field in _STATE_FIELDS)):
+        return None
+    if state["step"] != _checkpoint_step(checkpoint):
+        return None
+    return state
+
+
+# How to leave a checkpoint behind, for messages (``fit``'s ``resume=False`` in the API).
+_START_AFRESH = (
+    "train into another folder, or start afresh with `xlner train tagger --restart` "
+    "(resume=False in the API)"
+)
 
 
 def _rng_state() -> dict[str, Any]:
@@ -348,22 +412,20 @@ def _save_checkpoint(
 ) -> None:
     import torch
 
-    output.mkdir(parents=True, exist_ok=True)
     final = output / f"{CHECKPOINT_PREFIX}{state['step']:08d}"
-    # Written under a temporary name and renamed: a crash mid-save never leaves a checkpoint
+    # Built in a staging folder and swapped in: a crash mid-save never leaves a checkpoint
     # that looks complete.
-    staging = Path(tempfile.mkdtemp(prefix=".checkpoint.", dir=output))
-    torch.save(tagger.model.state_dict(), staging / "model.pt")
-    torch.save(optimizer.state_dict(), staging / "optimizer.pt")
-    torch.save(scheduler.state_dict(), staging / "scheduler.pt")
-    torch.save(_rng_state(), staging / "rng.pt")
-    (staging / STATE_FILE).write_text(json.dumps(state, indent=2, ensure_ascii=False) + "\n")
-    if final.exists():
-        shutil.rmtree(final)
-    staging.rename(final)
-    checkpoints = sorted(output.glob(f"{CHECKPOINT_PREFIX}*"))
-    for old in checkpoints[: max(len(checkpoints) - max(keep, 1), 0)]:
-        shutil.rmtree(old, ignore_errors=True)
+    with atomic_folder(final, ours=is_checkpoint, what="an xlner checkpoint") as staging:
+        torch.save(tagger.model.state_dict(), staging / "model.pt")
+        torch.save(optimizer.state_dict(), staging / "optimizer.pt")
+        torch.save(scheduler.state_dict(), staging / "scheduler.pt")
+        torch.save(_rng_state(), staging / "rng.pt")
+        with atomic_write(staging / STATE_FILE) as out:
+            out.write(json.dumps(state, indent=2, ensure_ascii=False) + "\n")
+    # Only xlner's own checkpoints, by step: never another trainer's checkpoint-* folders.
+    ours = sorted((p for p in _named_checkpoints(output) if is_checkpoint(p)), key=_checkpoint_step)
+    for old in ours[: max(len(ours) - max(keep, 1), 0)]:
+        remove_folder(old, ours=is_checkpoint)
 
 
 def _restore(
@@ -371,21 +433,38 @@ def _restore(
 ) -> dict[str, Any]:
     import torch
 
-    state = json.loads((checkpoint / STATE_FILE).read_text())
+    state = _state(checkpoint)
+    assert state is not None  # latest_checkpoint found it
     if state.get("fingerprint") != fingerprint:
-        raise ValueError(
-            f"{checkpoint} was written with other settings or data; "
-            "use another output_dir or resume=False"
+        raise InputError(
+            checkpoint, None, f"was written with other settings or data; {_START_AFRESH}"
         )
     device = next(tagger.model.parameters()).device
-    tagger.model.load_state_dict(_load_tensors(checkpoint / "model.pt", device))
-    optimizer.load_state_dict(_load_tensors(checkpoint / "optimizer.pt", device))
-    scheduler.load_state_dict(_load_tensors(checkpoint / "scheduler.pt"))
-    rng = _load_tensors(checkpoint / "rng.pt")
-    torch.set_rng_state(rng["torch"])
-    if "cuda" in rng and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(rng["cuda"])
+    with _applying(checkpoint / "model.pt"):
+        tagger.model.load_state_dict(_load_tensors(checkpoint / "model.pt", device))
+    with _applying(checkpoint / "optimizer.pt"):
+        optimizer.load_state_dict(_load_tensors(checkpoint / "optimizer.pt", device))
+    with _applying(checkpoint / "scheduler.pt"):
+        scheduler.load_state_dict(_load_tensors(checkpoint / "scheduler.pt"))
+    with _applying(checkpoint / "rng.pt"):
+        rng = _load_tensors(checkpoint / "rng.pt")
+        torch.set_rng_state(rng["torch"])
+        if "cuda" in rng and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(rng["cuda"])
     return state
+
+
+@contextmanager
+def _applying(path: Path) -> Iterator[None]:
+    """A checkpoint file whose content does not fit this run (another model's weights, a
+    dict of other tensors) is a one-line InputError naming it."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, RuntimeError, IndexError, AttributeError) as error:
+        if isinstance(error, InputError):
+            raise
+        problem = f"does not hold this training run's state ({type(error).__name__})"
+        raise InputError(path, None, f"{problem}; {_START_AFRESH}") from None
 
 
 def _load_tensors(path: Path, device: Any = None) -> Any:
@@ -403,4 +482,4 @@ def _load_tensors(path: Path, device: Any = None) -> Any:
         problem = "holds objects other than tensors and plain data; refusing to load it"
     except (RuntimeError, EOFError, OSError) as error:
         problem = f"not a readable checkpoint file ({type(error).__name__})"
-    raise InputError(path, None, f"{problem} (delete the checkpoint to start afresh)")
+    raise InputError(path, None, f"{problem}; {_START_AFRESH}")
