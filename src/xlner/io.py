@@ -205,3 +205,25 @@ def _new_file_mode() -> int:
     mask = os.umask(0o022)  # reading the umask means setting it; it is put back at once
     os.umask(mask)
     return 0o666 & ~mask
+
+
+def remove_output(path: str | Path, *, marker: str | None = None) -> None:
+    """Delete an output that a command wrote before (a stale one, or one that must not look
+    finished): a regular file or a symlink (the link only, never what it points to); a
+    folder only when it holds ``marker``, the file that shows it is a previous output of
+    ours. A missing path is nothing to do; anything else is refused with an OutputError."""
+    import shutil  # here, so that this addition stays at the end of the module
+
+    path = Path(path)
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return
+    with _output_errors(path):
+        if stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode):
+            path.unlink()
+            return
+        if stat.S_ISDIR(info.st_mode) and marker is not None and (path / marker).is_file():
+            shutil.rmtree(path)
+            return
+    raise OutputError(path, "is not an output this command wrote; move it away to write here")

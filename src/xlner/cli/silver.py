@@ -33,7 +33,7 @@ from xlner.cli.common import (
 from xlner.cli.engine import DEFAULT_ENGINE, make_engine, with_engine_options
 from xlner.cli.project import PresetAligner, PresetMethod, PresetName, resolve_settings
 from xlner.engine.base import Engine, EngineError
-from xlner.errors import InputError
+from xlner.errors import InputError, OutputError
 from xlner.export import FORMATS
 from xlner.pipeline.cache import RunLocked, run_lock
 from xlner.pipeline.stages.base import StageError, build_component
@@ -59,7 +59,7 @@ from xlner.silver.shards import (
     priors_learner,
     run_shards,
 )
-from xlner.silver.writers import RECORD_FORMATS, exports_from_files, write_summary
+from xlner.silver.writers import RECORD_FORMATS, check_folder, exports_from_files, write_summary
 
 # The aligner and the projection come from a preset (configs/presets/), as in xlner project:
 # --aligner/--method and their options change only what they name.
@@ -248,6 +248,7 @@ def silver(
             fail(str(error))
     if output.exists() and not output.is_dir():
         fail(f"-o {output} is a file; give a folder")
+    _check_outputs(output, {"--source": source, "--target": target, "--bitext": bitext}, exclude)
     if batch_size < 1:
         fail(f"--batch-size must be at least 1, not {batch_size}")
     if shard_size < 0:
@@ -266,23 +267,30 @@ def silver(
         fail(str(error).replace("_", "-"))
     classes = _classes(labels)
     table = label_map_table(label_map)
+    # Everything the options name is read or built before the folder is locked and before
+    # any model loads (the components load theirs when first used: signature, tag, align).
     components, specs = _components(
         output, data_dir, source_lang, (tagger, tagger_option),
         _preset_tables(preset, (aligner, aligner_option), (method, method_option)),
     )  # fmt: skip
-    # Shards change what a statistical aligner learns from (and its priors): in the signature.
-    sharding = {"shards.size": shard_size} if shard_size else {}
-    if shard_size and priors_learner(components[1]) is not None:
-        sharding["shards.priors_sample"] = priors_sample
-    settings = _settings(given.fields, components, classes, label_map, sharding)
-    settings.update(
-        selection=selection.as_dict(),
-        tokenizer=tokenizer.value,
-        languages={"source": source_lang, "target": lang},
-    )
+    try:
+        exclusions = _exclusions(exclude, exclude_corpus, exclude_split, lang, data_dir)
+        _first_pair(given)
+    except SILVER_ERRORS as error:
+        fail(str(error))
     try:
         with run_lock(output):
-            exclusions = _exclusions(exclude, exclude_corpus, exclude_split, lang, data_dir)
+            # Shards change what a statistical aligner learns from (and its priors): in the
+            # signature.
+            sharding = {"shards.size": shard_size} if shard_size else {}
+            if shard_size and priors_learner(components[1]) is not None:
+                sharding["shards.priors_sample"] = priors_sample
+            settings = _settings(given.fields, components, classes, label_map, sharding)
+            settings.update(
+                selection=selection.as_dict(),
+                tokenizer=tokenizer.value,
+                languages={"source": source_lang, "target": lang},
+            )
             if sharded:
                 task = SilverShardTask(
                     *specs, work_dir=output.resolve(), data_dir=data_dir, classes=tuple(classes),
@@ -508,6 +516,30 @@ def _build(
         return build_component(catalogue, flag, name, options, data_dir, temp_dir)
     except StageError as error:
         fail(str(error))
+
+
+def _check_outputs(
+    output: Path, inputs: Mapping[str, Path | None], excluded: Sequence[Path] | None
+) -> None:
+    """No output of the job (nor an earlier run's that it removes) may be an input."""
+    try:
+        check_folder(output, inputs)
+        for path in excluded or ():
+            check_folder(output, {"--exclude": path})
+    except OutputError as error:
+        fail(str(error))
+
+
+def _first_pair(bitext: Bitext) -> None:
+    """Read the first pair: a missing, unreadable or empty input fails here, before any
+    model loads."""
+    pairs = iter(bitext.open())
+    try:
+        first = next(pairs, None)
+    finally:
+        getattr(pairs, "close", lambda: None)()  # a file's stream is closed at once
+    if first is None:
+        raise InputError(bitext.name, None, "no sentence pair: the bitext is empty")
 
 
 def _read(bitext: Bitext) -> list[BitextPair]:

@@ -16,6 +16,7 @@ counts it (``empty_line``); pairing is never shifted.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -69,6 +70,13 @@ class BitextPair:
     @property
     def empty(self) -> bool:
         return not self.source or not self.target
+
+
+def has_text(text: str) -> bool:
+    """True when ``text`` holds a visible character: not only whitespace, control and format
+    characters (NUL, DEL, a byte-order mark, direction marks), unassigned or private-use
+    code points and U+FFFD (what a decoder puts for bytes it could not read)."""
+    return any(unicodedata.category(char)[0] not in "CZ" and char != "\ufffd" for char in text)
 
 
 def read_files(source: str | Path, target: str | Path) -> list[BitextPair]:

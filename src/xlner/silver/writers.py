@@ -10,6 +10,14 @@
 - ``summary.json``: sentences in and out, entities per class, drop reasons, exclusions,
   the settings and the signature;
 - with ``exports``: ``silver.hf`` (a ``datasets`` folder) and ``silver.spacy`` (a DocBin).
+
+``summary.json`` is removed before the first output is written and written after the last,
+so a folder without it holds an unfinished run (one stopped by Ctrl-C, SIGTERM, a full
+disk) whatever else it holds. A rerun into the same folder with another record format or
+other exports removes the outputs of the run before that it does not write again (only
+those of xlner's own names, and a folder only when it is a ``datasets`` export), so that
+every file beside ``summary.json`` is listed in it. No input may be one of these outputs:
+:func:`check_inputs`.
 """
 
 from __future__ import annotations
@@ -20,8 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from xlner.corpora.conll import write_conll
-from xlner.export import export_path, exporter
-from xlner.io import atomic_write
+from xlner.errors import OutputError
+from xlner.export import FORMATS, export_path, exporter
+from xlner.io import atomic_write, check_outputs, remove_output
 from xlner.silver import parquet
 from xlner.silver.job import SilverResult, SilverSentence
 from xlner.tags import spans_to_tags, tags_to_spans
@@ -35,6 +44,46 @@ SUMMARY = "summary.json"
 # How the silver records are written beside the CoNLL view: JSONL lines (the default) or
 # Parquet rows.
 RECORD_FORMATS = ("jsonl", "parquet")
+# Every output a silver job may write into its folder, by kind; a folder among them is
+# removed only when it holds its marker (``DatasetDict.save_to_disk`` writes
+# dataset_dict.json).
+OUTPUTS = {
+    "conll": CONLL,
+    **{kind: f"{STEM}.{kind}" for kind in RECORD_FORMATS},
+    **{kind: export_path(kind, Path(), STEM).name for kind in FORMATS},
+}
+_MARKERS = {"hf": "dataset_dict.json"}
+
+
+def check_folder(directory: Path, inputs: Mapping[str, str | Path | None]) -> None:
+    """Refuse a folder where an output of a silver job (written, or removed as stale) would
+    replace one of the ``inputs`` (option name -> path), or a folder that is not such an
+    output stands in one's place: an OutputError naming them, before any work."""
+    files: dict[str, Path] = {}
+    for kind, name in [*OUTPUTS.items(), ("summary", SUMMARY)]:
+        path = directory / name
+        if not path.is_dir():
+            files[f"the output {name}"] = path
+            continue
+        if kind not in _MARKERS or not (path / _MARKERS[kind]).is_file():
+            raise OutputError(path, "is a folder xlner silver did not write; move it away")
+        for flag, given in inputs.items():
+            if given is not None and Path(given).resolve().is_relative_to(path.resolve()):
+                raise OutputError(path, f"would be replaced, and it holds {flag} {given}")
+    check_outputs(files, inputs)
+
+
+def mark_unfinished(directory: Path) -> None:
+    """Remove ``summary.json``: from now on the folder holds a run that is not finished."""
+    remove_output(directory / SUMMARY)
+
+
+def remove_stale(directory: Path, written: Sequence[str]) -> None:
+    """Remove the outputs of an earlier run that this one (``written``: file names) did not
+    write again."""
+    for kind, name in OUTPUTS.items():
+        if name not in written:
+            remove_output(directory / name, marker=_MARKERS.get(kind))
 
 
 def write_silver(
@@ -47,7 +96,9 @@ def write_silver(
     lang: str | None = None,
     record_format: str = "jsonl",
 ) -> dict[str, Any]:
-    """Write every output into ``directory``; return the summary that was written."""
+    """Write every output into ``directory``, ``summary.json`` last; return the summary that
+    was written."""
+    mark_unfinished(directory)
     write_shard(directory, STEM, result.sentences, record_format)
     tagged = [sentence.tagged() for sentence in result.sentences]
     ids = [s.pair.provenance.id for s in result.sentences]
@@ -146,7 +197,9 @@ def write_summary(
     outputs: Mapping[str, str],
     settings: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """``summary.json``: the job's counts, its outputs and its settings; return it."""
+    """Finish the folder: the outputs of an earlier run that ``outputs`` lacks removed, then
+    ``summary.json`` (the job's counts, its outputs and its settings); return it."""
+    remove_stale(directory, list(outputs.values()))
     written = {**summary, "outputs": dict(outputs), **settings}
     with atomic_write(directory / SUMMARY) as out:
         out.write(json.dumps(written, indent=2, ensure_ascii=False) + "\n")
