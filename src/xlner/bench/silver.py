@@ -50,7 +50,7 @@ from xlner.corpora import get_corpus
 from xlner.evaluate import evaluate_spans
 from xlner.pipeline.cache import canonical, run_lock, stage_key
 from xlner.pipeline.stages.base import StageError, build_component
-from xlner.presets import load_preset
+from xlner.presets import resolve
 from xlner.registry import Catalogue, ComponentError, registry
 from xlner.signature import make_signature
 from xlner.silver import MASAKHANER_CLASSES, Selection, build_silver, read_corpus, write_silver
@@ -230,14 +230,13 @@ def _component(
 
 
 def _preset(settings: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The preset's aligner and method, each replaced by an ``align``/``project`` table."""
-    preset = load_preset(settings["preset"])
-    for step, key in (("align", "aligner"), ("project", "method")):
-        given = settings.get(step) or {}
-        if given.get(key, preset[step][key]) != preset[step][key]:
-            preset[step] = {key: given[key], "options": {}}  # another component: its options
-        preset[step]["options"] = preset[step].get("options", {}) | given.get("options", {})
-    return preset["align"], preset["project"]
+    """The preset's aligner and method, with the config's ``align``/``project`` tables on
+    top (:func:`xlner.presets.resolve`)."""
+    try:
+        tables = resolve(settings["preset"], settings.get("align"), settings.get("project"))
+    except ComponentError as error:
+        raise ValueError(str(error)) from None
+    return tables["align"], tables["project"]
 
 
 def _dataclass(kind: type, where: str, fields: Mapping[str, Any]) -> Any:

@@ -20,6 +20,9 @@ import typer
 from xlner.cli.common import (
     DataDir,
     LabelMapOption,
+    PresetAligner,
+    PresetMethod,
+    PresetName,
     fail,
     key_values,
     label_map_table,
@@ -31,13 +34,12 @@ from xlner.cli.common import (
     warn,
 )
 from xlner.cli.engine import DEFAULT_ENGINE, make_engine, with_engine_options
-from xlner.cli.project import PresetAligner, PresetMethod, PresetName, resolve_settings
 from xlner.engine.base import Engine, EngineError
 from xlner.errors import InputError, OutputError
 from xlner.export import FORMATS
 from xlner.pipeline.cache import RunLocked, run_lock
 from xlner.pipeline.stages.base import StageError, build_component
-from xlner.presets import DEFAULT_PRESET
+from xlner.presets import DEFAULT_PRESET, resolve
 from xlner.project.corpus import check_link_sets, signature_fields
 from xlner.registry import Catalogue, ComponentError, registry
 from xlner.signature import make_signature
@@ -495,11 +497,14 @@ def _preset_tables(
                 catalogue.get(name)
         except ComponentError as error:
             fail(f"{flag}: {error}")
-    try:  # xlner project's tables; the method's options are checked when it is built
-        tables = resolve_settings(preset, aligner[0], None, aligner[1] or [], method[0], [])
+    options = key_values("--method-option", method[1])
+    try:  # the method's options are checked when it is built
+        tables = resolve(
+            preset, {"aligner": aligner[0]}, {"method": method[0], "options": options},
+            aligner_overrides=aligner[1] or [],
+        )  # fmt: skip
     except ComponentError as error:
         fail(str(error))
-    tables["project"]["options"] |= key_values("--method-option", method[1])
     chosen_by = {"chosen_by": f"--preset {preset}"} if method[0] is None else {}
     return tables | chosen_by
 
