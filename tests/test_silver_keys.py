@@ -88,4 +88,4 @@ def test_the_silver_benchmark_keys_are_pinned(tmp_path: Path) -> None:
         "evaluate": "e6eab78e565f4dd10a0feab1e41746634af6c4fe37ed636b53a32c62b48bf84f",
         "transfer": "0b8a88a878ffe573717e06503054e7009a48bd69fc3c1ef3dbbea50a9fc879e1",
     }
-    assert bench.row_name(bench._digest(work.keys)) == "row-dd690bd28248.json"
+    assert bench.row_name(bench.row_key(work.keys)) == "row-dd690bd28248.json"
