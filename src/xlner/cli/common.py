@@ -57,8 +57,8 @@ PresetName = Annotated[
     str,
     typer.Option(
         "--preset",
-        help="The aligner and projection to start from (configs/presets/); the options "
-        f"below change them. {preset_help().replace(chr(10), '; ')}.",
+        help=f"The aligner and projection to start from: {', '.join(preset_names())} "
+        "(their settings: xlner project --help-presets); the options below change them.",
     ),
 ]
 PresetAligner = Annotated[

@@ -34,14 +34,17 @@ from xlner.export import FORMATS
 from xlner.presets import DEFAULT_PRESET, resolve
 from xlner.registry import ComponentError, registry
 from xlner.silver import MASAKHANER_CLASSES, Selection
-from xlner.silver.bitext import bitext_corpora, languages_of
-from xlner.silver.runner import (
-    DEFAULT_LABEL_MAP,
-    SILVER_ERRORS,
+from xlner.silver.bitext import (
     Bitext,
     BitextCorpus,
     BitextFiles,
     BitextParquet,
+    bitext_corpora,
+    languages_of,
+)
+from xlner.silver.runner import (
+    DEFAULT_LABEL_MAP,
+    SILVER_ERRORS,
     Component,
     LinkSetError,
     SilverSettings,

@@ -29,7 +29,14 @@ from xlner.pipeline.stages.base import StageError
 from xlner.project.corpus import check_link_sets, signature_fields
 from xlner.registry import ComponentError, registry
 from xlner.signature import make_signature
-from xlner.silver.bitext import BitextPair, iter_files, iter_parquet, read_corpus
+from xlner.silver.bitext import (
+    Bitext,
+    BitextCorpus,
+    BitextFiles,
+    BitextPair,
+    BitextPairs,
+    BitextParquet,
+)
 from xlner.silver.exclude import Exclusion, from_corpus, from_file
 from xlner.silver.job import MASAKHANER_CLASSES, SilverResult, build_silver
 from xlner.silver.parquet import pyarrow
@@ -71,100 +78,6 @@ class SettingError(ComponentError):
 
 class LinkSetError(ComponentError):
     """The projection method reads a named link set the aligner does not provide."""
-
-
-# ---------------------------------------------------------------------------- the input
-
-
-@dataclass(frozen=True)
-class BitextFiles:
-    """Two line-parallel files, plain or gzip."""
-
-    source: Path
-    target: Path
-
-    def open(self, data_dir: Path | None) -> Iterable[BitextPair]:
-        return iter_files(self.source, self.target)
-
-    @property
-    def name(self) -> str:
-        return f"{self.source} and {self.target}"
-
-    def fields(self) -> dict[str, Any]:
-        return {"source": str(self.source), "target": str(self.target)}
-
-    def paths(self) -> dict[str, Path]:
-        """The input files by the field that names them."""
-        return {"source": self.source, "target": self.target}
-
-
-@dataclass(frozen=True)
-class BitextParquet:
-    """A Parquet file with a text column for each side, the source's first."""
-
-    path: Path
-    columns: tuple[str, str]
-
-    def open(self, data_dir: Path | None) -> Iterable[BitextPair]:
-        return iter_parquet(self.path, self.columns)
-
-    @property
-    def name(self) -> str:
-        return str(self.path)
-
-    def fields(self) -> dict[str, Any]:
-        return {"bitext": str(self.path), "columns": list(self.columns)}
-
-    def paths(self) -> dict[str, Path]:
-        return {"bitext": self.path}
-
-
-@dataclass(frozen=True)
-class BitextCorpus:
-    """A pair of a named bitext corpus (MAFAND-MT), its first language the source side; some
-    of its splits, or all of them."""
-
-    corpus: str
-    pair: str
-    splits: tuple[str, ...] = ()
-
-    def open(self, data_dir: Path | None) -> Iterable[BitextPair]:
-        return read_corpus(self.corpus, self.pair, self.splits, data_dir=data_dir)
-
-    @property
-    def name(self) -> str:
-        return f"{self.corpus} {self.pair}"
-
-    def fields(self) -> dict[str, Any]:
-        return {"corpus": self.corpus, "pair": self.pair, "splits": list(self.splits or ["all"])}
-
-    def paths(self) -> dict[str, Path]:
-        return {}
-
-
-@dataclass(frozen=True)
-class BitextPairs:
-    """Pairs read already (the silver benchmark keys its stage by them)."""
-
-    pairs: tuple[BitextPair, ...]
-    label: str
-    described: Mapping[str, Any] = field(default_factory=dict)
-
-    def open(self, data_dir: Path | None) -> Iterable[BitextPair]:
-        return self.pairs
-
-    @property
-    def name(self) -> str:
-        return self.label
-
-    def fields(self) -> dict[str, Any]:
-        return dict(self.described)
-
-    def paths(self) -> dict[str, Path]:
-        return {}
-
-
-Bitext = BitextFiles | BitextParquet | BitextCorpus | BitextPairs
 
 
 # ---------------------------------------------------------------------------- the settings

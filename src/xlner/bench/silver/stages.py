@@ -29,7 +29,8 @@ from xlner.pipeline.cache import canonical, stage_key
 from xlner.registry import registry
 from xlner.signature import make_signature
 from xlner.silver import MASAKHANER_CLASSES, read_corpus
-from xlner.silver.runner import BitextPairs, SilverSettings, check_silver, run_silver
+from xlner.silver.bitext import BitextPairs
+from xlner.silver.runner import SilverSettings, check_silver, run_silver
 from xlner.silver.writers import CONLL
 from xlner.tagging.tagger import DEFAULT_ENCODER, META_FILE
 from xlner.tagging.training import TrainConfig
