@@ -7,6 +7,7 @@ a missing file) shows the option was checked before any file was read or any ali
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import pytest
@@ -81,10 +82,17 @@ def refused(args: list[str], message: str) -> str:
             [*LIGHT, "--method", "match", "--score", "coverage:simalign"],
             "'match' reads link set 'simalign', which aligner 'eflomal' does not provide",
         ),
-        # another aligner than the preset's takes none of its options (no 'members' here)
+        # the preset's scores are adapted to another aligner; a score given is not
         (
-            ["--aligner", "eflomal"],
+            ["--aligner", "eflomal", "--score", "coverage:simalign"],
             "'match' reads link set 'simalign', which aligner 'eflomal' does not provide",
+        ),
+        # --method-option: the method's declared options, once
+        (["--method-option", "x=1"], "projection method 'match' has no option 'x'"),
+        (["--method-option", "solver"], "--method-option 'solver' is not KEY=VALUE"),
+        (
+            ["--method-option", "solver=dp", "--solver", "ilp"],
+            "give --solver or --method-option solver=..., not both",
         ),
         # aligners and their options
         (
@@ -131,7 +139,6 @@ def refused(args: list[str], message: str) -> str:
             "unknown SimAlign method 'argmin'",
         ),
         # the combined aligner and the heuristic's named link set
-        ([*LIGHT, "--aligner", "combined"], "aligner 'combined' needs option 'members'"),
         ([*COMBINED, "members={fast={}}"], "member 'fast': unknown aligner 'fast'"),
         ([*COMBINED, "members={eflomal={stem=4}}"], "member 'eflomal': aligner 'eflomal' has no"),
         ([*COMBINED, "members=eflomal"], "members must be a non-empty table"),
@@ -282,3 +289,35 @@ def test_run_prints_component_errors_as_one_line(tmp_path, monkeypatch, capsys, 
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_project_shows_how_far_the_alignment_is(sample, tmp_path, monkeypatch):
+    """On a terminal, the alignment and the projection each show a bar with their count."""
+    import io
+
+    from rich.console import Console
+
+    from xlner.cli import common
+
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=100, soft_wrap=True)
+    monkeypatch.setattr(common, "console", terminal)
+    source, gold = sample
+    args = ["project", "--source", str(source), "--target", str(gold), "--target-conll"]
+    result = runner.invoke(app, [*args, "-o", str(tmp_path / "out.conll"), *LIGHT])
+    assert result.exit_code == 0, result.output
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue())  # the colours off
+    assert "aligning sentence pairs 1-40" in shown
+    assert re.search(r"align +━+ 0/\?", shown)  # pulsing while the chunk is aligned
+    assert re.search(r"align +━+ 40/\?", shown) and re.search(r"project +━+ 40/\?", shown)
+
+
+def test_method_options_reach_the_method(sample, tmp_path):
+    source, gold = sample
+    out = tmp_path / "out.jsonl"
+    args = ["project", "--source", str(source), "--target", str(gold), "--target-conll"]
+    args += ["-o", str(out), "--format", "jsonl", *LIGHT, "--method-option", "merge_distance=0"]
+    result = runner.invoke(app, [*args, "--method-option", "filter_single_run=true"])
+    assert result.exit_code == 0, result.output
+    signature = _signature(out)
+    assert "project.d:0|" in signature and "project.filter_single:True" in signature

@@ -7,6 +7,8 @@ tiny local BERT in place of e5-small, so that they take seconds.
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 
@@ -102,8 +104,8 @@ def test_an_unknown_preset_is_one_line_through_the_entry_point(tmp_path):
     )
 
 
-def test_project_help_shows_every_presets_settings():
-    result = runner.invoke(app, ["project", "--help"], env={"COLUMNS": "2000"})
+def test_project_help_presets_shows_every_presets_settings():
+    result = runner.invoke(app, ["project", "--help-presets"], env={"COLUMNS": "2000"})
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
     for name in preset_names():
@@ -115,9 +117,20 @@ def test_project_help_shows_every_presets_settings():
             assert f"{key} = " in text and str(value).lower() in text.lower()
 
 
+def test_project_help_fits_on_a_screen():
+    # In a process of its own: the fakes other tests register would lengthen the lists.
+    result = subprocess.run(
+        [sys.executable, "-m", "xlner", "project", "--help"],
+        capture_output=True, text=True, check=False, env={**os.environ, "COLUMNS": "80"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) <= 70  # 241 lines before its options were grouped
+    assert "--help-presets" in result.stdout and "coverage:simalign" not in result.stdout
+
+
 def test_a_preset_of_the_wrong_aligner_says_which_projection_it_chose(tmp_path):
     args = ["project", "--source", "x.conll", "--target", "x.txt", "-o", str(tmp_path / "o")]
-    result = runner.invoke(app, [*args, "--aligner", "eflomal"])
+    result = runner.invoke(app, [*args, "--aligner", "eflomal", "--score", "coverage:simalign"])
     assert result.exit_code == 2
     assert "which aligner 'eflomal' does not provide" in result.output
     assert "(--preset default chose match)" in result.output
@@ -155,7 +168,10 @@ def test_run_config_settings_override_the_presets(tmp_path):
     }
     named = load_run_config(_run_file(tmp_path, '[align]\naligner = "eflomal"\n'))
     assert named["align"]["options"] == {}  # the preset's options were the combined aligner's
+    # The preset's matching, on eflomal's links: its SimAlign links become eflomal's primary.
+    adapted = default["project"]["options"] | {"score": "coverage=1,coverage:intersection=0.5"}
     assert named["project"] == default["project"] | {
+        "options": adapted,
         "mode": "forward",
         "batch_size": DEFAULTS["project"]["batch_size"],
     }
@@ -174,3 +190,30 @@ def test_xlner_run_runs_the_default_preset(tmp_path, tiny_presets):
     assert fields["align"] == "combined" and fields["project"] == "match"
     assert "coverage:simalign" in fields["project.score"]
     assert result.config["align"]["options"] == presets.load_preset("default")["align"]["options"]
+
+
+# ---------------------------------------------------------------------------- every aligner
+
+# The built-in aligners and any plugin's; not the fakes other test modules register.
+ALIGNERS = [name for name in registry.aligners.available() if not name.startswith("test-")]
+
+
+@pytest.mark.parametrize("preset", preset_names())
+@pytest.mark.parametrize("aligner", ALIGNERS)
+def test_every_aligner_runs_under_every_preset(sample, tmp_path, tiny_presets, preset, aligner):
+    """The preset's projection on the named aligner's links: the link sets of the preset's
+    aligner that it lacks are its primary links (a combined aligner named without members
+    has the preset's aligner as its member)."""
+    from conftest import TINY_BERT_LAYERS
+
+    options = []
+    if aligner == "simalign":  # the tiny BERT in place of e5-small
+        options = ["--aligner-option", f"model='{tiny_presets}'"]
+        options += ["--aligner-option", f"layer={TINY_BERT_LAYERS}"]
+    args = ("--preset", preset, "--aligner", aligner, *options)
+    output, signature = project(sample, tmp_path, *args)
+    fields = dict(field.split(":", 1) for field in signature.split("|"))
+    assert fields["align.method"] == aligner
+    assert fields["project.method"] == load_preset(preset)["project"]["method"]
+    entities = int(re.search(r"projected (\d+) entities", output).group(1))
+    assert entities > 0

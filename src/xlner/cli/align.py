@@ -14,12 +14,19 @@ import typer
 
 from xlner.align.base import Aligner, SentencePair
 from xlner.align.pharaoh import format_pharaoh
-from xlner.cli.common import check_output_paths, fail, progress_bar, say, step_updater
-from xlner.cli.project import PresetAligner, PresetName, aligner_table
+from xlner.cli.common import (
+    PresetAligner,
+    PresetName,
+    check_output_paths,
+    fail,
+    progress_bar,
+    say,
+    step_updater,
+)
 from xlner.corpora.bitext import iter_bitext, read_bitext
 from xlner.corpora.lines import iter_lines, require_first
 from xlner.io import atomic_write
-from xlner.presets import DEFAULT_PRESET, preset_section
+from xlner.presets import DEFAULT_PRESET, override_aligner_options, preset_section
 from xlner.project.corpus import CHUNK_SIZE, align_link_sets, balanced_chunks
 from xlner.registry import ComponentError, registry
 
@@ -102,7 +109,7 @@ def _build(preset: str, name: str | None, options: list[str]) -> Aligner:
     """The preset's aligner, or ``name``, with the ``--aligner-option`` settings on top."""
     try:
         table = preset_section(preset, "align", name)
-        table["options"] = aligner_table(table["aligner"], options, table["options"])
+        table["options"] = override_aligner_options(table["aligner"], options, table["options"])
         return registry.aligners.build(table["aligner"], **table["options"])
     except ComponentError as error:
         fail(str(error))

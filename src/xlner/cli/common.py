@@ -29,6 +29,7 @@ from rich.text import Text
 from xlner.config import parse_override
 from xlner.errors import InputError
 from xlner.io import check_outputs
+from xlner.presets import DEFAULT_PRESET, describe_preset, load_preset, preset_names
 from xlner.registry import Catalogue, ComponentError, registry
 
 console = Console(stderr=True, soft_wrap=True)  # progress and messages; never wrapped
@@ -46,6 +47,39 @@ def one_of(catalogue: Catalogue) -> str:
 
 
 LabelMapOption = Annotated[str, typer.Option(help=one_of(registry.label_maps))]
+
+
+def preset_help() -> str:
+    """Every preset with its settings, read from its file: a line each."""
+    return "\n".join(f"{name}: {describe_preset(name)}" for name in preset_names())
+
+
+_PRESET = load_preset(DEFAULT_PRESET)
+# --preset, and --aligner and --method over it, for the commands that read presets.
+PresetName = Annotated[
+    str,
+    typer.Option(
+        "--preset",
+        help=f"The aligner and projection to start from: {', '.join(preset_names())} "
+        "(their settings: xlner project --help-presets); the options below change them.",
+    ),
+]
+PresetAligner = Annotated[
+    str | None,
+    typer.Option(
+        "--aligner",
+        help=f"{one_of(registry.aligners)} Default: the preset's "
+        f"({_PRESET['align']['aligner']}); another drops the preset's aligner options.",
+    ),
+]
+PresetMethod = Annotated[
+    str | None,
+    typer.Option(
+        "--method",
+        help=f"{one_of(registry.projectors)} Default: the preset's "
+        f"({_PRESET['project']['method']}); another drops the preset's method options.",
+    ),
+]
 
 
 class TagScheme(StrEnum):

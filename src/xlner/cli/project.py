@@ -17,27 +17,26 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.progress import Progress
 
-from xlner.align.base import Aligner
 from xlner.cli.common import (
-    LabelMapOption,
-    SchemeOption,
     TagScheme,
     check_output_paths,
     fail,
+    key_values,
     label_map_table,
-    one_of,
     out,
+    preset_help,
+    progress_bar,
     say,
+    step_updater,
 )
 from xlner.cli.tagger import build_source_tagger, source_signature, tag_source
-from xlner.config import apply_overrides, parse_override
 from xlner.corpora.bitext import iter_sentences, read_bitext
 from xlner.corpora.conll import iter_conll
 from xlner.corpora.lines import require_first
 from xlner.evaluate import evaluate_spans, format_scores
-from xlner.presets import DEFAULT_PRESET, describe_preset, load_preset, preset_names, preset_section
-from xlner.project.base import Projector
+from xlner.presets import DEFAULT_PRESET, build_tables, preset_section, resolve
 from xlner.project.corpus import (
     CHUNK_SIZE,
     ParallelError,
@@ -56,34 +55,16 @@ _HEURISTIC = registry.projectors.defaults("heuristic")
 _MATCH = registry.projectors.defaults("match")
 _SOLVER = registry.solvers.defaults(_MATCH["solver"])
 _EFLOMAL = registry.aligners.defaults("eflomal")
-_PRESET = load_preset(DEFAULT_PRESET)
-# The help of --preset: every preset with its settings, read from its file.
-_PRESETS_HELP = "; ".join(f"{name}: {describe_preset(name)}" for name in preset_names())
-# --preset, and --aligner and --method over it, for every command that reads presets.
-PresetName = Annotated[
-    str,
-    typer.Option(
-        "--preset",
-        help="The aligner and projection to start from (configs/presets/); the options "
-        f"below change them. {_PRESETS_HELP}.",
-    ),
-]
-PresetAligner = Annotated[
-    str | None,
-    typer.Option(
-        "--aligner",
-        help=f"{one_of(registry.aligners)} Default: the preset's "
-        f"({_PRESET['align']['aligner']}); another drops the preset's aligner options.",
-    ),
-]
-PresetMethod = Annotated[
-    str | None,
-    typer.Option(
-        "--method",
-        help=f"{one_of(registry.projectors)} Default: the preset's "
-        f"({_PRESET['project']['method']}); another drops the preset's method options.",
-    ),
-]
+
+# The panels of --help, so that it fits on a screen.
+FILES, ALIGN, METHOD, TAG = "Input and output", "Alignment", "Projection", "Tagging and scoring"
+
+
+def _show_presets(value: bool) -> None:
+    """--help-presets: every preset with its settings, then exit."""
+    if value:
+        out.print(preset_help(), highlight=False)
+        raise typer.Exit()
 
 
 # A gold target sentence as --evaluate keeps it: its spans and its length in tokens.
@@ -99,122 +80,174 @@ def project(
     source: Annotated[
         Path,
         typer.Option(
-            help="Source sentences with tags (token-per-line); with --tag, plain text "
-            "(one tokenised sentence a line) for the tagger to tag."
+            help="Tagged source, token-per-line (--tag: text).",
+            rich_help_panel=FILES,
         ),
     ],
     target: Annotated[
         Path,
         typer.Option(
-            help="Target sentences: one tokenised sentence a line, or token-per-line "
-            "(with --target-conll; its tags are then used as gold for --evaluate)."
+            help="Target, a sentence a line (or --target-conll).",
+            rich_help_panel=FILES,
         ),
     ],
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="File to write ('-': standard output).")
+        Path,
+        typer.Option("--output", "-o", help="File to write ('-': stdout).", rich_help_panel=FILES),
     ],
-    target_conll: Annotated[bool, typer.Option(help="The target file is token-per-line.")] = False,
-    scheme: SchemeOption = TagScheme.auto,
-    output_format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.conll,
-    preset: PresetName = DEFAULT_PRESET,
-    aligner: PresetAligner = None,
-    symmetrization: Annotated[
+    target_conll: Annotated[
+        bool,
+        typer.Option("--target-conll", help="The target is token-per-line.", rich_help_panel=FILES),
+    ] = False,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", rich_help_panel=FILES)
+    ] = OutputFormat.conll,
+    chunk_size: Annotated[
+        int,
+        typer.Option(
+            help="Pairs aligned together (keep it large).",
+            rich_help_panel=FILES,
+        ),
+    ] = CHUNK_SIZE,
+    preset: Annotated[
+        str,
+        typer.Option(
+            help="Aligner and projection to start from.",
+            rich_help_panel=ALIGN,
+        ),
+    ] = DEFAULT_PRESET,
+    help_presets: Annotated[
+        bool,
+        typer.Option(
+            "--help-presets",
+            help="Show each preset's settings and exit.",
+            is_eager=True,
+            callback=_show_presets,
+            rich_help_panel=ALIGN,
+        ),
+    ] = False,
+    aligner: Annotated[
         str | None,
         typer.Option(
-            help="How to combine directions, for an aligner that has this option "
-            f"(eflomal's default: {_EFLOMAL['symmetrization']})."
+            help=f"{', '.join(registry.aligners.available())} (default: preset's).",
+            rich_help_panel=ALIGN,
         ),
     ] = None,
     aligner_option: Annotated[
         list[str] | None,
         typer.Option(
-            help="KEY=VALUE: an option the aligner declares, e.g. stem_length=4 or "
-            "rel_iterations=0.25 (eflomal), layer=6 or method=itermax (simalign); for the "
-            "combined aligner MEMBER.KEY=VALUE sets a member's (simalign.layer=8, "
-            "eflomal.stem_length=0), members={...} or primary=intersection its own. A dotted "
-            "KEY sets a nested option; repeatable. VALUE is read as TOML, else as text."
+            help="KEY=VALUE (combined: simalign.layer=8); repeatable.",
+            rich_help_panel=ALIGN,
+        ),
+    ] = None,
+    symmetrization: Annotated[
+        str | None,
+        typer.Option(
+            help=f"eflomal's ({_EFLOMAL['symmetrization']}).",
+            rich_help_panel=ALIGN,
         ),
     ] = None,
     extra_source: Annotated[
-        Path | None, typer.Option(help="Extra source-side bitext for the aligner.")
+        Path | None,
+        typer.Option(help="Extra source text for the aligner.", rich_help_panel=ALIGN),
     ] = None,
     extra_target: Annotated[
-        Path | None, typer.Option(help="Extra target-side bitext, line-parallel.")
+        Path | None,
+        typer.Option(help="Its target side, line-parallel.", rich_help_panel=ALIGN),
     ] = None,
-    method: PresetMethod = None,
+    method: Annotated[
+        str | None,
+        typer.Option(
+            help=f"{', '.join(registry.projectors.available())} (default: preset's).",
+            rich_help_panel=METHOD,
+        ),
+    ] = None,
+    method_option: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="KEY=VALUE (as the flags below); repeatable.",
+            rich_help_panel=METHOD,
+        ),
+    ] = None,
     merge_distance: Annotated[
         int | None,
         typer.Option(
-            "-d", help=f"Heuristic: gap to merge (default {_HEURISTIC['merge_distance']})."
+            "-d",
+            help=f"Heuristic: gap to merge ({_HEURISTIC['merge_distance']}).",
+            rich_help_panel=METHOD,
         ),
     ] = None,
     length_ratio: Annotated[
         float | None,
-        typer.Option(help=f"Heuristic: run/entity ratio (default {_HEURISTIC['length_ratio']})."),
+        typer.Option(
+            help=f"Heuristic: run/entity ratio ({_HEURISTIC['length_ratio']}).",
+            rich_help_panel=METHOD,
+        ),
     ] = None,
     max_runs: Annotated[
-        int | None, typer.Option("-k", help="Heuristic: keep the k longest runs (default: all).")
+        int | None,
+        typer.Option("-k", help="Heuristic: keep the k longest runs.", rich_help_panel=METHOD),
     ] = None,
     links: Annotated[
         str | None,
-        typer.Option(
-            help="Heuristic: the named link set to read, e.g. intersection of --aligner "
-            "combined (default: the aligner's primary links)."
-        ),
+        typer.Option(help="Heuristic: the named link set to read.", rich_help_panel=METHOD),
     ] = None,
     score: Annotated[
         str | None,
-        typer.Option(
-            help="Match: a score name or weights, e.g. alignment=1,string=1 "
-            f"(default: the preset's, else {_MATCH['score']})."
-        ),
+        typer.Option(help="Match: score or weights (coverage=1,string=1).", rich_help_panel=METHOD),
     ] = None,
     solver: Annotated[
         str | None,
         typer.Option(
-            help=f"Match: one of {', '.join(registry.solvers.available())} "
-            f"(default: the preset's, else {_MATCH['solver']})."
+            help=f"Match: {', '.join(registry.solvers.available())}.", rich_help_panel=METHOD
         ),
     ] = None,
     limit: Annotated[
         str | None,
-        typer.Option(
-            help="Match: at_most, exactly, at_least or none (default: the solver's, "
-            f"{_SOLVER['limit']} for {_MATCH['solver']})."
-        ),
+        typer.Option(help="Match: at_most, exactly, at_least, none.", rich_help_panel=METHOD),
     ] = None,
     limit_n: Annotated[
-        int | None, typer.Option(help=f"Match: projections per entity (default {_SOLVER['n']}).")
+        int | None,
+        typer.Option(
+            help=f"Match: projections per entity ({_SOLVER['n']}).", rich_help_panel=METHOD
+        ),
     ] = None,
     threshold: Annotated[
         float | None,
-        typer.Option(help=f"Match: drop pairs scoring below (default {_SOLVER['threshold']})."),
+        typer.Option(
+            help=f"Match: lowest pair score ({_SOLVER['threshold']}).",
+            rich_help_panel=METHOD,
+        ),
     ] = None,
-    evaluate: Annotated[bool, typer.Option(help="Score against the target's tags.")] = False,
-    label_map: LabelMapOption = "none",
     tag: Annotated[
         str | None,
         typer.Option(
-            help="Tag the plain-text source with this tagger instead of reading its tags: "
-            f"{', '.join(registry.taggers.available())} (xlner: the tagger "
-            "`xlner train tagger` trained)."
+            help=f"Tag the source text: {', '.join(registry.taggers.available())}.",
+            rich_help_panel=TAG,
         ),
     ] = None,
     tag_option: Annotated[
         list[str] | None,
         typer.Option(
-            help="KEY=VALUE: an option of the --tag tagger, e.g. model=xlner-conll, lang=fr, "
-            "zero_shot=true (xlner); repeatable."
+            help="KEY=VALUE (model=xlner-conll); repeatable.",
+            rich_help_panel=TAG,
         ),
     ] = None,
-    chunk_size: Annotated[
-        int,
+    evaluate: Annotated[
+        bool,
+        typer.Option("--evaluate", help="Score against the target's tags.", rich_help_panel=TAG),
+    ] = False,
+    label_map: Annotated[
+        str,
         typer.Option(
-            help="Sentence pairs read, aligned and written together: memory grows with it, "
-            "and eflomal learns from each chunk alone (with the extra bitext), so keep it "
-            "large. A rest of less than half a chunk joins the last chunk."
+            help=f"For --evaluate: {', '.join(registry.label_maps.available())}.",
+            rich_help_panel=TAG,
         ),
-    ] = CHUNK_SIZE,
+    ] = "none",
+    scheme: Annotated[
+        TagScheme,
+        typer.Option(help="Tag scheme of the inputs (auto: detected).", rich_help_panel=TAG),
+    ] = TagScheme.auto,
 ) -> None:
     """Align source and target, project the source entities and write the tagged target."""
     inputs = {"--source": source, "--target": target, "--extra-source": extra_source}
@@ -223,7 +256,7 @@ def project(
     _check_settings(output, evaluate, target_conll, extra_source, extra_target, chunk_size)
     table = label_map_table(label_map)
     # (flag, the option the projectors declare, value or None when not given)
-    method_options = [
+    flags = [
         ("-d", "merge_distance", merge_distance),
         ("--length-ratio", "length_ratio", length_ratio),
         ("-k", "max_runs", max_runs),
@@ -234,11 +267,18 @@ def project(
         ("--limit-n", "n", limit_n),
         ("--threshold", "threshold", threshold),
     ]
+    given = key_values("--method-option", method_option)
+    overrides = list(aligner_option or [])
     try:
-        settings = resolve_settings(
-            preset, aligner, symmetrization, aligner_option or [], method, method_options
-        )
-        backend, projector = build_settings(settings)
+        named = preset_section(preset, "project", method)["method"]
+        options = _method_table(named, flags, given)
+        if symmetrization is not None:
+            overrides.append(_symmetrization(symmetrization, overrides))
+        settings = resolve(
+            preset, {"aligner": aligner}, {"method": method, "options": options},
+            aligner_overrides=overrides,
+        )  # fmt: skip
+        backend, projector = build_tables(settings)
     except ComponentError as error:
         fail(str(error))
     try:
@@ -259,12 +299,15 @@ def project(
         sources = require_first(iter_conll(source, scheme.value), source)
     targets = require_first(_iter_target(target, target_conll, scheme.value, gold), target)
     extra = _read_extra(extra_source, extra_target)
+    bar = progress_bar()
+    tally = _Tally(keep=evaluate, bar=bar)
 
     def announce(first: int, count: int) -> None:
         say(
             f"aligning sentence pairs {first + 1}-{first + count} with {backend.name} "
             f"(+{len(extra)} extra)"
         )
+        tally.aligning(first, count)
 
     stream = iter_project_bitext(
         parallel(sources, targets), backend, projector, extra, chunk_size, announce
@@ -272,30 +315,42 @@ def project(
     signature = make_signature(
         source_signature(source_tagger), signature_fields(backend, projector)
     )
-    tally = _Tally(keep=evaluate)
     try:
         _write(output, output_format, tally.count(stream), signature)
     except ParallelError as error:
         fail(f"{source} and {target}: {error}")
+    finally:
+        if bar.live.is_started:
+            bar.stop()
     say(f"projected {tally.entities} entities onto {tally.sentences} sentences: wrote {output}")
     if gold is not None:
         _print_scores(gold, tally.predicted, table, f"{signature}|labels:{label_map}")
 
 
 class _Tally:
-    """Counts what passes on its way to the writer, and keeps the spans for ``--evaluate``."""
+    """Counts what passes on its way to the writer, keeps the spans for ``--evaluate``, and
+    shows how far the alignment and the projection are (``bar``)."""
 
-    def __init__(self, keep: bool) -> None:
+    def __init__(self, keep: bool, bar: Progress) -> None:
         self.keep = keep
         self.sentences = 0
         self.entities = 0
         self.predicted: list[list[Span]] = []
+        self.update = step_updater(bar)
+        self.chunk_end = 0  # the pairs of the chunks that are aligned or being aligned
+
+    def aligning(self, first: int, count: int) -> None:
+        """A chunk is being aligned: the pairs before it are."""
+        self.update("align", first, None)
+        self.chunk_end = first + count
 
     def count(
         self, stream: Iterable[tuple[TaggedSentence, ProjectedSentence]]
     ) -> Iterator[tuple[TaggedSentence, ProjectedSentence]]:
         for source, projected in stream:
+            self.update("align", self.chunk_end, None)  # this pair's chunk is aligned
             self.sentences += 1
+            self.update("project", self.sentences, None)
             self.entities += len(projected.projected)
             if self.keep:
                 self.predicted.append([p.span for p in projected.projected])
@@ -321,86 +376,31 @@ def _check_settings(
         fail(f"--chunk-size must be at least 1, got {chunk_size}")
 
 
-def resolve_settings(
-    preset: str,
-    aligner: str | None,
-    symmetrization: str | None,
-    aligner_options: Sequence[str],
-    method: str | None,
-    method_options: Sequence[tuple[str, str, Any]],
+def _symmetrization(value: str, overrides: Sequence[str]) -> str:
+    """--symmetrization as the aligner option it sets."""
+    if any(text.partition("=")[0].strip() == "symmetrization" for text in overrides):
+        raise ComponentError("give --symmetrization or --aligner-option symmetrization=...")
+    return f"symmetrization={value}"
+
+
+def _method_table(
+    method: str, flags: Sequence[tuple[str, str, Any]], given: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """The ``[align]`` and ``[project]`` tables: the preset's, with the options given on top.
-
-    ``method_options`` are ``(flag, option, value)``, ``None`` when not given; an option the
-    method does not declare is refused, as it would be silently ignored.
-    """
-    align = preset_section(preset, "align", aligner)
-    project = preset_section(preset, "project", method)
-    align["options"] = aligner_table(align["aligner"], aligner_options, align["options"])
-    project["options"] |= _method_table(project["method"], method_options)
-    if symmetrization is not None:
-        if any(_parse_option(text)[0] == ["symmetrization"] for text in aligner_options):
-            raise ComponentError("give --symmetrization or --aligner-option symmetrization=...")
-        align["options"]["symmetrization"] = symmetrization
-    return {"align": align, "project": project}
-
-
-def build_settings(settings: Mapping[str, Any]) -> tuple[Aligner, Projector]:
-    """The aligner and the projector of resolved ``[align]`` and ``[project]`` tables."""
-    align, project = settings["align"], settings["project"]
-    aligner = registry.aligners.build(align["aligner"], **align["options"])
-    return aligner, registry.projectors.build(project["method"], **project["options"])
-
-
-def aligner_table(name: str, options: Sequence[str], base: Mapping[str, Any]) -> dict[str, Any]:
-    """``base`` (the preset's options for aligner ``name``) with each ``KEY=VALUE`` set.
-
-    A dotted KEY sets one nested option (``members.simalign.layer=8``), a plain one replaces
-    the option whole (``members={eflomal={}}``: only that member). For the combined aligner
-    ``MEMBER.KEY`` is short for ``members.MEMBER.KEY``.
-    """
-    parsed = [_parse_option(text) for text in options]
-    members = {*base.get("members", {})}
-    members |= {m for keys, v in parsed if keys == ["members"] and isinstance(v, dict) for m in v}
-    declared = registry.aligners.options(name)
-    overrides, seen = [], set()
-    for keys, text in zip((keys for keys, _ in parsed), options, strict=True):
-        if name == "combined" and len(keys) > 1 and keys[0] in members and keys[0] not in declared:
-            keys = ["members", *keys]
-        key = ".".join(keys)
-        if key in seen:
-            raise ComponentError(f"--aligner-option {key} is given twice")
-        seen.add(key)
-        overrides.append(f"{key}={text.partition('=')[2]}")
-    try:
-        return apply_overrides(base, overrides)
-    except ValueError as error:
-        raise ComponentError(f"--aligner-option: {error}") from None
-
-
-def _parse_option(text: str) -> tuple[list[str], Any]:
-    try:
-        path, value = parse_override(text)
-    except ValueError:
-        raise ComponentError(
-            f"--aligner-option {text!r} is not KEY=VALUE (e.g. stem_length=4)"
-        ) from None
-    if not all(path):
-        raise ComponentError(f"--aligner-option {text!r}: KEY is an option name or NAME.KEY")
-    return path, value
-
-
-def _method_table(method: str, given: Sequence[tuple[str, str, Any]]) -> dict[str, Any]:
-    """The method options given as ``(flag, option, value)``; ``None`` = not given."""
+    """The method options of the flags, ``(flag, option, value)`` with ``None`` for not
+    given, and of --method-option; an option the method does not declare is refused, as it
+    would be silently ignored."""
     declared = registry.projectors.options(method)
     options: dict[str, Any] = {}
-    for flag, option, value in given:
+    for flag, option, value in flags:
         if value is None:
             continue
         if option not in declared:
             raise ComponentError(f"{flag} is not an option of --method {method}")
+        if option in given:
+            raise ComponentError(f"give {flag} or --method-option {option}=..., not both")
         options[option] = value
-    return options
+    registry.projectors.check_options(method, given)
+    return options | dict(given)
 
 
 def _iter_target(path: Path, conll: bool, scheme: str, gold: list[Gold] | None) -> Iterator[Tokens]:

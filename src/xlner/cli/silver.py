@@ -1,17 +1,14 @@
 """``xlner silver``: silver training data from bitext (tag the source side, align, project).
 
-A thin layer over :func:`xlner.silver.build_silver` and :func:`xlner.silver.write_silver`.
-The selection options take their defaults from :class:`xlner.silver.Selection`, the
-components theirs from the components; every setting is checked before any file is read or
-any model runs.
+A thin layer over :func:`xlner.silver.runner.make_silver`: the options become a
+:class:`~xlner.silver.runner.SilverSettings` (the selection options take their defaults from
+:class:`xlner.silver.Selection`, the components theirs from the components), which is
+checked whole before the folder is locked and before any model loads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache, partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,10 +17,12 @@ import typer
 from xlner.cli.common import (
     DataDir,
     LabelMapOption,
+    PresetAligner,
+    PresetMethod,
+    PresetName,
     fail,
     key_values,
     label_classes,
-    label_map_table,
     one_of,
     out,
     progress_bar,
@@ -31,55 +30,53 @@ from xlner.cli.common import (
     step_updater,
     warn,
 )
-from xlner.cli.engine import DEFAULT_ENGINE, make_engine, with_engine_options
-from xlner.cli.project import PresetAligner, PresetMethod, PresetName, resolve_settings
-from xlner.engine.base import Engine, EngineError
-from xlner.errors import InputError
+from xlner.cli.engine import make_engine, with_engine_options
 from xlner.export import FORMATS
-from xlner.pipeline.cache import RunLocked, run_lock
-from xlner.pipeline.stages.base import StageError, build_component
-from xlner.presets import DEFAULT_PRESET
-from xlner.project.corpus import check_link_sets, signature_fields
-from xlner.registry import Catalogue, ComponentError, registry
-from xlner.signature import make_signature
-from xlner.silver import MASAKHANER_CLASSES, Selection, build_silver, read_corpus, write_silver
+from xlner.presets import DEFAULT_PRESET, resolve
+from xlner.registry import ComponentError, registry
+from xlner.silver import MASAKHANER_CLASSES, Selection
 from xlner.silver.bitext import (
-    BitextPair,
+    Bitext,
+    BitextCorpus,
+    BitextFiles,
+    BitextParquet,
     bitext_corpora,
-    iter_files,
-    iter_parquet,
     languages_of,
 )
-from xlner.silver.exclude import gather
-from xlner.silver.parquet import pyarrow
-from xlner.silver.select import CONSISTENCY_ACTIONS, DROPPED_CLASS, UNPROJECTED
-from xlner.silver.shards import (
-    DEFAULT_PRIORS_SAMPLE,
+from xlner.silver.runner import (
+    DEFAULT_LABEL_MAP,
+    SILVER_ERRORS,
     Component,
-    SilverShardTask,
-    learn_priors,
-    priors_learner,
-    run_shards,
+    LinkSetError,
+    SilverSettings,
+    check_silver,
+    run_silver,
 )
-from xlner.silver.writers import (
-    PARTIAL_EXPORT,
-    RECORD_FORMATS,
-    exports_from_files,
-    write_summary,
-)
+from xlner.silver.select import CONSISTENCY_ACTIONS, DROPPED_CLASS, UNPROJECTED
+from xlner.silver.shards import DEFAULT_PRIORS_SAMPLE
+from xlner.silver.writers import RECORD_FORMATS
 
 # The aligner and the projection come from a preset (configs/presets/), as in xlner project:
 # --aligner/--method and their options change only what they name.
 
 # The source tagger: a trained xlner tagger (the English CoNLL-2003 one), by name.
 DEFAULT_TAGGER = "xlner"
-# The tagger's MISC has no MasakhaNER class; DATE is kept where a tagger gives it.
-DEFAULT_LABEL_MAP = "drop-misc"
-# Bad settings or input, a busy output folder, a missing corpus, model or package, an engine
-# that cannot start: one line.
-SILVER_ERRORS = (
-    ComponentError, InputError, StageError, RunLocked, OSError, ImportError, EngineError,
-)  # fmt: skip
+# How the messages of the silver job name its settings: by the options that set them.
+FLAGS = {
+    "output": "-o",
+    "source": "--source",
+    "target": "--target",
+    "bitext": "--bitext",
+    "exclude": "--exclude",
+    "batch_size": "--batch-size",
+    "shard_size": "--shard-size",
+    "priors_sample": "--priors-sample",
+    "classes": "--labels",
+    "record_format": "--format",
+    "exports": "--export",
+    "consistency": "--consistency",
+    "engine": "--engine",
+}
 
 
 class Tokenizer(StrEnum):
@@ -111,16 +108,6 @@ DEFAULT_UNPROJECTED = Unprojected(Selection.unprojected)
 ConsistencyAction = StrEnum("ConsistencyAction", {name: name for name in CONSISTENCY_ACTIONS})
 DEFAULT_CONSISTENCY_ACTION = ConsistencyAction(Selection.consistency_action)
 RecordFormat = StrEnum("RecordFormat", {name: name for name in RECORD_FORMATS})
-
-
-@dataclass(frozen=True)
-class Bitext:
-    """The bitext as given: what opens it (each call reads it from the start), its name in
-    messages, and what the summary records of it."""
-
-    open: Callable[[], Iterable[BitextPair]]
-    name: str
-    fields: dict[str, Any]
 
 
 @with_engine_options
@@ -286,30 +273,10 @@ def silver(
 ) -> None:
     """Tag the source side of bitext, align, project the entities onto the target side and
     keep the sentences the projection can be trusted on: silver training data."""
-    given = _check_input(source, target, bitext, columns, corpus, pair, split, data_dir)
-    if bitext is not None or record_format == RecordFormat.parquet:
-        try:
-            pyarrow()  # before any model runs
-        except ImportError as error:
-            fail(str(error))
-    if output.exists() and not output.is_dir():
-        fail(f"-o {output} is a file; give a folder")
-    if batch_size < 1:
-        fail(f"--batch-size must be at least 1, not {batch_size}")
-    if shard_size < 0:
-        fail(f"--shard-size must be 0 (one shard) or more, not {shard_size}")
-    if priors_sample < 0:
-        fail(f"--priors-sample must be 0 (no priors) or more, not {priors_sample}")
-    runner = make_engine(engine_options, output)
-    sharded = shard_size > 0 or runner.name != DEFAULT_ENGINE
-    if sharded and consistency:
-        fail(
-            "--consistency looks at all the silver data at once: not with --shard-size or --engine"
-        )
+    bitext_input = _bitext(source, target, bitext, columns, corpus, pair, split)
     if exclude_split and not exclude_corpus:
         fail("--exclude-split selects splits of --exclude-corpus")
     first, second = languages_of(pair) if pair else (None, None)
-    source_lang, lang = source_lang or first or "en", lang or second
     try:
         selection = Selection(
             require_all, min_score, keep_empty, min_length, max_length, seed,
@@ -318,131 +285,49 @@ def silver(
         )  # fmt: skip
     except ValueError as error:
         fail(str(error).replace("_", "-"))
-    if selection.partial and export:
-        fail(f"--export: {PARTIAL_EXPORT}")
-    classes = label_classes(labels)
-    table = label_map_table(label_map)
-    components, specs = _components(
-        output, data_dir, source_lang, (tagger, tagger_option),
-        _preset_tables(preset, (aligner, aligner_option), (method, method_option)),
-    )  # fmt: skip
-    # Shards change what a statistical aligner learns from (and its priors): in the signature.
-    sharding = {"shards.size": shard_size} if shard_size else {}
-    if shard_size and priors_learner(components[1]) is not None:
-        sharding["shards.priors_sample"] = priors_sample
-    settings = _settings(given.fields, components, classes, label_map, sharding)
-    settings.update(
-        selection=selection.as_dict(),
-        tokenizer=tokenizer.value,
-        languages={"source": source_lang, "target": lang},
-    )
+    tables = _preset_tables(preset, (aligner, aligner_option), (method, method_option))
     try:
-        with run_lock(output):
-            exclusions = gather(exclude, exclude_corpus, exclude_split, lang, data_dir)
-            if sharded:
-                task = SilverShardTask(
-                    *specs, work_dir=output.resolve(), data_dir=data_dir, classes=tuple(classes),
-                    label_map=table, selection=selection, exclusions=exclusions,
-                    tokenizer=tokenizer.value, batch_size=batch_size, built=components,
-                )  # fmt: skip
-                summary = _sharded(
-                    given.open, task, runner, output, shard_size, priors_sample, settings,
-                    [e.value for e in export or ()], lang, record_format.value,
-                )  # fmt: skip
-                _report(summary, output)
-                return
-            pairs = _read(given)
-            bar = progress_bar()
-            try:
-                result = build_silver(
-                    pairs,
-                    *components,
-                    cache_dir=output / "cache",
-                    classes=classes,
-                    label_map=table,
-                    selection=selection,
-                    exclusions=exclusions,
-                    tokenizer=tokenizer.value,
-                    batch_size=batch_size,
-                    progress=step_updater(bar),
-                    warn=warn,
-                )
-            finally:
-                if bar.live.is_started:
-                    bar.stop()
-            summary = write_silver(
-                output,
-                result,
-                classes=classes,
-                settings=settings,
-                exports=[e.value for e in export or ()],
-                lang=lang,
-                record_format=record_format.value,
-            )
+        settings = SilverSettings(
+            output, bitext_input,
+            Component("taggers", "--tagger", tagger, key_values("--tagger-option", tagger_option)),
+            Component("aligners", "--aligner", **tables["align"]),
+            Component("projectors", "--method", **tables["project"]),
+            classes=tuple(label_classes(labels)), label_map=label_map, selection=selection,
+            exclude=tuple(exclude or ()), exclude_corpora=tuple(exclude_corpus or ()),
+            exclude_splits=tuple(exclude_split or SilverSettings.exclude_splits),
+            tokenizer=tokenizer.value, source_lang=source_lang or first or "en",
+            lang=lang or second, exports=tuple(e.value for e in export or ()),
+            record_format=record_format.value, batch_size=batch_size, shard_size=shard_size,
+            priors_sample=priors_sample, data_dir=data_dir, names=FLAGS,
+        )  # fmt: skip
+        # Everything the options name is checked, read or built before the folder is locked
+        # and before any model loads (a component loads its model when first used).
+        job = check_silver(settings)
+    except LinkSetError as error:
+        chosen = f" (--preset {preset} chose {tables['project']['name']})" if method is None else ""
+        fail(f"{error}{chosen}")
     except SILVER_ERRORS as error:
         fail(str(error))
-    _report(summary, output)
-
-
-def _sharded(
-    pairs: Callable[[], Iterable[BitextPair]],
-    task: SilverShardTask,
-    engine: Engine,
-    output: Path,
-    shard_size: int,
-    priors_sample: int,
-    settings: dict[str, Any],
-    exports: Sequence[str],
-    lang: str | None,
-    record_format: str,
-) -> dict[str, Any]:
-    """The job shard by shard on ``engine``, the pairs streamed (``pairs()`` opens them); the
-    eflomal priors first where there are several shards."""
-    if engine.name != DEFAULT_ENGINE and not shard_size:
-        warn(f"--engine {engine.name} without --shard-size: one shard, for one worker")
-    learner = priors_learner(task.built[1]) if task.built else None
-    priors = None
+    engine = make_engine(engine_options, output)
     bar = progress_bar()
     try:
-        with engine:
-            if shard_size and priors_sample > 0 and learner is not None:
-                priors = learn_priors(
-                    learner[0], pairs(), priors_sample, output, shard_size=shard_size,
-                    seed=task.selection.seed, tokenizer=task.tokenizer,
-                    selection=task.selection, exclusions=task.exclusions,
-                    progress=step_updater(bar), warn=warn,
-                )  # fmt: skip
-                if priors is not None:
-                    task.with_priors(priors, learner[1])
-            result = run_shards(
-                pairs(), task, engine, output, shard_size=shard_size,
-                record_format=record_format, progress=step_updater(bar), warn=warn,
-            )  # fmt: skip
+        outcome = run_silver(job, engine=engine, progress=step_updater(bar), warn=warn)
+    except SILVER_ERRORS as error:
+        fail(str(error))
     finally:
         if bar.live.is_started:
             bar.stop()
-    outputs = exports_from_files(
-        output, exports, classes=task.classes, lang=lang, record_format=record_format
-    )
-    run = {
-        "shard_size": shard_size,
-        "priors_sample": priors_sample if priors is not None else 0,
-        "shards": result.shards,
-        "shards_reused": result.reused,
-        **engine.describe(),
-    }
-    return write_summary(output, result.summary, outputs, {**settings, "run": run})
+    _report(outcome.summary, settings)
 
 
-def _check_input(
+def _bitext(
     source: Path | None,
     target: Path | None,
     bitext: Path | None,
     columns: str | None,
     corpus: str | None,
     pair: str | None,
-    split: Sequence[str] | None,
-    data_dir: Path | None,
+    split: list[str] | None,
 ) -> Bitext:
     """The bitext given (nothing is read yet); exactly one of the three inputs must be."""
     if (source is None) != (target is None):
@@ -460,17 +345,11 @@ def _check_input(
     if split and corpus is None:
         fail("--split selects splits of --corpus")
     if source is not None and target is not None:
-        fields: dict[str, Any] = {"source": str(source), "target": str(target)}
-        return Bitext(partial(iter_files, source, target), f"{source} and {target}", fields)
+        return BitextFiles(source, target)
     if bitext is not None and columns is not None:
-        names = _columns(columns)
-        fields = {"bitext": str(bitext), "columns": list(names)}
-        return Bitext(partial(iter_parquet, bitext, names), str(bitext), fields)
+        return BitextParquet(bitext, _columns(columns))
     assert corpus is not None and pair is not None
-    # A corpus pair is small: read once, on first use, for the priors' sample and the shards.
-    read = cache(partial(read_corpus, corpus, pair, tuple(split or ()), data_dir=data_dir))
-    fields = {"corpus": corpus, "pair": pair, "splits": list(split or ["all"])}
-    return Bitext(read, f"{corpus} {pair}", fields)
+    return BitextCorpus(corpus, pair, tuple(split or ()))
 
 
 def _columns(text: str) -> tuple[str, str]:
@@ -481,50 +360,13 @@ def _columns(text: str) -> tuple[str, str]:
     return names[0], names[1]
 
 
-def _components(
-    output: Path,
-    data_dir: Path | None,
-    source_lang: str,
-    tagger: tuple[str, list[str] | None],
-    tables: dict[str, Any],
-) -> tuple[tuple[Any, Any, Any], tuple[Component, Component, Component]]:
-    """The tagger, aligner and projector, built and checked before any input is read, and
-    how to build them again (in a worker of an engine)."""
-    tagger_options = key_values("--tagger-option", tagger[1])
-    try:
-        if "lang" in registry.taggers.options(tagger[0]):
-            tagger_options.setdefault("lang", source_lang)
-    except ComponentError as error:
-        fail(f"--tagger: {error}")
-    built_tagger = _build(registry.taggers, "--tagger", tagger[0], tagger_options, data_dir)
-    align, project = tables["align"], tables["project"]
-    built_aligner = _build(
-        registry.aligners, "--aligner", align["aligner"], align["options"], data_dir,
-        output / "tmp",
-    )  # fmt: skip
-    projector = _build(
-        registry.projectors, "--method", project["method"], project["options"], data_dir
-    )
-    try:
-        check_link_sets(built_aligner, projector)
-    except ComponentError as error:
-        chosen = tables.get("chosen_by")  # the preset chose the method: say so
-        fail(f"{error}" + (f" ({chosen} chose {project['method']})" if chosen else ""))
-    specs = (
-        Component("taggers", "--tagger", tagger[0], tagger_options),
-        Component("aligners", "--aligner", align["aligner"], align["options"]),
-        Component("projectors", "--method", project["method"], project["options"]),
-    )
-    return (built_tagger, built_aligner, projector), specs
-
-
 def _preset_tables(
     preset: str,
     aligner: tuple[str | None, list[str] | None],
     method: tuple[str | None, list[str] | None],
 ) -> dict[str, Any]:
-    """The preset's ``[align]`` and ``[project]`` tables with the options given on top, and
-    ``chosen_by`` when the preset chose the projection method."""
+    """The aligner and the projection method, ``{"name", "options"}`` each: the preset's
+    with the options given on top (:func:`xlner.presets.resolve`)."""
     for catalogue, flag, name in (
         (registry.aligners, "--aligner", aligner[0]),
         (registry.projectors, "--method", method[0]),
@@ -534,70 +376,26 @@ def _preset_tables(
                 catalogue.get(name)
         except ComponentError as error:
             fail(f"{flag}: {error}")
-    try:  # xlner project's tables; the method's options are checked when it is built
-        tables = resolve_settings(preset, aligner[0], None, aligner[1] or [], method[0], [])
+    options = key_values("--method-option", method[1])
+    try:  # the method's options are checked when it is built
+        tables = resolve(
+            preset, {"aligner": aligner[0]}, {"method": method[0], "options": options},
+            aligner_overrides=aligner[1] or [],
+        )  # fmt: skip
     except ComponentError as error:
         fail(str(error))
-    tables["project"]["options"] |= key_values("--method-option", method[1])
-    chosen_by = {"chosen_by": f"--preset {preset}"} if method[0] is None else {}
-    return tables | chosen_by
-
-
-def _build(
-    catalogue: Catalogue[Any],
-    flag: str,
-    name: str,
-    options: dict[str, Any],
-    data_dir: Path | None,
-    temp_dir: Path | None = None,
-) -> Any:
-    try:
-        return build_component(catalogue, flag, name, options, data_dir, temp_dir)
-    except StageError as error:
-        fail(str(error))
-
-
-def _read(bitext: Bitext) -> list[BitextPair]:
-    """Every pair of the bitext, for the job that is one shard."""
-    pairs = list(bitext.open())
-    if not pairs:
-        raise InputError(bitext.name, None, "no sentence pair: the bitext is empty")
-    say(f"read {len(pairs)} sentence pairs from {bitext.name}")
-    return pairs
-
-
-def _settings(
-    source: Mapping[str, Any],
-    components: tuple[Any, Any, Any],
-    classes: Sequence[str],
-    label_map: str,
-    extra: Mapping[str, Any],
-) -> dict[str, Any]:
-    """What made the silver data, for the summary: the input, the components, the signature
-    (with the ``extra`` fields)."""
-    tagger, aligner, projector = components
-    fields = {
-        **{f"data.{key}": value for key, value in source.items()},
-        **{f"tag.{key}": value for key, value in tagger.signature().items()},
-        **signature_fields(aligner, projector),
-        "labels": ",".join(classes),
-        "label_map": label_map,
-        **extra,
-    }
+    align, project = tables["align"], tables["project"]
     return {
-        "input": dict(source),
-        "tagger": tagger.signature(),
-        "aligner": aligner.signature(),
-        "projector": projector.signature(),
-        "labels": list(classes),
-        "label_map": label_map,
-        "signature": make_signature(fields),
+        "align": {"name": align["aligner"], "options": align["options"]},
+        "project": {"name": project["method"], "options": project["options"]},
     }
 
 
-def _report(summary: dict[str, Any], output: Path) -> None:
+def _report(summary: dict[str, Any], settings: SilverSettings) -> None:
     if "run" in summary:  # a sharded job streams its input: the count is known at the end
         say(f"read {summary['sentences_in']} sentence pairs in {summary['run']['shards']} shards")
+    else:
+        say(f"read {summary['sentences_in']} sentence pairs from {settings.bitext.name}")
     entities = ", ".join(f"{label} {n}" for label, n in summary["entities"].items()) or "none"
     dropped = ", ".join(f"{reason} {n}" for reason, n in summary["dropped"].items() if n)
     out.print(
@@ -608,4 +406,4 @@ def _report(summary: dict[str, Any], output: Path) -> None:
     )
     out.print(summary["signature"], highlight=False)
     outputs = ", ".join(summary["outputs"].values())
-    say(f"silver data in {output}: {outputs}, summary.json")
+    say(f"silver data in {settings.output}: {outputs}, summary.json")

@@ -16,8 +16,9 @@ counts it (``empty_line``); pairing is never shifted.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,13 @@ class BitextPair:
     @property
     def empty(self) -> bool:
         return not self.source or not self.target
+
+
+def has_text(text: str) -> bool:
+    """True when ``text`` holds a visible character: not only whitespace, control and format
+    characters (NUL, DEL, a byte-order mark, direction marks), unassigned or private-use
+    code points and U+FFFD (what a decoder puts for bytes it could not read)."""
+    return any(unicodedata.category(char)[0] not in "CZ" and char != "\ufffd" for char in text)
 
 
 def read_files(source: str | Path, target: str | Path) -> list[BitextPair]:
@@ -140,3 +148,100 @@ def tokenize(text: str, how: str = "words") -> list[Word]:
     if how == "whitespace":
         return [Word(m.group(), m.start(), m.end()) for m in _NON_SPACE.finditer(text)]
     raise ComponentError(f"unknown tokenizer {how!r}; choose from {', '.join(TOKENIZERS)}")
+
+
+# ---------------------------------------------------------------------------- a job's input
+# The bitext of a silver job (xlner.silver.runner.SilverSettings), one of four kinds: each
+# opens its pairs from the start, names itself in messages and says what the summary
+# records of it, and which files it reads (checked against the job's outputs).
+
+
+@dataclass(frozen=True)
+class BitextFiles:
+    """Two line-parallel files, plain or gzip."""
+
+    source: Path
+    target: Path
+
+    def open(self, data_dir: Path | None) -> Iterable[BitextPair]:
+        return iter_files(self.source, self.target)
+
+    @property
+    def name(self) -> str:
+        return f"{self.source} and {self.target}"
+
+    def fields(self) -> dict[str, Any]:
+        return {"source": str(self.source), "target": str(self.target)}
+
+    def paths(self) -> dict[str, Path]:
+        """The input files by the field that names them."""
+        return {"source": self.source, "target": self.target}
+
+
+@dataclass(frozen=True)
+class BitextParquet:
+    """A Parquet file with a text column for each side, the source's first."""
+
+    path: Path
+    columns: tuple[str, str]
+
+    def open(self, data_dir: Path | None) -> Iterable[BitextPair]:
+        return iter_parquet(self.path, self.columns)
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    def fields(self) -> dict[str, Any]:
+        return {"bitext": str(self.path), "columns": list(self.columns)}
+
+    def paths(self) -> dict[str, Path]:
+        return {"bitext": self.path}
+
+
+@dataclass(frozen=True)
+class BitextCorpus:
+    """A pair of a named bitext corpus (MAFAND-MT), its first language the source side; some
+    of its splits, or all of them."""
+
+    corpus: str
+    pair: str
+    splits: tuple[str, ...] = ()
+
+    def open(self, data_dir: Path | None) -> Iterable[BitextPair]:
+        return read_corpus(self.corpus, self.pair, self.splits, data_dir=data_dir)
+
+    @property
+    def name(self) -> str:
+        return f"{self.corpus} {self.pair}"
+
+    def fields(self) -> dict[str, Any]:
+        return {"corpus": self.corpus, "pair": self.pair, "splits": list(self.splits or ["all"])}
+
+    def paths(self) -> dict[str, Path]:
+        return {}
+
+
+@dataclass(frozen=True)
+class BitextPairs:
+    """Pairs read already (the silver benchmark keys its stage by them)."""
+
+    pairs: tuple[BitextPair, ...]
+    label: str
+    described: Mapping[str, Any] = field(default_factory=dict)
+
+    def open(self, data_dir: Path | None) -> Iterable[BitextPair]:
+        return self.pairs
+
+    @property
+    def name(self) -> str:
+        return self.label
+
+    def fields(self) -> dict[str, Any]:
+        return dict(self.described)
+
+    def paths(self) -> dict[str, Path]:
+        return {}
+
+
+Bitext = BitextFiles | BitextParquet | BitextCorpus | BitextPairs

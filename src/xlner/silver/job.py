@@ -1,12 +1,17 @@
 """Silver data from bitext: tag the source side, align, project, select.
 
 :func:`build_silver` is the library call behind ``xlner silver``. Before any model runs,
-pairs with an empty side, pairs whose target sentence is in an evaluation set and pairs
-outside the length limits are set aside (each counted under its reason). The tagger's and
-the aligner's outputs are cached under ``cache_dir`` keyed by everything that determines
-them (the pipeline's :class:`~xlner.pipeline.cache.StageStore`): tagging resumes at its
-first unfinished batch, and a rerun with other selection options, label map or outputs reuses
+pairs with a side without text (empty, or only control and format characters, byte-order
+marks or U+FFFD), pairs whose target sentence is in an evaluation set and pairs outside the
+length limits are set aside (each counted under its reason). The tagger's and the aligner's
+outputs are cached under ``cache_dir`` keyed by everything that determines them (the
+pipeline's :class:`~xlner.pipeline.cache.StageStore`): tagging resumes at its first
+unfinished batch, and a rerun with other selection options, label map or outputs reuses
 both. The projector and the selection are cheap and always rerun.
+
+The tagging cache is keyed by every pair that is not empty or excluded (lengths are not part
+of its key, so that other length limits reuse it); a sentence set aside by the limits is
+kept there untagged (:data:`NOT_TAGGED`) and tagged when later limits let it in.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from xlner.pipeline.stages.base import isolated_batch
 from xlner.project.base import Projector
 from xlner.project.corpus import align_link_sets, check_link_sets, project_corpus
 from xlner.registry import ComponentError
-from xlner.silver.bitext import BitextPair, tokenize
+from xlner.silver.bitext import BitextPair, has_text, tokenize
 from xlner.silver.consistency import make_consistent
 from xlner.silver.exclude import Exclusion, excluded_by, unmatched
 from xlner.silver.select import COUNTED_WHEN_USED, DROP_REASONS, Selection
@@ -37,6 +42,9 @@ from xlner.types import Link, LinkSets, ProjectedSpan, Span, TaggedSentence
 
 # The classes of MasakhaNER 2.0, the default target label set.
 MASAKHANER_CLASSES = ("PER", "ORG", "LOC", "DATE")
+
+# The tagging cache's entry for a sentence that the length limits set aside before tagging.
+NOT_TAGGED = "not tagged: outside the length limits"
 
 Progress = Callable[[str, int, int | None], None]  # step, done, total (None: not known)
 Warn = Callable[[str], None]
@@ -191,13 +199,17 @@ def build_silver(
         check_classes(tagger, batch, classes, label_map)
 
     cache = Path(cache_dir)
+    # Set aside before any model runs: a side without text, a length outside the limits.
+    early = [_early_reason(candidate, selection) for candidate in candidates]
+    if result.sentences_in and dropped["empty_line"] + early.count("empty_line") == len(pairs):
+        result.warnings.append(no_text_warning(len(pairs)))
+        (warn or (lambda _: None))(result.warnings[-1])
     sources = [tokens_of(c.source_words) for c in candidates]
-    tagged = tag_sources(tagger, sources, cache, batch_size, notify, check, warn)
+    wanted = [reason is None for reason in early]
+    tagged = tag_sources(tagger, sources, cache, batch_size, notify, check, warn, wanted)
     kept: list[_Candidate] = []
-    for candidate, sentence in zip(candidates, tagged, strict=True):
-        # Lengths are checked after tagging, so that other limits reuse the cached tags.
-        lengths = len(candidate.source_words), len(candidate.target_words)
-        reason = "tagger_error" if sentence.error else selection.length_reason(*lengths)
+    for candidate, sentence, reason in zip(candidates, tagged, early, strict=True):
+        reason = reason or ("tagger_error" if sentence.error else None)
         if reason is not None:
             dropped[reason] += 1
             continue
@@ -299,6 +311,23 @@ def _prefilter(
     return kept
 
 
+def _early_reason(candidate: _Candidate, selection: Selection) -> str | None:
+    """Why a pair is set aside before tagging: a side without text, a length outside the
+    limits; None when it is tagged."""
+    pair = candidate.pair
+    if not has_text(pair.source) or not has_text(pair.target):
+        return "empty_line"
+    return selection.length_reason(len(candidate.source_words), len(candidate.target_words))
+
+
+def no_text_warning(pairs: int) -> str:
+    """The warning for a bitext of which no pair has text on both sides."""
+    return (
+        f"none of the {pairs} sentence pairs has text on both sides (empty lines, or only "
+        "control characters, byte-order marks or U+FFFD): no silver data"
+    )
+
+
 def check_classes(
     tagger: SourceTagger,
     batch: Sequence[TaggedSentence],
@@ -340,36 +369,57 @@ def tag_sources(
     progress: Progress,
     check: Callable[[Sequence[Tagged]], None],
     warn: Warn | None = None,
+    wanted: Sequence[bool] | None = None,
 ) -> list[Tagged]:
     """The tagger's spans of every sentence (``error`` set where it failed), batch by batch;
-    each finished batch is kept, so an interrupted run resumes at the next one."""
+    each finished batch is kept, so an interrupted run resumes at the next one. Only the
+    ``wanted`` sentences (default: all) are tagged; the others are kept as
+    :data:`NOT_TAGGED` until a later run wants them."""
+    wanted = [True] * len(sentences) if wanted is None else wanted
     settings = {"tagger": tagger.signature()}
     key = stage_key("silver-tag", settings, [_digest(sentences)])
     store = StageStore(cache_dir, "tag", key, Tagged)
     total = len(sentences)
-    done = _cached(partial(store.read, total), warn)
-    if done is not None:
-        check(done)
-        progress("tag", total, total)
-        return done
+    done = _cached(partial(store.read, total), warn)  # None: not finished before
     out: list[Tagged] = []
+    changed = done is None
     progress("tag", 0, total)
     for start in range(0, total, batch_size):
         end = min(start + batch_size, total)
-        batch = _cached(partial(store.read_shard, start, end), warn)
-        if batch is None:
-            outcomes = isolated_batch("tag", tagger.tag, list(sentences[start:end]), start)
-            batch = [
-                Tagged(list(tokens), list(spans or []), error)
-                for tokens, (spans, error) in zip(sentences[start:end], outcomes, strict=True)
-            ]
+        if done is not None:
+            cached: list[Tagged] | None = done[start:end]
+        else:
+            cached = _cached(partial(store.read_shard, start, end), warn)
+        batch, tagged = _fill(tagger, sentences[start:end], wanted[start:end], start, cached)
+        changed |= tagged
+        if done is None and (tagged or cached is None):
             store.write_shard(start, end, batch)
         check(batch)
         out.extend(batch)
         progress("tag", end, total)
-    store.write(out, settings)
-    store.drop_shards()
+    if changed:  # new, or with sentences that these limits let in
+        store.write(out, settings)
+        store.drop_shards()
     return out
+
+
+def _fill(
+    tagger: SourceTagger,
+    sentences: Sequence[list[str]],
+    wanted: Sequence[bool],
+    start: int,
+    cached: list[Tagged] | None,
+) -> tuple[list[Tagged], bool]:
+    """``cached`` (None: nothing yet) with every wanted sentence it lacks tagged, the others
+    :data:`NOT_TAGGED`; and whether the tagger ran."""
+    batch = cached if cached is not None else [Tagged(list(t), [], NOT_TAGGED) for t in sentences]
+    todo = [i for i, entry in enumerate(batch) if wanted[i] and entry.error == NOT_TAGGED]
+    if not todo:
+        return batch, False
+    outcomes = isolated_batch("tag", tagger.tag, [list(sentences[i]) for i in todo], start)
+    for i, (spans, error) in zip(todo, outcomes, strict=True):
+        batch[i] = Tagged(list(sentences[i]), list(spans or []), error)
+    return batch, True
 
 
 def align_pairs(

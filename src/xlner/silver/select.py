@@ -28,11 +28,13 @@ from xlner.types import ProjectedSpan, Span
 
 # In the order they are checked: a sentence is counted under the first reason that applies.
 DROP_REASONS = (
-    "empty_line",  # one side of the pair is an empty line (the pair is dropped, not shifted)
+    # one side of the pair is an empty line, or holds only control characters (NUL, DEL, a
+    # byte-order mark, U+FFFD); the pair is dropped, the others are not shifted
+    "empty_line",
     "excluded",  # the target sentence is in an evaluation set (--exclude, --exclude-corpus)
+    "too_short",  # a side has fewer than min_length tokens (checked before tagging)
+    "too_long",  # a side has more than max_length tokens (checked before tagging)
     "tagger_error",  # the source tagger failed on this sentence
-    "too_short",  # a side has fewer than min_length tokens
-    "too_long",  # a side has more than max_length tokens
     "unprojected_entity",  # require_all: a source entity has no projection at all
     "low_score",  # require_all: a source entity's projections all score below min_score
     "dropped_class",  # dropped_class = "drop": a source entity of a class the label map drops

@@ -47,11 +47,11 @@ from xlner.pipeline.cache import canonical, stage_key
 from xlner.pipeline.stages.base import build_component
 from xlner.registry import registry
 from xlner.silver import parquet
-from xlner.silver.bitext import BitextPair, tokenize
+from xlner.silver.bitext import BitextPair, has_text, tokenize
 from xlner.silver.exclude import Exclusion, unmatched
-from xlner.silver.job import SilverResult, build_silver, summary_of
+from xlner.silver.job import SilverResult, build_silver, no_text_warning, summary_of
 from xlner.silver.select import Selection
-from xlner.silver.writers import STEM, write_shard
+from xlner.silver.writers import STEM, mark_unfinished, write_shard
 from xlner.text import tokens_of
 
 # Sentence pairs from which eflomal's priors are learned when the bitext has several shards:
@@ -308,7 +308,9 @@ def merge(
     kinds: Sequence[str] = ("jsonl", "conll"),
 ) -> dict[str, Any]:
     """``silver.jsonl``/``silver.conll`` (each of ``kinds``): the shards' files end to end;
-    the summed summary."""
+    the summed summary. ``summary.json`` is removed first: the folder is unfinished until the
+    caller writes it again."""
+    mark_unfinished(output)
     for kind in kinds:
         parts = [store / f"{number:05d}.{kind}" for number in numbers]
         if kind == "parquet":
@@ -328,14 +330,18 @@ def merge(
         matched = [a + b for a, b in zip(matched, meta["matched"], strict=True)]
     pairs = zip(exclusions, matched, strict=True)
     counted = [Exclusion(e.name, e.sentences, set(), m) for e, m in pairs]
+    sentences_in = sum(metas[n]["sentences_in"] for n in numbers)
+    warnings = unmatched(counted)
+    if sentences_in and total["dropped"]["empty_line"] == sentences_in:
+        warnings.append(no_text_warning(sentences_in))
     return summary_of(
-        sum(metas[n]["sentences_in"] for n in numbers),
+        sentences_in,
         sum(metas[n]["sentences_out"] for n in numbers),
         total["entities"],
         total["source"],
         total["dropped"],
         counted,
-        unmatched(counted),
+        warnings,
         sum(metas[n].get("unknown_words", 0) for n in numbers),
     )
 
@@ -384,7 +390,8 @@ def sample_pairs(
     for pair in sorted(reservoir, key=lambda p: p.provenance.id):
         source = tokens_of(tokenize(pair.source, tokenizer))
         target = tokens_of(tokenize(pair.target, tokenizer))
-        if selection.length_reason(len(source), len(target)) is None:
+        within = selection.length_reason(len(source), len(target)) is None
+        if within and has_text(pair.source) and has_text(pair.target):
             sample.append((source, target))
     return sample, seen
 

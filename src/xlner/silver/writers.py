@@ -10,6 +10,14 @@
 - ``summary.json``: sentences in and out, entities per class, drop reasons, exclusions,
   the settings and the signature;
 - with ``exports``: ``silver.hf`` (a ``datasets`` folder) and ``silver.spacy`` (a DocBin).
+
+``summary.json`` is removed before the first output is written and written after the last,
+so a folder without it holds an unfinished run (one stopped by Ctrl-C, SIGTERM, a full
+disk) whatever else it holds. A rerun into the same folder with another record format or
+other exports removes the outputs of the run before that it does not write again (only
+those of xlner's own names, and a folder only when it is a ``datasets`` export), so that
+every file beside ``summary.json`` is listed in it. No input may be one of these outputs:
+:func:`check_folder`.
 """
 
 from __future__ import annotations
@@ -20,8 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from xlner.corpora.conll import write_conll
-from xlner.export import export_path, exporter
-from xlner.io import atomic_write, make_folder
+from xlner.errors import OutputError
+from xlner.export import FORMATS, export_path, exporter
+from xlner.export.hf import is_export
+from xlner.io import atomic_write, check_outputs, make_folder, remove_file, remove_folder
+from xlner.io import check_folder as check_output_folder
 from xlner.silver import parquet
 from xlner.silver.job import SilverResult, SilverSentence
 from xlner.tags import mark_unknown, spans_to_tags, split_unknown, tags_to_spans
@@ -40,6 +51,52 @@ PARTIAL_EXPORT = (
     "the hf and spacy exports label every word, and this silver data has words of unknown "
     "label (partial labels: Selection's dropped_class or unprojected): train on silver.conll"
 )
+# Every output a silver job may write into its folder, by kind; of the folders among them
+# only an earlier hf export (``export.hf.is_export``) is replaced or removed.
+OUTPUTS = {
+    "conll": CONLL,
+    **{kind: f"{STEM}.{kind}" for kind in RECORD_FORMATS},
+    **{kind: export_path(kind, Path(), STEM).name for kind in FORMATS},
+}
+_FOLDERS = {"hf": is_export}
+_NOT_OURS = "is a folder xlner silver did not write; move it away"
+
+
+def check_folder(directory: Path, inputs: Mapping[str, str | Path | None]) -> None:
+    """Refuse a folder where an output of a silver job (written, or removed as stale) would
+    replace one of the ``inputs`` (option name -> path), or a folder that is not such an
+    output stands in one's place: an OutputError naming them, before any work."""
+    files: dict[str, Path] = {}
+    for kind, name in [*OUTPUTS.items(), ("summary", SUMMARY)]:
+        path = directory / name
+        if not path.is_dir():
+            files[f"the output {name}"] = path
+        elif kind not in _FOLDERS or not _FOLDERS[kind](path):
+            raise OutputError(path, _NOT_OURS)
+        else:
+            what = f"an earlier {kind} export"
+            check_output_folder(path, ours=_FOLDERS[kind], what=what, inputs=inputs, option=name)
+    check_outputs(files, inputs)
+
+
+def mark_unfinished(directory: Path) -> None:
+    """Remove ``summary.json``: from now on the folder holds a run that is not finished."""
+    remove_file(directory / SUMMARY)
+
+
+def remove_stale(directory: Path, written: Sequence[str]) -> None:
+    """Remove the outputs of an earlier run that this one (``written``: file names) did not
+    write again: a file or a symlink (the link only), a folder only when it is ours."""
+    for kind, name in OUTPUTS.items():
+        path = directory / name
+        if name in written:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            ours = _FOLDERS.get(kind)
+            if ours is None or not remove_folder(path, ours=ours):
+                raise OutputError(path, _NOT_OURS)
+        else:
+            remove_file(path)
 
 
 def write_silver(
@@ -52,7 +109,9 @@ def write_silver(
     lang: str | None = None,
     record_format: str = "jsonl",
 ) -> dict[str, Any]:
-    """Write every output into ``directory``; return the summary that was written."""
+    """Write every output into ``directory``, ``summary.json`` last; return the summary that
+    was written."""
+    mark_unfinished(directory)
     write_shard(directory, STEM, result.sentences, record_format)
     tagged = [sentence.tagged() for sentence in result.sentences]
     ids = [s.pair.provenance.id for s in result.sentences]
@@ -171,7 +230,9 @@ def write_summary(
     outputs: Mapping[str, str],
     settings: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """``summary.json``: the job's counts, its outputs and its settings; return it."""
+    """Finish the folder: the outputs of an earlier run that ``outputs`` lacks removed, then
+    ``summary.json`` (the job's counts, its outputs and its settings); return it."""
+    remove_stale(directory, list(outputs.values()))
     written = {**summary, "outputs": dict(outputs), **settings}
     with atomic_write(directory / SUMMARY) as out:
         out.write(json.dumps(written, indent=2, ensure_ascii=False) + "\n")

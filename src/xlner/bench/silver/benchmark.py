@@ -1,0 +1,109 @@
+"""The silver benchmark run: every language's row (:func:`run_silver`), or the rows of each
+variant of an ablation and how the tagger follows the silver F1 (:func:`run_ablation`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from xlner.bench.report import machine
+from xlner.bench.silver.config import DEFAULT_CONFIG, Plan, load_settings, load_variants, plan
+from xlner.bench.silver.report import anchors, averages, quality_study, read_translate_test
+from xlner.bench.silver.stages import Progress, run_language
+from xlner.pipeline.cache import run_lock
+
+
+def run_silver(
+    data_dir: Path | None,
+    run_root: Path,
+    languages: Sequence[str] | None = None,
+    *,
+    config: str = DEFAULT_CONFIG,
+    overrides: Sequence[str] = (),
+    translate_test: Path | None = None,
+    progress: Progress = lambda message: None,
+) -> dict[str, Any]:
+    """Every language's row (see the module docstring), their averages, the settings; for a
+    config with variants, :func:`run_ablation`'s result."""
+    settings = load_settings(config, overrides)
+    if settings["variants"]:
+        return run_ablation(
+            data_dir, run_root, languages, load_variants(config, overrides),
+            translate_test=translate_test, progress=progress,
+        )  # fmt: skip
+    chosen = list(languages or settings["languages"])
+    plans = [plan(lang, settings, run_root, data_dir) for lang in chosen]  # all checked first
+    translated = read_translate_test(translate_test)
+    started = time.perf_counter()
+    rows = _rows(plans, settings, run_root, data_dir, translated, progress)
+    return {
+        "benchmark": "masakhaner2-silver",
+        "config": config,
+        "settings": settings,
+        "machine": machine(),
+        "rows": rows,
+        "average": averages(rows, settings),
+        "wall_seconds": time.perf_counter() - started,
+    }
+
+
+def _rows(
+    plans: list[Plan],
+    settings: Mapping[str, Any],
+    run_root: Path,
+    data_dir: Path | None,
+    translated: Mapping[str, float],
+    progress: Progress,
+) -> list[dict[str, Any]]:
+    """The row of each planned language, in order, with its translate-test F1 and anchors."""
+    rows = []
+    while plans:  # each language's components (and the models they loaded) freed after it
+        step = plans.pop(0)
+        with run_lock(run_root / step.lang):  # a second run on the same folders is refused
+            row = run_language(step, settings, run_root, data_dir, progress)
+        row["translate_test"] = translated.get(step.lang)
+        row["anchors"] = anchors(settings, step.lang)
+        rows.append(row)
+    return rows
+
+
+def run_ablation(
+    data_dir: Path | None,
+    run_root: Path,
+    languages: Sequence[str] | None,
+    variants: Mapping[str, Mapping[str, Any]],
+    *,
+    translate_test: Path | None = None,
+    progress: Progress = lambda message: None,
+) -> dict[str, Any]:
+    """The rows of each variant (:func:`load_variants`) in the same stage folders, so a
+    variant that equals another run's settings reads that run back; and the quality study."""
+    first = next(iter(variants.values()))
+    chosen = list(languages or first["languages"])
+    plans = {}
+    for name, settings in variants.items():  # every variant and language checked first
+        try:
+            plans[name] = [plan(lang, settings, run_root, data_dir) for lang in chosen]
+        except ValueError as error:
+            raise ValueError(f"variants.{name}: {error}") from None
+    translated = read_translate_test(translate_test)
+    started = time.perf_counter()
+    done = []
+    for name, settings in variants.items():
+        progress(f"variant {name}: {' '.join(settings['variant']) or 'the config as it is'}")
+        rows = _rows(plans[name], settings, run_root, data_dir, translated, progress)
+        done.append({
+            "name": name, "overrides": settings["variant"], "settings": settings,
+            "rows": rows, "average": averages(rows, settings),
+        })  # fmt: skip
+    return {
+        "benchmark": "masakhaner2-silver-ablation",
+        "config": first["config"],
+        "machine": machine(),
+        "variants": done,
+        "study": quality_study(done),
+        "wall_seconds": time.perf_counter() - started,
+    }

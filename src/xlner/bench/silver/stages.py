@@ -1,0 +1,341 @@
+"""The silver benchmark's stages: each in a folder of its own, keyed by everything that
+determines it, so a finished stage is read back (its ``stage.json``), never recomputed.
+
+A study reuses them as library calls: :func:`run_stage` runs or reads back one stage in a
+folder of a runs root; :func:`silver_stage` (a :class:`~xlner.silver.runner.SilverSettings`
+job, then its silver F1), :func:`train_stage`, :func:`evaluate_stage` and
+:func:`transfer_stage` are the computations, each taking the stage folder last (``partial``
+them and hand them to :func:`run_stage`). :func:`prepare` keys a language's stages,
+:func:`run_language` runs them into its row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from xlner.bench.report import machine, write_json
+from xlner.bench.silver.config import Plan
+from xlner.bench.silver_quality import GoldKey, gold_by_line, kept_quality
+from xlner.corpora import get_corpus
+from xlner.evaluate import evaluate_spans
+from xlner.io import make_folder
+from xlner.pipeline.cache import canonical, stage_key
+from xlner.registry import registry
+from xlner.signature import make_signature
+from xlner.silver import MASAKHANER_CLASSES, read_corpus
+from xlner.silver.bitext import BitextPairs
+from xlner.silver.runner import SilverSettings, check_silver, run_silver
+from xlner.silver.writers import CONLL
+from xlner.tagging.tagger import DEFAULT_ENCODER, META_FILE
+from xlner.tagging.training import TrainConfig
+from xlner.types import Span, TaggedSentence, Tokens
+
+STAGES = ("silver", "train", "evaluate", "transfer")
+STAGE_FILE = "stage.json"
+# Tagging and alignment outputs, shared by a language's silver stages: keyed by what
+# determines them, so settings that differ only after alignment (selection, projection)
+# align once.
+CACHE_DIR = "cache"
+
+Progress = Callable[[str], None]
+Say = Callable[[str], None]  # a stage's messages (the benchmark puts the language first)
+
+
+def run_stage(
+    name: str, folder: Path, compute: Callable[[Path], dict[str, Any]], stages: dict[str, Any]
+) -> dict[str, Any]:
+    """``compute(folder)``'s result, or the result a finished run left in ``folder``; the
+    stage's status (computed or reused) and wall time go into ``stages``."""
+    done = folder / STAGE_FILE
+    if done.is_file():
+        record = json.loads(done.read_text(encoding="utf-8"))
+        stages[name] = {"status": "reused", "dir": str(folder)} | _timing(record)
+        return record["result"]
+    make_folder(folder)
+    started = time.perf_counter()
+    result = compute(folder)
+    host = machine()
+    record = {
+        "stage": name,
+        "seconds": time.perf_counter() - started,
+        "on": host["gpu"] or host["cpu"],
+    }
+    write_json(record | {"result": result}, done)
+    stages[name] = {"status": "computed", "dir": str(folder)} | _timing(record)
+    return result
+
+
+def row_name(key: str) -> str:
+    """The file of a language's row under settings of ``key``: rows of other settings (the
+    variants of an ablation) stay beside it."""
+    return f"row-{key[:12]}.json"
+
+
+def _timing(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A stage's wall time and the machine (GPU, else CPU) it was computed on."""
+    return {"seconds": record["seconds"], "on": record["on"]}
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(canonical(value).encode("utf-8")).hexdigest()
+
+
+def row_key(keys: Mapping[str, str]) -> str:
+    """The key of a language's row: its stages' keys."""
+    return _digest(keys)
+
+
+def score(
+    tag: Callable[[list[Tokens]], list[list[Span]]],
+    sentences: Sequence[TaggedSentence],
+    label_map: Mapping[str, str | None] | None,
+) -> dict[str, Any]:
+    """Span F1 of ``tag``'s spans on ``sentences``."""
+    predicted = tag([list(s.tokens) for s in sentences])
+    scores = evaluate_spans(
+        [s.spans for s in sentences], predicted, [len(s.tokens) for s in sentences], label_map
+    )
+    return {"sentences": len(sentences), **scores.as_dict()}
+
+
+@dataclass
+class Work:
+    """What one language's stages read: its bitext, its gold, the settings of each stage."""
+
+    pairs: list[Any]
+    test: list[TaggedSentence]
+    dev: list[TaggedSentence]
+    silver_settings: dict[str, Any]
+    keys: dict[str, str]  # stage -> the key of everything that determines it
+
+    @property
+    def signature(self) -> str:
+        """The stages' keys, shortened, as one line."""
+        return make_signature({f"{name}.key": key[:16] for name, key in self.keys.items()})
+
+
+def prepare(step: Plan, settings: Mapping[str, Any], data_dir: Path | None) -> Work:
+    """Read the language's bitext and gold; key each stage by its settings and its inputs
+    (pinned in ``tests/test_silver_keys.py``: existing runs are read back by them)."""
+    lang, evaluation = step.lang, get_corpus(settings["evaluation"])
+    pairs = read_corpus(settings["bitext"], step.pair, data_dir=data_dir)
+    test = evaluation.load(lang=lang, split="test", data_dir=data_dir)
+    dev_split = settings["dev_split"]
+    dev = evaluation.load(lang=lang, split=dev_split, data_dir=data_dir) if dev_split else []
+    silver_settings = {
+        "tagger": step.tagger.signature(),
+        "label_map": settings["tagger"]["label_map"],
+        "aligner": step.aligner.signature(),
+        "projector": step.projector.signature(),
+        "selection": step.selection.as_dict(),
+        "classes": list(MASAKHANER_CLASSES),
+    }
+    exclude = {"corpus": settings["evaluation"], "lang": lang, "split": "test"}
+    data = [_digest([(p.source, p.target, p.provenance.id) for p in pairs]), _digest(exclude)]
+    keys = {"silver": stage_key("bench-silver", silver_settings, data)}
+    init = step.tagger.signature() if settings["train"]["init"] == "source" else None
+    encoder = settings["train"]["encoder"] or DEFAULT_ENCODER
+    trained = {"init": init or {"encoder": encoder}, "config": asdict(step.train)}
+    keys["train"] = stage_key("bench-silver-train", trained, [keys["silver"]])
+    scoring = {"label_map": settings["label_map"], "evaluation": settings["evaluation"]}
+    scoring["dev"] = dev_split
+    keys["evaluate"] = stage_key("bench-silver-evaluate", scoring, [keys["train"]])
+    transfer_on = step.transfer_tagger.signature() if step.transfer_tagger else None
+    keys["transfer"] = stage_key("bench-silver-transfer", scoring | {"tagger": transfer_on}, [])
+    return Work(pairs, test, dev, silver_settings, keys)
+
+
+def run_language(
+    step: Plan,
+    settings: Mapping[str, Any],
+    run_root: Path,
+    data_dir: Path | None,
+    progress: Progress = lambda message: None,
+) -> dict[str, Any]:
+    """The row of one language: read back if finished with these settings, else computed
+    stage by stage (each stage read back where it finished)."""
+    work = prepare(step, settings, data_dir)
+    folder, key = run_root / step.lang, row_key(work.keys)
+    row_file = folder / row_name(key)
+    if row_file.is_file() and (row := json.loads(row_file.read_text("utf-8")))["key"] == key:
+        progress(f"{step.lang}: finished before, read back from {row_file}")
+        return row | {"status": "reused"}
+    started = time.perf_counter()
+    where = {name: folder / f"{name}-{key[:12]}" for name, key in work.keys.items()}
+    stages: dict[str, Any] = {}
+    run = partial(run_stage, stages=stages)
+    label_map = registry.label_maps.get(settings["label_map"])
+    lang, say = step.lang, partial(_said, progress, step.lang)
+    job = silver_settings(step, settings, work, data_dir, folder / CACHE_DIR)
+    built = (step.tagger, step.aligner, step.projector)
+    gold = partial(gold_by_line, lang, data_dir=data_dir)
+    made = run("silver", where["silver"], partial(silver_stage, job, gold, say, built=built))
+    source = getattr(step.tagger, "path", None) if settings["train"]["init"] == "source" else None
+    train = partial(
+        train_stage, made["conll"], lang=lang, config=step.train, source=source,
+        encoder=settings["train"]["encoder"] or DEFAULT_ENCODER, say=say,
+    )  # fmt: skip
+    trained = run("train", where["train"], train)
+    evaluate = partial(evaluate_stage, trained["model"], work.test, work.dev, label_map, say)
+    scores = run("evaluate", where["evaluate"], evaluate)
+    note = f"tagger {settings['tagger']['name']!r} reads no other language"
+    transfer = partial(transfer_stage, step.transfer_tagger, work.test, label_map, say, note)
+    direct = run("transfer", where["transfer"], transfer)
+    row = {
+        "lang": step.lang,
+        "pair": step.pair,
+        "pivot": step.pivot,
+        "key": key,
+        "signature": work.signature,
+        "components": work.silver_settings,
+        "machine": machine(),
+        "silver": {k: v for k, v in made.items() if not k.startswith("quality")},
+        "silver_quality": made["quality"],
+        "silver_quality_no_date": made["quality_no_date"],
+        "train": trained,
+        "test": scores["test"],
+        "dev": scores.get("dev"),
+        "model_transfer": direct["test"],
+        "stages": stages,
+        "wall_seconds": time.perf_counter() - started,
+    }
+    write_json(row, row_file)
+    return row | {"status": "computed"}
+
+
+def _said(progress: Progress, lang: str, message: str) -> None:
+    progress(f"{lang}: {message}")
+
+
+def silver_settings(
+    step: Plan,
+    settings: Mapping[str, Any],
+    work: Work,
+    data_dir: Path | None,
+    cache_dir: Path,
+) -> SilverSettings:
+    """The silver job of a language: its MAFAND-MT pair minus the evaluation corpus's test
+    sentences, tagged and aligned into the language's shared ``cache_dir``. The output
+    folder is the stage's (:func:`silver_stage` sets it)."""
+    return SilverSettings(
+        cache_dir.parent, BitextPairs(tuple(work.pairs), f"{settings['bitext']} {step.pair}"),
+        *step.specs, label_map=settings["tagger"]["label_map"], selection=step.selection,
+        exclude_corpora=(settings["evaluation"],), exclude_splits=("test",),
+        source_lang=step.pivot, lang=step.lang, data_dir=data_dir, cache_dir=cache_dir,
+        summary_extra={"settings": work.silver_settings, "signature": work.signature},
+    )  # fmt: skip
+
+
+def silver_stage(
+    job: SilverSettings,
+    gold: Callable[[], Mapping[GoldKey, TaggedSentence]],
+    say: Say,
+    out: Path,
+    *,
+    built: tuple[Any, Any, Any] | None = None,
+) -> dict[str, Any]:
+    """The silver job ``job`` into the stage folder ``out`` (the components as ``built``
+    where they are), and its silver F1 against the ``gold()`` sentences it overlaps
+    (:func:`xlner.bench.silver_quality.gold_by_line`)."""
+    pairs = f" ({len(job.bitext.pairs)} pairs)" if isinstance(job.bitext, BitextPairs) else ""
+    say(f"silver data from {job.bitext.name}{pairs}")
+    outcome = run_silver(
+        check_silver(replace(job, output=out), built),
+        progress=partial(_step_done, say),
+        warn=lambda message: say(f"warning: {message}"),
+    )
+    summary, result = outcome.summary, outcome.result
+    assert result is not None  # one shard, in this process
+    found = gold()
+    keep = ("sentences_in", "sentences_out", "excluded", "entities", "dropped", "warnings")
+    return {
+        **{key: summary[key] for key in keep},
+        "conll": str(out / CONLL),
+        "gold_sentences": len(found),
+        "quality": kept_quality(result, found),
+        "quality_no_date": kept_quality(result, found, {"DATE": None}),
+    }
+
+
+def _step_done(say: Say, name: str, done: int, total: int | None) -> None:
+    if done == total:
+        say(f"{name} done ({total} sentences)")
+
+
+def train_stage(
+    conll: str | Path,
+    out: Path,
+    *,
+    lang: str,
+    config: TrainConfig,
+    source: str | Path | None = None,
+    encoder: str = DEFAULT_ENCODER,
+    say: Say = lambda message: None,
+) -> dict[str, Any]:
+    """A tagger trained on ``conll`` into ``out/model`` (resuming from its checkpoints):
+    continued from the tagger at ``source`` (its labels extended), else fresh from
+    ``encoder``."""
+    from xlner.tagging import TokenTagger, fit, labels_from
+    from xlner.tagging.data import read_labelled
+    from xlner.tagging.head import extend_labels
+
+    train_set = read_labelled(conll)
+    labels = labels_from(train_set)
+    if source is not None:
+        tagger = extend_labels(TokenTagger.load(source), labels, seed=config.seed)
+    else:
+        tagger = TokenTagger.from_encoder(encoder, labels)
+    tagger.languages = (lang,)
+    say(f"training on {len(train_set)} silver sentences")
+    history = fit(tagger, train_set, config=config, output_dir=out / "model", progress=say)
+    assert (out / "model" / META_FILE).is_file()  # stop_after is refused: training finished
+    return {
+        "sentences": len(train_set),
+        "labels": list(tagger.labels),
+        "init": "source" if source is not None else "encoder",
+        "config": asdict(config),
+        "history": history,
+        "model": str(out / "model"),
+    }
+
+
+def evaluate_stage(
+    model: str | Path,
+    test: Sequence[TaggedSentence],
+    dev: Sequence[TaggedSentence],
+    label_map: Mapping[str, str | None] | None,
+    say: Say,
+    out: Path,
+) -> dict[str, Any]:
+    """The F1 of the tagger at ``model`` on ``test``, and on ``dev`` where there is one."""
+    from xlner.tagging.tagger import TokenTagger
+
+    say("scoring the silver tagger on test")
+    tagger = TokenTagger.load(model)
+    scores = {"test": score(tagger.predict_spans, test, label_map)}
+    if dev:
+        scores["dev"] = score(tagger.predict_spans, dev, label_map)
+    return scores
+
+
+def transfer_stage(
+    tagger: Any,
+    test: Sequence[TaggedSentence],
+    label_map: Mapping[str, str | None] | None,
+    say: Say,
+    note: str,
+    out: Path,
+) -> dict[str, Any]:
+    """Model transfer: the source ``tagger`` on the test set as is; None (with ``note``)
+    where it reads no other language."""
+    if tagger is None:
+        return {"test": None, "note": note}
+    say("model transfer, the source tagger on test")
+    return {"test": score(tagger.tag, test, label_map)}
