@@ -224,6 +224,26 @@ def test_bad_relabel_input_is_one_line(capsys, tmp_path, silver, favouring, args
     assert not (tmp_path / "out" / "silver.conll").exists()
 
 
+def test_relabel_never_replaces_an_input_and_leaves_no_stale_output(
+    capsys, tmp_path, silver, favouring
+) -> None:
+    pytest.importorskip("pyarrow")
+    output, model = tmp_path / "r1", ("--model", favouring("O"))
+    assert _relabel(capsys, silver, "-o", output, *model, "--format", "parquet").code == 0
+    # The earlier output's CoNLL as unlabelled text: writing silver.conll would replace it.
+    earlier = output / "silver.conll"
+    before = earlier.read_bytes()
+    refused = _relabel(capsys, silver, "-o", output, *model, "--unlabelled", earlier)
+    assert refused.code == 2 and "Traceback" not in refused.err
+    assert "the output silver.conll is the same file as --unlabelled" in refused.err
+    assert earlier.read_bytes() == before and (output / "silver.parquet").exists()
+    # Another record format: the earlier run's silver.parquet goes.
+    assert _relabel(capsys, silver, "-o", output, *model, "--format", "jsonl").code == 0
+    names = {p.name for p in output.iterdir()} - {".lock", "summary.json"}
+    assert names == {"silver.conll", "silver.jsonl"}
+    assert set(_summary(output)["outputs"].values()) == names
+
+
 def test_not_a_silver_folder_is_one_line(capsys, tmp_path, favouring) -> None:
     result = _relabel(capsys, tmp_path, "-o", tmp_path / "out", "--model", favouring("O"))
     assert result.code == 2

@@ -43,7 +43,7 @@ from xlner.silver.relabel import (
     relabel,
     write_relabelled,
 )
-from xlner.silver.writers import RECORD_FORMATS
+from xlner.silver.writers import RECORD_FORMATS, check_folder
 
 RecordFormat = StrEnum("RecordFormat", {name: name for name in ("same", *RECORD_FORMATS)})
 
@@ -120,6 +120,9 @@ def relabel_command(
     table = label_map_table(label_map)
     folders = check_models(model, weight)
     try:
+        for flag, paths in (("--unlabelled", unlabelled), ("--exclude", exclude)):
+            for path in paths or ():  # no input among the outputs (written, or removed)
+                check_folder(output, {flag: path})
         with run_lock(output):
             found = read_silver_folder(silver)
             texts = [s for path in unlabelled or () for s in read_unlabelled(path, tokenizer)]

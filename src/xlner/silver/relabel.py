@@ -57,6 +57,7 @@ from xlner.silver.writers import (
     SUMMARY,
     entity_fields,
     located,
+    mark_unfinished,
     read_records,
     record_tags,
     tagged_record,
@@ -436,7 +437,9 @@ def write_relabelled(
     record_format: str = "jsonl",
 ) -> dict[str, Any]:
     """``silver.conll``, ``silver.jsonl`` (or ``.parquet``) and ``summary.json`` of the
-    relabelled data in ``directory``, as ``xlner silver`` writes them; return the summary."""
+    relabelled data in ``directory``, as ``xlner silver`` writes them (``summary.json``
+    removed first and written last); return the summary."""
+    mark_unfinished(directory)
     write_records(directory, STEM, result.records, record_format)
     outputs = {"conll": CONLL, record_format: f"{STEM}.{record_format}"}
     return write_summary(directory, result.summary(), outputs, settings)
