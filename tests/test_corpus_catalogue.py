@@ -367,7 +367,7 @@ def test_presence_and_listing(tmp_path):
 def unpinned(monkeypatch) -> None:
     """Made-up corpus files, served without the pins of the real ones (tests of how files
     are fetched; the pins themselves are tested in test_data_cli.py)."""
-    monkeypatch.setattr(importlib.import_module("xlner.corpora.fetch"), "pinned_checksums", dict)
+    monkeypatch.setattr(importlib.import_module("xlner.corpora.pins"), "pinned_checksums", dict)
 
 
 class FakeOpener:

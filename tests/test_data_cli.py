@@ -18,7 +18,7 @@ from xlner.corpora import get_corpus
 from xlner.registry import registry
 
 # The module (``xlner.corpora.fetch`` the attribute is the function of that name).
-fetch_module = importlib.import_module("xlner.corpora.fetch")
+pins_module = importlib.import_module("xlner.corpora.pins")
 
 runner = CliRunner()
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "translate-test" / "masakhaner-lug.toml"
@@ -44,8 +44,8 @@ def write(path: Path, text: str) -> None:
 @pytest.fixture
 def pins(monkeypatch) -> dict[str, str]:
     """The pinned checksums, to which :func:`mirror_of` adds those of its made-up files."""
-    table = dict(fetch_module.pinned_checksums())
-    monkeypatch.setattr(fetch_module, "pinned_checksums", lambda: table)
+    table = dict(pins_module.pinned_checksums())
+    monkeypatch.setattr(pins_module, "pinned_checksums", lambda: table)
     return table
 
 

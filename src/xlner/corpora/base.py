@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from xlner.corpora.conll import read_conll
+from xlner.corpora.pins import damaged_files
 from xlner.paths import user_cache
 from xlner.registry import ComponentError, registry, suggest
 from xlner.types import TaggedSentence
@@ -319,15 +320,13 @@ class CorpusStatus:
 
 def list_corpora(data_dir: str | Path | None = None) -> list[CorpusStatus]:
     """Every known corpus with whether all its files are in the data directory, each with
-    its pinned content (``xlner.corpora.fetch``)."""
-    from xlner.corpora.fetch import damaged_files  # fetch.py imports this module
-
+    its pinned content (:mod:`xlner.corpora.pins`)."""
     root = resolve_data_dir(data_dir)
     rows = []
     for corpus in all_corpora():
         total = len(corpus.files())
         missing = len(corpus.missing_files(root))
-        damaged = len(damaged_files(corpus, root))
+        damaged = len(damaged_files(corpus.files(), root))
         rows.append(
             CorpusStatus(
                 corpus.name,

@@ -25,11 +25,11 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from importlib.resources import files
 from pathlib import Path
 from typing import IO, Any
 
 from xlner.corpora.base import Corpus, Origin, get_corpus, resolve_data_dir
+from xlner.corpora.pins import matches_pin, pin_of
 from xlner.io import atomic_write
 
 GITHUB_RAW = "https://raw.githubusercontent.com"
@@ -60,35 +60,6 @@ def mirror(base: str) -> UrlBuilder:
         hint = f"; for a folder write file://{Path(base).resolve()}" if not scheme else ""
         raise FetchError(f"--mirror {base!r} is not an http://, https:// or file:// URL{hint}")
     return functools.partial(github_raw_url, base=base)
-
-
-@functools.cache
-def pinned_checksums() -> dict[str, str]:
-    """The SHA-256 of every file fetched from an origin, by path in the data directory."""
-    text = files("xlner.corpora").joinpath("sha256sums.txt").read_text(encoding="utf-8")
-    pinned = {}
-    for line in text.splitlines():
-        digest, _, relpath = line.partition("  ")
-        if relpath:
-            pinned[relpath] = digest
-    return pinned
-
-
-def matches_pin(path: Path, relpath: str) -> bool:
-    """True when the file ``path`` (``relpath`` in the data directory) has its pinned
-    content, or has no pin (derived files)."""
-    expected = pinned_checksums().get(relpath)
-    if expected is None:
-        return True
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest() == expected
-
-
-def damaged_files(corpus: Corpus, root: Path) -> list[str]:
-    """The files of ``corpus`` present in ``root`` whose content is not the pinned one."""
-    return [
-        rel for rel in corpus.files() if (root / rel).is_file() and not matches_pin(root / rel, rel)
-    ]
 
 
 _NOT_PINNED = "present but not the pinned file (changed?); --overwrite fetches it again"
@@ -185,7 +156,7 @@ def fetch(
             report(f"{rel}: {'already present' if pinned else _NOT_PINNED}")
             continue
         url = url_for(corpus.origin, corpus.origin_path(rel))
-        size = download(url, dest, opener=opener, sha256=pinned_checksums().get(rel))
+        size = download(url, dest, opener=opener, sha256=pin_of(rel))
         report(f"{rel}: {size:,} bytes from {url}")
         written.append(dest)
     return written
