@@ -624,6 +624,15 @@ def test_a_killed_ray_worker_costs_only_its_shard(capsys, tmp_path, bitext, ray_
 
 
 @pytest.mark.ray
+def test_the_consistency_pass_is_refused_on_ray(capsys, tmp_path, bitext, ray_cluster) -> None:
+    output = tmp_path / "out"
+    result = _silver(capsys, output, bitext, "--consistency", "0.8", "--engine", "ray")
+    assert result.code == 2 and "Traceback" not in result.err
+    assert "--consistency looks at all the silver data at once: not with" in result.err
+    assert not (output / "silver.conll").exists()
+
+
+@pytest.mark.ray
 def test_ctrl_c_under_ray_ends_with_xlners_one_line(
     capsys, tmp_path, bitext, ray_cluster, monkeypatch
 ) -> None:
