@@ -166,7 +166,7 @@ def test_two_languages_end_to_end(capsys, setup, tmp_path) -> None:
         assert row["model_transfer"]["precision"] == pytest.approx(100 / words)
         assert {s["status"] for s in row["stages"].values()} == {"computed"}
         assert all(stage["on"] and stage["seconds"] > 0 for stage in row["stages"].values())
-        assert set(row["stages"]) == set(bench.STAGES)
+        assert set(row["stages"]) == set(bench.STAGES) - {"degrade"}  # a study's stage
         assert row["machine"]["cores"] and row["signature"] and row["status"] == "computed"
     assert rows["lug"]["translate_test"] == 61.5 and rows["ewe"]["translate_test"] is None
     assert rows["ewe"]["anchors"]["xlmr_large_model_transfer"] == 71.4
@@ -504,3 +504,79 @@ def test_the_quality_study_within_and_across_languages() -> None:
     assert study["per_language"]["tsn"]["slope"] == pytest.approx(0.5)
     assert study["per_language"]["lug"]["slope"] == pytest.approx(0.5)
     assert 0 < study["pearson_r_within_languages"] < study["pearson_r"] < 1
+
+
+# ---------------------------------------------------------------------------- the crossover study
+
+
+def test_a_degrade_variant_trains_on_worse_silver_and_the_study_answers(
+    capsys, setup, tmp_path
+) -> None:
+    assert _bench(capsys, setup, languages="lug").code == 0  # the clean rows, read back below
+    variants = (
+        "clean = []\nseed = ['train.config.seed=43']\n"
+        "dropped = ['degrade.operator=drop_entities', 'degrade.level=1.0', 'degrade.floor=0']\n"
+    )
+    config = _ablation(setup, tmp_path, variants)
+    result = _bench(capsys, setup, "--config", config, languages="lug")
+    assert result.code == 0, result.err
+    found = _result(setup)
+    clean, _, dropped = (variant["rows"][0] for variant in found["variants"])
+    assert clean["status"] == "reused" and clean["degrade"] is None
+    # The degraded row: a degrade stage between silver and train, entities dropped until no
+    # silver span of a gold sentence is right; the silver stage itself is the clean run's.
+    assert dropped["stages"]["degrade"]["status"] == "computed"
+    assert dropped["stages"]["silver"]["status"] == "reused"
+    assert dropped["degrade"]["clean_silver_f1"] == clean["silver_quality_no_date"]["f1"] > 0
+    assert dropped["silver_quality_no_date"]["f1"] == pytest.approx(0.0, abs=0.5)
+    assert dropped["degrade"]["entities"]["degraded"] < dropped["degrade"]["entities"]["clean"]
+    assert dropped["train"]["model"] != clean["train"]["model"]
+    low, high = clean["test"]["f1_interval"]
+    assert low - 1e-9 <= clean["test"]["f1"] <= high + 1e-9  # one sentence: all the same
+    assert len(clean["test"]["counts"]) == 1
+    study = found["crossover"]
+    assert study["per_language"]["lug"]["points"] == 3
+    # The curve is fitted to the clean and mixed rows only (two here, of one silver F1: no
+    # line; tests/test_silver_crossover.py has curves with an answer); a single kind of
+    # error is measured against the clean rows.
+    assert study["per_language"]["lug"]["fit"] is None
+    assert set(study["damage_per_point"]) == {"drop_entities"}
+    assert "crossover silver F1" in result.out and "drop_entities" in result.out
+    # A second run reads every stage back, the degraded one too.
+    again = _bench(capsys, setup, "--config", config, languages="lug")
+    assert again.code == 0 and {
+        r["status"] for v in _result(setup)["variants"] for r in v["rows"]
+    } == {"reused"}
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("degrade.operator=shuffle", "degrade.operator: unknown silver degradation 'shuffle'"),
+        ("degrade.level=2", "degrade.level must be in [0, 1]"),
+        ("degrade.lvel=0.5", "degrade: got an unexpected keyword argument 'lvel'"),
+    ],
+)
+def test_bad_degrade_settings_are_one_line_errors(capsys, setup, override, message) -> None:
+    result = _bench(capsys, setup, override)
+    assert result.code == 2 and message in result.err, result.err
+    assert "Traceback" not in result.err
+
+
+def test_the_crossover_config_spans_five_levels_and_three_seeds() -> None:
+    variants = bench.load_variants("benchmarks/silver-crossover")
+    levels = {
+        v["degrade"].get("level", 0.0)
+        for v in variants.values()
+        if v["degrade"].get("operator", "mix") == "mix"
+    }
+    assert levels == {0.0, 0.25, 0.5, 0.75, 1.0}
+    seeds: dict[float, set[int]] = {}
+    for v in variants.values():
+        if v["degrade"].get("operator", "mix") == "mix":
+            level = v["degrade"].get("level", 0.0)
+            seeds.setdefault(level, set()).add(v["train"]["config"].get("seed", 42))
+    assert sum(1 for found in seeds.values() if len(found) >= 3) >= 3
+    kinds = {v["degrade"].get("operator") for v in variants.values()} - {None, "mix"}
+    assert kinds == {"drop_entities", "shift_boundaries", "swap_classes", "add_entities"}
+    assert len(variants["clean"]["languages"]) >= 4

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from xlner.bench.silver_crossover import crossover_study, format_crossover
+from xlner.bench.silver.crossover import crossover_study, format_crossover
 
 # Two languages on known lines: aaa's test F1 = 20 + 0.8 * silver F1, model transfer 60
 # (crossover at silver F1 50); bbb's = 40 + 0.5 * silver F1, model transfer 70 (at 60).

@@ -160,7 +160,7 @@ def _silver_file(path, corpus: list[Sentence]):
 def test_the_degrade_stage_reaches_its_level_and_writes_the_training_file(
     tmp_path, operator
 ) -> None:
-    from xlner.bench.silver_degrade import DegradeSettings, degrade_silver
+    from xlner.bench.silver.degrade import DegradeSettings, degrade_silver
     from xlner.corpora.conll import read_conll
 
     corpus = _corpus(400)
@@ -184,7 +184,7 @@ def test_the_degrade_stage_reaches_its_level_and_writes_the_training_file(
 
 
 def test_degrade_settings_are_checked() -> None:
-    from xlner.bench.silver_degrade import DegradeSettings
+    from xlner.bench.silver.degrade import DegradeSettings
 
     with pytest.raises(ComponentError, match="unknown silver degradation"):
         DegradeSettings(operator="shuffle")

@@ -23,6 +23,7 @@ from typing import Any
 
 from xlner.corpora import get_corpus
 from xlner.evaluate import evaluate_spans
+from xlner.evaluate.bootstrap import bootstrap_f1, sentence_counts
 from xlner.silver.job import SilverResult, SilverSentence
 from xlner.silver.select import Selection
 from xlner.text import remap_spans, squeezed_offsets
@@ -74,15 +75,19 @@ def score(
     gold: Mapping[int, list[Span]],
     label_map: Mapping[str, str | None] | None = None,
 ) -> dict[str, Any]:
-    """Span F1 of the kept spans of ``sentences`` (by index) against ``gold`` (by index)."""
+    """Span F1 of the kept spans of ``sentences`` (by index) against ``gold`` (by index),
+    with its bootstrap interval over those sentences (few of them for some languages)."""
     indices = [i for i, _ in enumerate(sentences) if i in gold]
+    truth, spans = [gold[i] for i in indices], [sentences[i][1] for i in indices]
     scores = evaluate_spans(
-        [gold[i] for i in indices],
-        [sentences[i][1] for i in indices],
-        [len(sentences[i][0].target_words) for i in indices],
-        label_map,
+        truth, spans, [len(sentences[i][0].target_words) for i in indices], label_map
     )
-    return {"sentences": len(indices), **scores.as_dict()}
+    interval = bootstrap_f1(sentence_counts(truth, spans, label_map))
+    return {
+        "sentences": len(indices),
+        **scores.as_dict(),
+        "f1_interval": [interval.low, interval.high],
+    }
 
 
 def selection_rows(

@@ -11,6 +11,7 @@ from typing import Any
 
 from xlner.bench.report import machine
 from xlner.bench.silver.config import DEFAULT_CONFIG, Plan, load_settings, load_variants, plan
+from xlner.bench.silver.crossover import crossover_study
 from xlner.bench.silver.report import anchors, averages, quality_study, read_translate_test
 from xlner.bench.silver.stages import Progress, run_language
 from xlner.pipeline.cache import run_lock
@@ -105,5 +106,11 @@ def run_ablation(
         "machine": machine(),
         "variants": done,
         "study": quality_study(done),
+        # The crossover study, where some variant degraded the silver data on purpose.
+        "crossover": crossover_study(done) if _degraded(done) else None,
         "wall_seconds": time.perf_counter() - started,
     }
+
+
+def _degraded(variants: Sequence[Mapping[str, Any]]) -> bool:
+    return any(row.get("degrade") for variant in variants for row in variant["rows"])

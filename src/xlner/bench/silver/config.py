@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from xlner.bench.masakhaner import zero_shot_options
+from xlner.bench.silver.degrade import DegradeSettings
 from xlner.config import apply_overrides, builtin_config, check_key, dotted_keys, merge, read_toml
 from xlner.corpora import get_corpus
 from xlner.pipeline.stages.base import StageError
@@ -27,9 +28,19 @@ from xlner.tagging.training import TrainConfig
 DEFAULT_CONFIG = "benchmarks/silver"
 BASE: dict[str, Any] = read_toml(builtin_config(DEFAULT_CONFIG))
 LANGUAGES: tuple[str, ...] = tuple(BASE["languages"])
-# Tables whose keys are not the base config's: component options, Selection's and
-# TrainConfig's fields, the anchors, and an aligner or method that replaces the preset's.
-FREE_TABLES = ("options", "selection", "config", "anchors", "align", "project", "variants")
+# Tables whose keys are not the base config's: component options, Selection's,
+# TrainConfig's and DegradeSettings' fields, the anchors, and an aligner or method that
+# replaces the preset's.
+FREE_TABLES = (
+    "options",
+    "selection",
+    "config",
+    "anchors",
+    "align",
+    "project",
+    "variants",
+    "degrade",
+)
 INITS = ("source", "encoder")
 # A config's parent, whose settings it changes (the base config is the root).
 EXTENDS = "extends"
@@ -95,6 +106,7 @@ class Plan:
     train: TrainConfig
     transfer_tagger: Any  # the source tagger reading the target language; None if it cannot
     specs: tuple[Component, Component, Component]  # how the first three were built
+    degrade: DegradeSettings  # the silver data made worse before training (the study)
 
     @property
     def pivot(self) -> str:
@@ -140,6 +152,7 @@ def plan(lang: str, settings: Mapping[str, Any], run_root: Path, data_dir: Path 
         lang, pair, tagger, aligner, projector,
         _dataclass(Selection, "selection", settings["selection"]),
         _train_config(train["config"]), transfer, specs,
+        _degrade(settings.get("degrade") or {}),
     )  # fmt: skip
 
 
@@ -191,6 +204,13 @@ def _dataclass(kind: type, where: str, fields: Mapping[str, Any]) -> Any:
         return kind(**fields)
     except TypeError as error:
         raise ValueError(f"{where}: {str(error).split('() ')[-1]}") from None
+
+
+def _degrade(fields: Mapping[str, Any]) -> DegradeSettings:
+    try:
+        return _dataclass(DegradeSettings, "degrade", fields)
+    except ComponentError as error:
+        raise ValueError(f"degrade.operator: {error}") from None
 
 
 def _train_config(fields: Mapping[str, Any]) -> TrainConfig:

@@ -16,6 +16,7 @@ from typing import Any
 
 from xlner.bench.model_transfer import PUBLISHED_XLMR_LARGE
 from xlner.bench.report import format_table
+from xlner.bench.silver.crossover import format_crossover
 from xlner.bench.silver.stages import STAGES
 
 
@@ -108,6 +109,33 @@ def cells(row: Mapping[str, Any]) -> dict[str, float | None]:
     }
 
 
+# The columns that carry a bootstrap interval (over sentences), and where the row keeps it.
+MEASURED = ("silver_f1", "silver_tagger_f1", "model_transfer_f1")
+
+
+def intervals(row: Mapping[str, Any]) -> dict[str, list[float] | None]:
+    """The 95 % bootstrap interval of each measured F1 column of a row (None where the
+    stage that made it kept none: a stage finished before intervals were recorded)."""
+    quality = row["silver_quality_no_date"]
+    return {
+        "silver_f1": quality.get("f1_interval") if quality["sentences"] else None,
+        "silver_tagger_f1": row["test"].get("f1_interval"),
+        "model_transfer_f1": (row["model_transfer"] or {}).get("f1_interval"),
+    }
+
+
+def measured(row: Mapping[str, Any]) -> list[str]:
+    """The measured F1 columns of a row as text, each with its interval where it has one."""
+    values, spans = cells(row), intervals(row)
+    return [_with_interval(values[key], spans[key]) for key in MEASURED]
+
+
+def _with_interval(value: float | None, interval: Sequence[float] | None) -> str:
+    if value is None or interval is None:
+        return _f(value)
+    return f"{value:.1f} [{interval[0]:.1f}, {interval[1]:.1f}]"
+
+
 def _mean(values: Sequence[float | None]) -> float | None:
     present = [v for v in values if v is not None and not math.isnan(v)]
     return sum(present) / len(present) if present else None
@@ -153,16 +181,17 @@ def format_results(result: Mapping[str, Any]) -> str:
         return format_ablation(result)
     anchor_names = list(result["settings"]["anchors"]) + ["xlmr_large_model_transfer"]
     header = ["lang", "pair", "silver", "silver F1", "tagger F1", "transfer F1", "TT F1"]
-    header += [f"{name} F1" for name in anchor_names] + [f"{s} s" for s in STAGES] + ["row"]
+    stages = stages_of(result["rows"])
+    header += [f"{name} F1" for name in anchor_names] + [f"{s} s" for s in stages] + ["row"]
     lines = []
     for row in result["rows"]:
         c = cells(row)
         lines.append(
             [row["lang"], row["pair"], str(row["silver"]["sentences_out"])]
-            + [_f(c[k]) for k in ("silver_f1", "silver_tagger_f1", "model_transfer_f1")]
+            + measured(row)
             + [_f(c["translate_test_f1"])]
             + [_f(c.get(f"anchor_{name}")) for name in anchor_names]
-            + [_stage_seconds(row["stages"].get(s)) for s in STAGES]
+            + [_stage_seconds(row["stages"].get(s)) for s in stages]
             + [row["status"]]
         )
     mean = result["average"]
@@ -172,7 +201,7 @@ def format_results(result: Mapping[str, Any]) -> str:
             + [_f(mean[k]) for k in ("silver_f1", "silver_tagger_f1", "model_transfer_f1")]
             + [_f(mean["translate_test_f1"])]
             + [_f(mean.get(f"anchor_{name}")) for name in anchor_names]
-            + [""] * (len(STAGES) + 1)
+            + [""] * (len(stages) + 1)
         )
     footer = [
         f"silver tagger above model transfer on {mean.get('beats_model_transfer', 0)} of "
@@ -194,6 +223,12 @@ def format_results(result: Mapping[str, Any]) -> str:
     return "\n".join([format_table(header, lines), *footer])
 
 
+def stages_of(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The stages the rows ran (the degrade stage only in a study), in their order."""
+    ran = {name for row in rows for name in row["stages"]}
+    return [name for name in STAGES if name in ran] or [s for s in STAGES if s != "degrade"]
+
+
 def _stage_seconds(stage: Mapping[str, Any] | None) -> str:
     if not stage:
         return "-"
@@ -204,15 +239,15 @@ def format_ablation(result: Mapping[str, Any]) -> str:
     """One line per language and variant (silver size and F1, the tagger's test F1, model
     transfer, each stage's time); each variant's means; the quality study."""
     header = ["lang", "variant", "silver", "silver F1", "tagger F1", "transfer F1"]
-    header += [f"{s} s" for s in STAGES] + ["row"]
+    stages = stages_of([row for variant in result["variants"] for row in variant["rows"]])
+    header += [f"{s} s" for s in stages] + ["row"]
     lines = []
     for variant in result["variants"]:
         for row in variant["rows"]:
-            c = cells(row)
             lines.append(
                 [row["lang"], variant["name"], str(row["silver"]["sentences_out"])]
-                + [_f(c[k]) for k in ("silver_f1", "silver_tagger_f1", "model_transfer_f1")]
-                + [_stage_seconds(row["stages"].get(s)) for s in STAGES]
+                + measured(row)
+                + [_stage_seconds(row["stages"].get(s)) for s in stages]
                 + [row["status"]]
             )
     for variant in result["variants"]:
@@ -220,7 +255,7 @@ def format_ablation(result: Mapping[str, Any]) -> str:
         lines.append(
             ["average", variant["name"], ""]
             + [_f(mean.get(k)) for k in ("silver_f1", "silver_tagger_f1", "model_transfer_f1")]
-            + [""] * (len(STAGES) + 1)
+            + [""] * (len(stages) + 1)
         )
     study = result["study"]
     footer = [
@@ -235,6 +270,8 @@ def format_ablation(result: Mapping[str, Any]) -> str:
             f"{spread['test_f1_spread']:.1f}, slope "
             f"{'-' if slope is None else f'{slope:.2f}'} test F1 per silver F1 point"
         )
+    if result.get("crossover"):
+        footer += ["", format_crossover(result["crossover"])]
     footer.append(f"wall time {result['wall_seconds']:.0f}s")
     return "\n".join([format_table(header, lines), *footer])
 

@@ -22,9 +22,11 @@ from typing import Any
 
 from xlner.bench.report import machine, write_json
 from xlner.bench.silver.config import Plan
+from xlner.bench.silver.degrade import DegradeSettings, degrade_silver
 from xlner.bench.silver_quality import GoldKey, gold_by_line, kept_quality
 from xlner.corpora import get_corpus
 from xlner.evaluate import evaluate_spans
+from xlner.evaluate.bootstrap import bootstrap_f1, sentence_counts
 from xlner.io import make_folder
 from xlner.pipeline.cache import canonical, stage_key
 from xlner.registry import registry
@@ -32,12 +34,12 @@ from xlner.signature import make_signature
 from xlner.silver import MASAKHANER_CLASSES, read_corpus
 from xlner.silver.bitext import BitextPairs
 from xlner.silver.runner import SilverSettings, check_silver, run_silver
-from xlner.silver.writers import CONLL
+from xlner.silver.writers import CONLL, JSONL
 from xlner.tagging.tagger import DEFAULT_ENCODER, META_FILE
 from xlner.tagging.training import TrainConfig
 from xlner.types import Span, TaggedSentence, Tokens
 
-STAGES = ("silver", "train", "evaluate", "transfer")
+STAGES = ("silver", "degrade", "train", "evaluate", "transfer")
 STAGE_FILE = "stage.json"
 # Tagging and alignment outputs, shared by a language's silver stages: keyed by what
 # determines them, so settings that differ only after alignment (selection, projection)
@@ -97,12 +99,20 @@ def score(
     sentences: Sequence[TaggedSentence],
     label_map: Mapping[str, str | None] | None,
 ) -> dict[str, Any]:
-    """Span F1 of ``tag``'s spans on ``sentences``."""
+    """Span F1 of ``tag``'s spans on ``sentences``, with its bootstrap interval over the
+    sentences and each sentence's counts (matches, gold, predicted: what the interval and a
+    study's resamples are made from)."""
     predicted = tag([list(s.tokens) for s in sentences])
-    scores = evaluate_spans(
-        [s.spans for s in sentences], predicted, [len(s.tokens) for s in sentences], label_map
-    )
-    return {"sentences": len(sentences), **scores.as_dict()}
+    gold = [s.spans for s in sentences]
+    scores = evaluate_spans(gold, predicted, [len(s.tokens) for s in sentences], label_map)
+    counts = sentence_counts(gold, predicted, label_map)
+    interval = bootstrap_f1(counts)
+    return {
+        "sentences": len(sentences),
+        **scores.as_dict(),
+        "f1_interval": [interval.low, interval.high],
+        "counts": counts.tolist(),
+    }
 
 
 @dataclass
@@ -140,10 +150,15 @@ def prepare(step: Plan, settings: Mapping[str, Any], data_dir: Path | None) -> W
     exclude = {"corpus": settings["evaluation"], "lang": lang, "split": "test"}
     data = [_digest([(p.source, p.target, p.provenance.id) for p in pairs]), _digest(exclude)]
     keys = {"silver": stage_key("bench-silver", silver_settings, data)}
+    if step.degrade.active:  # only then a stage, so that the other keys stay as they were
+        keys["degrade"] = stage_key(
+            "bench-silver-degrade", step.degrade.as_dict(), [keys["silver"]]
+        )
     init = step.tagger.signature() if settings["train"]["init"] == "source" else None
     encoder = settings["train"]["encoder"] or DEFAULT_ENCODER
     trained = {"init": init or {"encoder": encoder}, "config": asdict(step.train)}
-    keys["train"] = stage_key("bench-silver-train", trained, [keys["silver"]])
+    upstream = keys.get("degrade", keys["silver"])
+    keys["train"] = stage_key("bench-silver-train", trained, [upstream])
     scoring = {"label_map": settings["label_map"], "evaluation": settings["evaluation"]}
     scoring["dev"] = dev_split
     keys["evaluate"] = stage_key("bench-silver-evaluate", scoring, [keys["train"]])
@@ -177,9 +192,15 @@ def run_language(
     built = (step.tagger, step.aligner, step.projector)
     gold = partial(gold_by_line, lang, data_dir=data_dir)
     made = run("silver", where["silver"], partial(silver_stage, job, gold, say, built=built))
+    worse = None
+    if step.degrade.active:
+        worse = run(
+            "degrade", where["degrade"], partial(degrade_stage, made, gold, step.degrade, say)
+        )
+    trained_on = (worse or made)["conll"]
     source = getattr(step.tagger, "path", None) if settings["train"]["init"] == "source" else None
     train = partial(
-        train_stage, made["conll"], lang=lang, config=step.train, source=source,
+        train_stage, trained_on, lang=lang, config=step.train, source=source,
         encoder=settings["train"]["encoder"] or DEFAULT_ENCODER, say=say,
     )  # fmt: skip
     trained = run("train", where["train"], train)
@@ -197,8 +218,10 @@ def run_language(
         "components": work.silver_settings,
         "machine": machine(),
         "silver": {k: v for k, v in made.items() if not k.startswith("quality")},
-        "silver_quality": made["quality"],
-        "silver_quality_no_date": made["quality_no_date"],
+        # The silver F1 of the data the tagger was trained on: degraded, where it was.
+        "silver_quality": (worse or made)["quality"],
+        "silver_quality_no_date": (worse or made)["quality_no_date"],
+        "degrade": worse and {k: v for k, v in worse.items() if not k.startswith("quality")},
         "train": trained,
         "test": scores["test"],
         "dev": scores.get("dev"),
@@ -262,6 +285,25 @@ def silver_stage(
         "quality": kept_quality(result, found),
         "quality_no_date": kept_quality(result, found, {"DATE": None}),
     }
+
+
+def degrade_stage(
+    made: Mapping[str, Any],
+    gold: Callable[[], Mapping[GoldKey, TaggedSentence]],
+    settings: DegradeSettings,
+    say: Say,
+    out: Path,
+) -> dict[str, Any]:
+    """The silver data of the silver stage ``made`` degraded as ``settings`` say
+    (:func:`xlner.bench.silver.degrade.degrade_silver`): the training file, its silver F1."""
+    records = Path(made["conll"]).with_name(JSONL)
+    say(f"degrading the silver data: {settings.operator} at level {settings.level:g}")
+    found = degrade_silver(records, gold(), settings, MASAKHANER_CLASSES, out)
+    say(
+        f"silver F1 {found['clean_silver_f1']:.1f} -> {found['quality_no_date']['f1']:.1f} "
+        f"(rate {found['rate']:.3f})"
+    )
+    return found
 
 
 def _step_done(say: Say, name: str, done: int, total: int | None) -> None:
