@@ -375,11 +375,17 @@ def test_the_footer_gives_pearson_r_over_the_languages_with_silver_f1() -> None:
 
 def test_the_page_places_only_languages_with_silver_f1_on_the_quality_chart() -> None:
     rows = [_row("lug", 55.0, 60.0, 50.0), _row("hau", None, 40.0, 45.0)]
-    page = render({"config": "benchmarks/silver", "rows": rows}, "the table")
+    rows[0]["test"]["f1_interval"] = [57.5, 62.5]
+    for row in rows:
+        row["silver"] = {"sentences_out": 100}
+    page = render({"config": "benchmarks/silver", "rows": rows})
     quality, languages = page.split('aria-label="Every language"')
     assert ">lug<" in quality and "hau silver" not in quality
     assert "hau silver-trained tagger" in languages and quality.count('class="link"') == 1
-    assert "<pre>the table</pre>" in page
+    # The rows are an HTML table with readable column names, each F1 with its interval.
+    assert "<pre>" not in page and "<table>" in page
+    assert "T-Projection F1 (published)" in page and "t_projection" not in page
+    assert "57.5-62.5" in page
 
 
 def test_the_benchmark_script_is_the_command() -> None:
@@ -431,7 +437,8 @@ def test_an_ablation_runs_each_variant_and_studies_quality(capsys, setup, tmp_pa
     assert "Pearson r" in result.out and "longer" in result.out
     page = setup["output"].with_suffix(".html").read_text(encoding="utf-8")
     assert "Projection quality varied" in page and ">base<" in page
-    assert page.count(">lug<") == page.count(">ewe<") == 1  # a language named once
+    chart = page.split("<table")[0]
+    assert chart.count(">lug<") == chart.count(">ewe<") == 1  # a language named once
 
 
 @pytest.mark.parametrize(

@@ -59,3 +59,58 @@ def test_the_printed_answer_names_languages_pooled_and_kinds() -> None:
     lines = text.splitlines()
     first_kind = lines.index("test F1 lost per silver F1 point lost, by kind of error:") + 1
     assert lines[first_kind].split()[0] == "drop_entities"  # the costliest first
+
+
+def _page_result() -> dict:
+    """An ablation result of the study (the rows above) with its answer, as the page reads."""
+    variants = _ablation()
+    for variant in variants:
+        for row in variant["rows"]:
+            row["silver"] = {"sentences_out": 1000}
+            row["stages"] = {}
+            row["test"]["f1_interval"] = [row["test"]["f1"] - 2.0, row["test"]["f1"] + 2.0]
+    return {
+        "config": "benchmarks/silver-crossover",
+        "variants": variants,
+        "study": {"points": []},
+        "crossover": crossover_study(variants),
+    }
+
+
+def test_the_crossover_page_shows_curves_transfer_and_the_answer() -> None:
+    from xlner.bench.silver_chart import render
+
+    page = render(_page_result())
+    assert "How good must projected labels be to beat model transfer?" in page
+    assert page.count('<svg class="chart"') == 3  # aaa, bbb, all languages
+    assert "meets model transfer at silver F1 50.0" in page
+    assert 'stroke-dasharray="5 4"' in page  # model transfer as a dashed line
+    assert "<h2>The answer</h2>" in page and "drop_entities" in page
+    assert "silver tagger F1" in page and "<pre>" not in page
+
+
+def test_the_crossover_page_in_headless_chromium(tmp_path, browser) -> None:
+    from selenium.webdriver.common.by import By
+
+    from xlner.bench.silver_chart import write_chart
+
+    page = write_chart(_page_result(), tmp_path / "crossover.html")
+    browser.get(page.resolve().as_uri())
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+    assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0
+    charts = browser.find_elements(By.CSS_SELECTOR, "svg.chart")
+    assert len(charts) == 3
+    # Side by side at one height, each with its fitted line and model transfer drawn.
+    assert len({chart.size["height"] for chart in charts}) == 1
+    assert all(chart.size["width"] > 0 for chart in charts)
+    for chart in charts:
+        lengths = browser.execute_script(
+            "return [...arguments[0].querySelectorAll('line.segment')]"
+            ".map(l => l.getTotalLength())",
+            chart,
+        )
+        assert len(lengths) >= 2 and all(length > 0 for length in lengths)
+    # Nothing wider than the window: the tables fit the page.
+    width = browser.execute_script("return document.documentElement.scrollWidth")
+    assert width <= browser.execute_script("return window.innerWidth")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "table")) == 3

@@ -1,26 +1,35 @@
-"""The silver benchmark's page: one offline HTML file with its charts and its table.
+"""The silver benchmark's page: one offline HTML file with its charts and its tables.
 
-An ablation's page (a config with variants) has one chart instead: each language under each
-variant, its silver F1 against its tagger's test F1, the variants of a language joined.
+Charts are drawn in Python as inline SVG (:mod:`xlner.study.svg`) on the stylesheet of
+``xlner report``, side by side at one height; tables are HTML tables with the column names
+of :func:`xlner.bench.silver.report.column_title`, each measured F1 with its 95 % bootstrap
+interval under it.
 
-Two charts, drawn in Python as inline SVG (:mod:`xlner.study.svg`) on the stylesheet of
-``xlner report``: the research question (each language's silver F1 against the test F1 of
-the tagger trained on that silver, model transfer joined to it by a line), and every
-language side by side (silver tagger, model transfer, silver F1, translate-test).
+- A benchmark's page: the research question (each language's silver F1 against the test F1
+  of the tagger trained on that silver, model transfer joined to it by a line), every
+  language side by side, and the table.
+- An ablation's page (a config with variants): each language under each variant, its
+  silver F1 against its tagger's test F1, the variants of a language joined; the table.
+- A crossover study's page (an ablation with degraded variants, ``benchmarks/silver-
+  crossover``): per language the points, the fitted line, model transfer as a dashed line
+  and where the two meet; the pooled gap to model transfer; the answer and the test F1 lost
+  per silver F1 point for each kind of error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from xlner.bench.silver import cells
+from xlner.bench.silver.crossover import CURVE, operator_of
+from xlner.bench.silver.report import MEASURED, column_title, intervals
 from xlner.io import atomic_write
-from xlner.study.report import html_page
-from xlner.study.svg import Point, dot_chart, legend, scatter_chart
+from xlner.study.report import html_page, html_table
+from xlner.study.svg import Point, Segment, dot_chart, legend, scatter_chart
 
 # Column -> (legend name, colour, hollow marker).
 SERIES = {
@@ -29,6 +38,8 @@ SERIES = {
     "silver_f1": ("silver F1 against gold", "#2ca02c", False),
     "translate_test_f1": ("translate-test (test F1)", "#9467bd", True),
 }
+SILVER_AXIS = "silver F1 (projected labels against gold, DATE dropped)"
+TEST_SUBTITLE = "MasakhaNER 2.0 test, DATE dropped; silver F1 on the gold MAFAND-MT sentences"
 
 
 def quality_chart(rows: list[Mapping[str, Any]]) -> str:
@@ -53,8 +64,8 @@ def quality_chart(rows: list[Mapping[str, Any]]) -> str:
         points,
         links=links,
         title="Projection quality and the tagger trained on it",
-        subtitle="MasakhaNER 2.0 test, DATE dropped; silver F1 on the gold MAFAND-MT sentences",
-        x_label="silver F1 (projected labels against gold, DATE dropped)",
+        subtitle=TEST_SUBTITLE,
+        x_label=SILVER_AXIS,
         y_label="test F1",
     )
 
@@ -107,48 +118,260 @@ def ablation_chart(result: Mapping[str, Any]) -> tuple[str, dict[str, tuple[str,
         links=links,
         title="Projection quality varied: the tagger trained on each silver set",
         subtitle="MasakhaNER 2.0 test, DATE dropped; one line per language, one colour per variant",
-        x_label="silver F1 (projected labels against gold, DATE dropped)",
+        x_label=SILVER_AXIS,
         y_label="test F1",
     )
     return chart, {name: (colour, False) for name, colour in colours.items()}
 
 
-def render(result: Mapping[str, Any], table: str) -> str:
-    """The page: the charts, their legend, and the benchmark's table as plain text."""
+# ---------------------------------------------------------------------------- the study
+
+# A colour per degradation: the clean silver data, the realistic mix, each kind of error.
+OPERATOR_COLOURS = {
+    "none": "#222222",
+    "mix": "#1f77b4",
+    "drop_entities": "#d62728",
+    "shift_boundaries": "#ff7f0e",
+    "swap_classes": "#9467bd",
+    "add_entities": "#8c564b",
+}
+TRANSFER_COLOUR = "#d62728"
+# A colour per language on the pooled chart, apart from the degradations' colours.
+LANGUAGE_COLOURS = ("#17becf", "#bcbd22", "#e377c2", "#7f7f7f", "#2ca02c", "#393b79")
+
+
+def _study_points(result: Mapping[str, Any]) -> dict[str, list[tuple[str, float, float]]]:
+    """Per language: (degradation, silver F1, test F1) of every row with a silver F1."""
+    found: dict[str, list[tuple[str, float, float]]] = {}
+    for variant in result["variants"]:
+        for row in variant["rows"]:
+            c = cells(row)
+            if c["silver_f1"] is not None:
+                found.setdefault(row["lang"], []).append(
+                    (operator_of(row), c["silver_f1"], c["silver_tagger_f1"])
+                )
+    return found
+
+
+def language_curve(lang: str, points: Sequence[tuple[str, float, float]], answer: Mapping) -> str:
+    """One language: its points by degradation, the fitted line over the clean and mixed
+    points, model transfer (dashed) and where the line meets it."""
+    markers = [
+        Point(x, y, f"{lang} {operator}", OPERATOR_COLOURS.get(operator, "#777777"))
+        for operator, x, y in points
+    ]
+    on_curve = [x for operator, x, _ in points if operator in CURVE]
+    segments = []
+    line, meets, transfer = (
+        answer.get("fit"),
+        answer.get("crossover"),
+        answer.get("model_transfer_f1"),
+    )
+    low, high = (min(on_curve), max(on_curve)) if on_curve else (0.0, 100.0)
+    if transfer is not None:
+        segments.append(
+            Segment(0, transfer, 100, transfer, TRANSFER_COLOUR, "model transfer", True)
+        )
+    if line:
+        start = min(low, meets["silver_f1"]) if meets and meets["silver_f1"] is not None else low
+        segments.append(
+            Segment(start, _at(line, start), high, _at(line, high), "#1f77b4", "fitted line")
+        )
+    subtitle = "test F1 against silver F1; dashed: model transfer"
+    if meets and meets["silver_f1"] is not None:
+        subtitle = f"meets model transfer at silver F1 {_interval_text(meets)}"
+        segments.append(
+            Segment(meets["silver_f1"], 0, meets["silver_f1"], 100, "#999999", "crossover", True)
+        )
+    return scatter_chart(
+        markers, segments=segments, title=lang, subtitle=subtitle, x_label=SILVER_AXIS,
+        y_label="test F1", width=420, height=320,
+    )  # fmt: skip
+
+
+def pooled_chart(result: Mapping[str, Any], study: Mapping[str, Any]) -> str:
+    """Every language's clean and mixed points as their gap to its model transfer, the
+    pooled line and where it crosses 0."""
+    markers = []
+    for i, (lang, points) in enumerate(_study_points(result).items()):
+        transfer = study["per_language"].get(lang, {}).get("model_transfer_f1")
+        if transfer is None:
+            continue
+        colour = LANGUAGE_COLOURS[i % len(LANGUAGE_COLOURS)]
+        gaps = sorted((x, y - transfer) for operator, x, y in points if operator in CURVE)
+        # The language is named once, beside its cleanest point.
+        markers += [
+            Point(x, gap, f"{lang}", colour, lang if x == gaps[-1][0] else "") for x, gap in gaps
+        ]
+    if not markers:
+        return ""
+    xs = [p.x for p in markers]
+    segments = [Segment(0, 0, 100, 0, TRANSFER_COLOUR, "model transfer", True)]
+    pooled = study["pooled"]
+    if pooled.get("fit"):
+        line = pooled["fit"]
+        segments.append(
+            Segment(min(xs), _at(line, min(xs)), max(xs), _at(line, max(xs)), "#1f77b4", "pooled")
+        )
+    meets = pooled.get("crossover")
+    subtitle = "gap to each language's model transfer; dashed: no gap"
+    if meets and meets["silver_f1"] is not None:
+        subtitle = f"pooled: the gap closes at silver F1 {_interval_text(meets)}"
+    return scatter_chart(
+        markers, segments=segments, title="All languages", subtitle=subtitle,
+        x_label=SILVER_AXIS, y_label="test F1 - model transfer F1", width=420, height=320,
+        y_floor=-100,
+    )  # fmt: skip
+
+
+def _at(line: Mapping[str, float], x: float) -> float:
+    return line["intercept"] + line["slope"] * x
+
+
+def _interval_text(meets: Mapping[str, Any]) -> str:
+    if meets["low"] is None or meets["high"] is None:
+        return f"{meets['silver_f1']:.1f} (interval open)"
+    return f"{meets['silver_f1']:.1f} [{meets['low']:.1f}, {meets['high']:.1f}]"
+
+
+def answer_table(study: Mapping[str, Any]) -> str:
+    """Per language and pooled: points, slope with its interval, model transfer, crossover."""
+    rows = []
+    entries = [*study["per_language"].items(), ("pooled", study["pooled"])]
+    for lang, entry in entries:
+        line, meets = entry.get("fit"), entry.get("crossover")
+        slope = (
+            f"{line['slope']:.2f} [{line['slope_low']:.2f}, {line['slope_high']:.2f}]"
+            if line
+            else "-"
+        )
+        where = "-"
+        if meets:
+            where = "none (no rise)" if meets["silver_f1"] is None else _interval_text(meets)
+            where += " (extrapolated)" if meets.get("extrapolated") else ""
+        transfer = entry.get("model_transfer_f1")
+        rows.append(
+            [
+                lang,
+                str(entry["points"]) if "points" in entry else f"{entry['languages']} languages",
+                slope,
+                "gap 0" if lang == "pooled" else _f(transfer),
+                where,
+            ]
+        )
+    header = ["language", "points", "slope [95 %]", "model transfer F1", "crossover silver F1"]
+    return html_table(header, rows)
+
+
+def damage_table(study: Mapping[str, Any]) -> str:
+    """Test F1 lost per silver F1 point lost, per degradation, costliest first."""
+    damage = study.get("damage_per_point") or {}
+    langs = sorted({lang for entry in damage.values() for lang in entry["per_language"]})
+    rows = [
+        [operator, entry["error"], f"{entry['mean']:.2f}"]
+        + [_f(entry["per_language"].get(lang), 2) for lang in langs]
+        for operator, entry in sorted(damage.items(), key=lambda item: -item[1]["mean"])
+    ]
+    return html_table(["degradation", "error", "mean", *langs], rows) if rows else ""
+
+
+# ---------------------------------------------------------------------------- tables
+
+
+def _f(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _cell(value: float | None, interval: Sequence[float] | None) -> str:
+    """A measured F1 as a raw cell, its interval below it in small type."""
+    if value is None:
+        return "<td>-</td>"
+    if interval is None:
+        return f"<td>{value:.1f}</td>"
+    return (
+        f'<td>{value:.1f}<br><small class="muted">{interval[0]:.1f}-{interval[1]:.1f}</small></td>'
+    )
+
+
+def rows_table(rows: Sequence[Mapping[str, Any]], variants: Sequence[str] = ()) -> str:
+    """The rows as an HTML table: a language (and its variant), its silver data, every F1."""
+    others = [key for key in cells(rows[0]) if key not in MEASURED] if rows else []
+    header = ["language", *(["variant"] if variants else []), "silver sentences"]
+    header += [column_title(key) for key in (*MEASURED, *others)]
+    table = []
+    for index, row in enumerate(rows):
+        values, spans = cells(row), intervals(row)
+        first = [row["lang"], *([variants[index]] if variants else [])]
+        table.append(
+            [f"<td>{escape(text)}</td>" for text in first]
+            + [f"<td>{row['silver']['sentences_out']}</td>"]
+            + [_cell(values[key], spans[key]) for key in MEASURED]
+            + [f"<td>{_f(values.get(key))}</td>" for key in others]
+        )
+    return html_table(header, table, raw=True)
+
+
+# ---------------------------------------------------------------------------- pages
+
+
+def render(result: Mapping[str, Any]) -> str:
+    """The page of a benchmark's, an ablation's or a crossover study's result."""
     if "variants" in result:
-        return _render_ablation(result, table)
+        return _render_ablation(result)
     rows = list(result["rows"])
     styles = {name: (colour, False) for name, colour, _ in SERIES.values()}
     body = [
         "<header><h1>Silver-trained taggers on MasakhaNER 2.0</h1>",
-        f"<p>config {escape(str(result['config']))}; {len(rows)} languages</p></header>",
+        f'<p class="meta">config {escape(str(result["config"]))}; {len(rows)} languages; '
+        "each F1 with its 95 % bootstrap interval over the sentences</p></header>",
         "<section>",
-        quality_chart(rows),
-        languages_chart(rows),
+        f'<div class="charts">{quality_chart(rows)}{languages_chart(rows)}</div>',
         legend(styles),
-        f"<pre>{escape(table)}</pre>",
+        rows_table(rows) if rows else "",
         "</section>",
     ]
     return html_page("xlner: silver-trained taggers", "\n".join(body), script="")
 
 
-def _render_ablation(result: Mapping[str, Any], table: str) -> str:
-    chart, styles = ablation_chart(result)
+def _render_ablation(result: Mapping[str, Any]) -> str:
+    study = result.get("crossover")
     names = ", ".join(variant["name"] for variant in result["variants"])
+    rows = [row for variant in result["variants"] for row in variant["rows"]]
+    labels = [variant["name"] for variant in result["variants"] for _ in variant["rows"]]
+    if study:
+        title = "How good must projected labels be to beat model transfer?"
+        charts = [
+            language_curve(lang, points, study["per_language"].get(lang, {}))
+            for lang, points in _study_points(result).items()
+        ]
+        charts.append(pooled_chart(result, study))
+        styles = {name: (colour, False) for name, colour in OPERATOR_COLOURS.items()}
+        parts = [
+            f'<div class="charts">{"".join(charts)}</div>',
+            legend(styles),
+            "<h2>The answer</h2>",
+            answer_table(study),
+            "<h2>Test F1 lost per silver F1 point lost, by kind of error</h2>",
+            damage_table(study),
+        ]
+    else:
+        title = "Silver quality and the tagger trained on it: an ablation"
+        chart, styles = ablation_chart(result)
+        parts = [f'<div class="charts">{chart}</div>', legend(styles)]
     body = [
-        "<header><h1>Silver quality and the tagger trained on it: an ablation</h1>",
-        f"<p>config {escape(str(result['config']))}; variants {escape(names)}</p></header>",
-        "<section>",
-        chart,
-        legend(styles),
-        f"<pre>{escape(table)}</pre>",
+        f"<header><h1>{escape(title)}</h1>",
+        f'<p class="meta">config {escape(str(result["config"]))}; variants {escape(names)}</p>',
+        "</header><section>",
+        *parts,
+        "<h2>Every row</h2>",
+        rows_table(rows, labels) if rows else "",
         "</section>",
     ]
-    return html_page("xlner: silver ablation", "\n".join(body), script="")
+    return html_page(f"xlner: {title}", "\n".join(body), script="")
 
 
-def write_chart(result: Mapping[str, Any], path: Path, table: str) -> Path:
+def write_chart(result: Mapping[str, Any], path: Path) -> Path:
     """Write the page (atomically) and return its path."""
     with atomic_write(path) as handle:
-        handle.write(render(result, table))
+        handle.write(render(result))
     return path

@@ -297,5 +297,5 @@ def silver(
     table = bench.format_results(result)
     out.print(table, highlight=False)
     write_json(result, output)
-    write_chart(result, page, table)
+    write_chart(result, page)
     say(f"wrote {output} and {page}")

@@ -87,7 +87,7 @@ def _json_script(element_id: str, value: Any) -> str:
     return f'<script type="application/json" id="{element_id}">{data}</script>'
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], raw: bool = False) -> str:
+def html_table(header: Sequence[str], rows: Sequence[Sequence[str]], raw: bool = False) -> str:
     """An HTML table; cells are escaped unless ``raw`` (then they may carry their own <td>)."""
     # Long method names ("match/alignment+string/greedy") may break after each slash.
     head = "".join(f"<th>{escape(h).replace('/', '/<wbr>')}</th>" for h in header)
@@ -180,7 +180,7 @@ def _crossing_table(results: Mapping[str, Any], rows: list[dict[str, Any]]) -> s
             row = next((r for r in rows if r["operator"] == op and r["method"] == method), None)
             cells.append(_crossing_text(row))
         table.append(cells)
-    return _table(["method", *operators], table)
+    return html_table(["method", *operators], table)
 
 
 def _crossing_text(row: Mapping[str, Any] | None) -> str:
@@ -215,7 +215,7 @@ def _retention_table(results: Mapping[str, Any], rows: list[dict[str, Any]]) -> 
                 f"{row['retention']:.3f}</td>"
             )
         table.append(cells)
-    return _table(["method", *operators], table, raw=True)
+    return html_table(["method", *operators], table, raw=True)
 
 
 def _graceful_sentence(rows: list[dict[str, Any]], operators: Sequence[str]) -> str:
@@ -328,7 +328,7 @@ def _f1_tables(results: Mapping[str, Any], dataset: str, curves: list[summary.Cu
                 cells.append(f'<td title="{escape(per_lang + spread)}">{value:.1f}</td>')
             rows.append(cells)
         parts.append(f"<h3>{escape(_operator_title(operator))}</h3>")
-        parts.append(_table(["method", *(f"{lv:g}" for lv in levels)], rows, raw=True))
+        parts.append(html_table(["method", *(f"{lv:g}" for lv in levels)], rows, raw=True))
     parts.append("</details>")
     return "\n".join(parts)
 
@@ -363,7 +363,7 @@ def _aligner_section(results: Mapping[str, Any], styles: dict[str, tuple[str, bo
         parts.append(
             f"<h3>{escape(dataset)} (proxy reference: {escape(mine[0]['proxy_reference'])})</h3>"
         )
-        parts.append(_table(header, table))
+        parts.append(html_table(header, table))
         parts.append(_aer_chart(results, dataset, mine, styles))
     return "\n".join(parts)
 
@@ -423,7 +423,7 @@ def _class_section(results: Mapping[str, Any], manifest: Mapping[str, Any]) -> s
             labels = sorted({lb for per in classes[dataset].values() for lb in per})
             parts.append(f"<h3>{escape(dataset)}, {escape(name)}: F1 per class</h3>")
             parts.append(
-                _table(
+                html_table(
                     ["method", *labels],
                     [
                         [m, *(f"{per.get(lb, float('nan')):.1f}" for lb in labels)]
@@ -435,7 +435,7 @@ def _class_section(results: Mapping[str, Any], manifest: Mapping[str, Any]) -> s
                 f"<h3>{escape(dataset)}, {escape(name)}: error types (summed over languages)</h3>"
             )
             parts.append(
-                _table(
+                html_table(
                     ["method", *ERROR_TYPES],
                     [
                         [m, *(f"{per.get(k, 0):.0f}" for k in ERROR_TYPES)]

@@ -226,6 +226,19 @@ def _marker(point: Point, x: float, y: float) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Segment:
+    """A straight line drawn under the points: a fitted line, a reference level."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    colour: str
+    name: str = ""
+    dashed: bool = False
+
+
 def scatter_chart(
     points: Sequence[Point],
     *,
@@ -234,13 +247,18 @@ def scatter_chart(
     y_label: str = "F1",
     subtitle: str = "",
     links: Sequence[tuple[Point, Point]] = (),
+    segments: Sequence[Segment] = (),
     width: int = 520,
     height: int = 340,
+    y_floor: float = 0.0,
 ) -> str:
     """An SVG scatter plot on a 0-100 style grid (steps of 10); ``links`` join pairs of
-    points with a thin line (the same language under two methods)."""
+    points with a thin line (the same language under two methods); ``segments`` are drawn
+    under the points (clipped to the plot); ``y_floor`` below 0 lets values such as a gap
+    to a reference go negative."""
     x0, x1 = nice_range([p.x for p in points])
-    y0, y1 = nice_range([p.y for p in points])
+    y_values = [p.y for p in points] + [y for s in segments for y in (s.y0, s.y1)]
+    y0, y1 = nice_range(y_values, floor=y_floor)
     parts, (left, right, top, plot_w, plot_h) = _frame(title, subtitle, width, height)
     px, py = _scales((x0, x1), (y0, y1), left, top, plot_w, plot_h)
     ticks = list(range(int(x0), int(x1) + 1, 10))
@@ -251,9 +269,45 @@ def scatter_chart(
             f'<line class="link" x1="{px(a.x):.1f}" y1="{py(a.y):.1f}" x2="{px(b.x):.1f}" '
             f'y2="{py(b.y):.1f}" stroke="#999999"/>'
         )
+    parts += [_segment(s, px, py, (x0, x1), (y0, y1)) for s in segments]
     parts += [_marker(p, px(p.x), py(p.y)) for p in points]
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def _segment(segment: Segment, px, py, x_range: tuple, y_range: tuple) -> str:
+    """The part of ``segment`` inside the plot, as an SVG line ("" when none is)."""
+    (xa, ya), (xb, yb) = _clip(segment, x_range, y_range)
+    if xa is None:
+        return ""
+    dash = ' stroke-dasharray="5 4"' if segment.dashed else ""
+    return (
+        f'<line class="segment" x1="{px(xa):.1f}" y1="{py(ya):.1f}" x2="{px(xb):.1f}" '
+        f'y2="{py(yb):.1f}" stroke="{segment.colour}" stroke-width="1.5"{dash}>'
+        f"<title>{escape(segment.name)}</title></line>"
+    )
+
+
+def _clip(segment: Segment, x_range: tuple, y_range: tuple):
+    """The segment's ends cut to the box (Liang-Barsky); (None, None) pairs when outside."""
+    x0, y0, dx, dy = segment.x0, segment.y0, segment.x1 - segment.x0, segment.y1 - segment.y0
+    low, high = 0.0, 1.0
+    for p, q in (
+        (-dx, x0 - x_range[0]), (dx, x_range[1] - x0),
+        (-dy, y0 - y_range[0]), (dy, y_range[1] - y0),
+    ):  # fmt: skip
+        if p == 0:
+            if q < 0:
+                return (None, None), (None, None)
+            continue
+        t = q / p
+        if p < 0:
+            low = max(low, t)
+        else:
+            high = min(high, t)
+    if low > high:
+        return (None, None), (None, None)
+    return (x0 + low * dx, y0 + low * dy), (x0 + high * dx, y0 + high * dy)
 
 
 def dot_chart(
@@ -263,7 +317,7 @@ def dot_chart(
     title: str,
     y_label: str = "F1",
     subtitle: str = "",
-    height: int = 260,
+    height: int = 340,
 ) -> str:
     """An SVG dot plot: one column per category (a point's ``x`` is the category's index),
     a marker per series in it."""

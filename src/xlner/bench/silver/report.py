@@ -109,6 +109,28 @@ def cells(row: Mapping[str, Any]) -> dict[str, float | None]:
     }
 
 
+# The published anchors' names in tables (a config's anchor tables, XLM-R large transfer).
+ANCHOR_TITLES = {
+    "t_projection": "T-Projection",
+    "xlmr_large_model_transfer": "XLM-R-large transfer",
+}
+# The titles of the F1 columns of :func:`cells`.
+TITLES = {
+    "silver_f1": "silver F1",
+    "silver_tagger_f1": "silver tagger F1",
+    "model_transfer_f1": "model transfer F1",
+    "translate_test_f1": "translate-test F1",
+}
+
+
+def column_title(key: str) -> str:
+    """A column of :func:`cells` as a table names it (an anchor: ``<name> F1 (published)``)."""
+    if key.startswith("anchor_"):
+        name = key.removeprefix("anchor_")
+        return f"{ANCHOR_TITLES.get(name, name)} F1 (published)"
+    return TITLES[key]
+
+
 # The columns that carry a bootstrap interval (over sentences), and where the row keeps it.
 MEASURED = ("silver_f1", "silver_tagger_f1", "model_transfer_f1")
 
@@ -182,7 +204,8 @@ def format_results(result: Mapping[str, Any]) -> str:
     anchor_names = list(result["settings"]["anchors"]) + ["xlmr_large_model_transfer"]
     header = ["lang", "pair", "silver", "silver F1", "tagger F1", "transfer F1", "TT F1"]
     stages = stages_of(result["rows"])
-    header += [f"{name} F1" for name in anchor_names] + [f"{s} s" for s in stages] + ["row"]
+    header += [column_title(f"anchor_{name}") for name in anchor_names]
+    header += [f"{s} s" for s in stages] + ["row"]
     lines = []
     for row in result["rows"]:
         c = cells(row)
