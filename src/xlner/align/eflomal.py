@@ -117,6 +117,8 @@ class EflomalAligner(Aligner):
     """
 
     name = "eflomal"
+    # stem_length is signed as the affix lengths it sets; the temporary folder changes nothing.
+    unsigned = frozenset({"stem_length", "temp_dir", "priors"})
 
     def __init__(
         self,
@@ -160,21 +162,10 @@ class EflomalAligner(Aligner):
         if self.priors is not None and not self.priors.is_file():
             raise ValueError(f"eflomal priors file {self.priors} does not exist")
 
-    def signature(self) -> dict[str, Any]:
+    def derived_signature(self) -> dict[str, Any]:
         return {
-            "method": self.name,
             "eflomal_version": version("eflomal"),
-            "symmetrization": self.symmetrization,
-            "model": self.model,
             "n_iterations": list(self.n_iterations) if self.n_iterations else "auto",
-            "rel_iterations": self.rel_iterations,
-            "n_samplers": self.n_samplers,
-            "null_prior": self.null_prior,
-            "source_prefix_len": self.source_prefix_len,
-            "source_suffix_len": self.source_suffix_len,
-            "target_prefix_len": self.target_prefix_len,
-            "target_suffix_len": self.target_suffix_len,
-            "seed": self.seed,  # None: eflomal seeded itself from /dev/urandom
             # only when set, so that the signatures (and caches) of runs without stay valid
             **({"priors": _file_digest(self.priors)} if self.priors is not None else {}),
         }

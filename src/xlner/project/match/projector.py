@@ -51,6 +51,7 @@ class MatchProjector(Projector):
     """
 
     name = "match"
+    unsigned = frozenset({"score", "solver", "candidates", "tagger"})
 
     def __init__(
         self,
@@ -169,15 +170,13 @@ class MatchProjector(Projector):
         ]
         return sorted(projected, key=lambda p: p.span)
 
-    def signature(self) -> dict[str, Any]:
-        """A flat record of every setting (see :func:`xlner.signature.make_signature`)."""
+    def derived_signature(self) -> dict[str, Any]:
+        """The parts' flat fields, and the tagger by its class."""
         return {
-            "method": self.name,
             **self.score.signature(),
             **self.solver.signature(),
             **self.candidates.signature(),
             "tagger": None if self.tagger is None else type(self.tagger.tagger).__name__,
-            "tagger_candidates": self.tagger_candidates,
         }
 
 

@@ -52,6 +52,7 @@ class FusionScore(Score):
     """``sum_i weight_i * score_i`` with ``-inf`` wherever a score is below its threshold."""
 
     name = "fusion"
+    unsigned = frozenset({"scores", "weights", "thresholds"})
 
     def __init__(
         self,
@@ -88,6 +89,7 @@ class FusionScore(Score):
             self.weights[p.name] * p.maximum(longest) for p in self.scores if self.weights[p.name]
         )
 
-    def signature(self) -> dict[str, object]:
+    def derived_signature(self) -> dict[str, object]:
+        """The weights in place of a name, then every part's fields."""
         parts = {k: v for s in self.scores for k, v in s.signature().items() if k != "score"}
         return {"score": self.weights, "score_thresholds": self.thresholds or None, **parts}
