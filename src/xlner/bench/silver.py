@@ -52,7 +52,7 @@ from xlner.pipeline.cache import canonical, run_lock, stage_key
 from xlner.pipeline.stages.base import StageError, build_component
 from xlner.presets import load_preset
 from xlner.registry import Catalogue, ComponentError, registry
-from xlner.signature import make_signature
+from xlner.signature import Signature, make_signature
 from xlner.silver import MASAKHANER_CLASSES, Selection, build_silver, read_corpus, write_silver
 from xlner.silver.exclude import from_corpus
 from xlner.tagging.tagger import DEFAULT_ENCODER, META_FILE
@@ -321,8 +321,8 @@ class Work:
     keys: dict[str, str]  # stage -> the key of everything that determines it
 
     @property
-    def signature(self) -> str:
-        """The stages' keys, shortened, as one line."""
+    def signature(self) -> Signature:
+        """The stages' keys, shortened."""
         return make_signature({f"{name}.key": key[:16] for name, key in self.keys.items()})
 
 
@@ -391,7 +391,7 @@ def run_language(
         "pair": step.pair,
         "pivot": step.pivot,
         "key": row_key,
-        "signature": work.signature,
+        **work.signature.stored(),
         "components": work.silver_settings,
         "machine": machine(),
         "silver": {k: v for k, v in made.items() if not k.startswith("quality")},
@@ -430,7 +430,7 @@ def _silver(
     )  # fmt: skip
     summary = write_silver(
         out, result, classes=MASAKHANER_CLASSES, lang=lang,
-        settings={"settings": work.silver_settings, "signature": work.signature},
+        settings={"settings": work.silver_settings, **work.signature.stored()},
     )  # fmt: skip
     gold = gold_by_line(lang, data_dir=data_dir)
     keep = ("sentences_in", "sentences_out", "excluded", "entities", "dropped", "warnings")

@@ -22,12 +22,15 @@ from xlner.align.base import Aligner
 from xlner.cli.common import (
     LabelMapOption,
     SchemeOption,
+    SignatureForm,
+    SignatureOption,
     TagScheme,
     check_output_paths,
     fail,
     label_map_table,
     one_of,
     out,
+    print_signature,
     say,
 )
 from xlner.cli.tagger import build_source_tagger, source_signature, tag_source
@@ -49,7 +52,7 @@ from xlner.project.corpus import (
 )
 from xlner.project.writers import write_projected_conll, write_projected_pairs_jsonl
 from xlner.registry import ComponentError, registry
-from xlner.signature import make_signature
+from xlner.signature import make_signature, preset_baseline
 from xlner.types import Span, TaggedSentence, Tokens
 
 _HEURISTIC = registry.projectors.defaults("heuristic")
@@ -215,6 +218,7 @@ def project(
             "large. A rest of less than half a chunk joins the last chunk."
         ),
     ] = CHUNK_SIZE,
+    signature_form: SignatureOption = SignatureForm.short,
 ) -> None:
     """Align source and target, project the source entities and write the tagged target."""
     inputs = {"--source": source, "--target": target, "--extra-source": extra_source}
@@ -269,17 +273,20 @@ def project(
     stream = iter_project_bitext(
         parallel(sources, targets), backend, projector, extra, chunk_size, announce
     )
-    signature = make_signature(
-        source_signature(source_tagger), signature_fields(backend, projector)
-    )
+    signed = {**source_signature(source_tagger), **signature_fields(backend, projector)}
+    baseline = preset_baseline(preset, signed)  # the short form shows what differs from it
+    signature = make_signature(signed, preset=preset, baseline=baseline)
     tally = _Tally(keep=evaluate)
     try:
-        _write(output, output_format, tally.count(stream), signature)
+        _write(output, output_format, tally.count(stream), signature.short)
     except ParallelError as error:
         fail(f"{source} and {target}: {error}")
     say(f"projected {tally.entities} entities onto {tally.sentences} sentences: wrote {output}")
     if gold is not None:
-        _print_scores(gold, tally.predicted, table, f"{signature}|labels:{label_map}")
+        signed["labels"] = label_map
+        signature = make_signature(signed, preset=preset, baseline=baseline)
+        _print_scores(gold, tally.predicted, table)
+    print_signature(signature, signature_form)
 
 
 class _Tally:
@@ -437,7 +444,6 @@ def _print_scores(
     gold: Sequence[Gold],
     predicted: Sequence[Sequence[Span]],
     table: Mapping[str, str | None],
-    signature: str,
 ) -> None:
     scores = evaluate_spans([spans for spans, _ in gold], predicted, [n for _, n in gold], table)
-    out.print(f"{format_scores(scores)}\n{signature}", highlight=False)
+    out.print(format_scores(scores), highlight=False)

@@ -20,11 +20,14 @@ import typer
 from xlner.cli.common import (
     DataDir,
     LabelMapOption,
+    SignatureForm,
+    SignatureOption,
     fail,
     key_values,
     label_map_table,
     one_of,
     out,
+    print_signature,
     progress_bar,
     say,
     step_updater,
@@ -40,7 +43,7 @@ from xlner.pipeline.stages.base import StageError, build_component
 from xlner.presets import DEFAULT_PRESET
 from xlner.project.corpus import check_link_sets, signature_fields
 from xlner.registry import Catalogue, ComponentError, registry
-from xlner.signature import make_signature
+from xlner.signature import Signature, make_signature, preset_baseline
 from xlner.silver import MASAKHANER_CLASSES, Selection, build_silver, read_corpus, write_silver
 from xlner.silver.bitext import (
     BitextPair,
@@ -235,6 +238,7 @@ def silver(
         ),
     ] = DEFAULT_PRIORS_SAMPLE,
     data_dir: DataDir = None,
+    signature: SignatureOption = SignatureForm.short,
     *,
     engine_options: dict[str, Any],
 ) -> None:
@@ -274,7 +278,7 @@ def silver(
     sharding = {"shards.size": shard_size} if shard_size else {}
     if shard_size and priors_learner(components[1]) is not None:
         sharding["shards.priors_sample"] = priors_sample
-    settings = _settings(given.fields, components, classes, label_map, sharding)
+    settings = _settings(given.fields, components, classes, label_map, sharding, preset)
     settings.update(
         selection=selection.as_dict(),
         tokenizer=tokenizer.value,
@@ -293,7 +297,7 @@ def silver(
                     given.open, task, runner, output, shard_size, priors_sample, settings,
                     [e.value for e in export or ()], lang, record_format.value,
                 )  # fmt: skip
-                _report(summary, output)
+                _report(summary, output, signature)
                 return
             pairs = _read(given)
             bar = progress_bar()
@@ -325,7 +329,7 @@ def silver(
             )
     except SILVER_ERRORS as error:
         fail(str(error))
-    _report(summary, output)
+    _report(summary, output, signature)
 
 
 def _sharded(
@@ -539,18 +543,20 @@ def _settings(
     classes: Sequence[str],
     label_map: str,
     extra: Mapping[str, Any],
+    preset: str,
 ) -> dict[str, Any]:
     """What made the silver data, for the summary: the input, the components, the signature
     (with the ``extra`` fields)."""
     tagger, aligner, projector = components
-    fields = {
-        **{f"data.{key}": value for key, value in source.items()},
-        **{f"tag.{key}": value for key, value in tagger.signature().items()},
+    signed = {
+        "data": dict(source),
+        "tag": tagger.signature(),
         **signature_fields(aligner, projector),
-        "labels": ",".join(classes),
+        "labels": list(classes),
         "label_map": label_map,
         **extra,
     }
+    signature = make_signature(signed, preset=preset, baseline=preset_baseline(preset, signed))
     return {
         "input": dict(source),
         "tagger": tagger.signature(),
@@ -558,11 +564,11 @@ def _settings(
         "projector": projector.signature(),
         "labels": list(classes),
         "label_map": label_map,
-        "signature": make_signature(fields),
+        **signature.stored(),
     }
 
 
-def _report(summary: dict[str, Any], output: Path) -> None:
+def _report(summary: dict[str, Any], output: Path, form: SignatureForm) -> None:
     if "run" in summary:  # a sharded job streams its input: the count is known at the end
         say(f"read {summary['sentences_in']} sentence pairs in {summary['run']['shards']} shards")
     entities = ", ".join(f"{label} {n}" for label, n in summary["entities"].items()) or "none"
@@ -573,6 +579,6 @@ def _report(summary: dict[str, Any], output: Path) -> None:
         f"excluded (evaluation sentences): {summary['excluded']}",
         highlight=False,
     )
-    out.print(summary["signature"], highlight=False)
+    print_signature(Signature.from_stored(summary), form)
     outputs = ", ".join(summary["outputs"].values())
     say(f"silver data in {output}: {outputs}, summary.json")
