@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import xlner
-from xlner.registry import declared_options
+from xlner.registry import Catalogue, ComponentError, declared_options
 
 SHORT_HASH = 10  # hex digits of the full form's hash in the short form
 UNSET = "unset"  # a setting of the preset that the signed settings leave out
@@ -124,25 +124,35 @@ def make_signature(
     return Signature(full, shown)
 
 
-def preset_baseline(preset: str, signed: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def preset_baseline(preset: str, components: Mapping[str, Signed] | None = None) -> dict[str, Any]:
     """What a short form compares the signed aligner (``align``) and projection method
-    (``project``) with: the signatures of ``preset``'s, or, for a component in ``signed``
-    other than the preset's, the signature it has with its declared defaults (where it can be
-    built with none of its options given)."""
+    (``project``) with: the signatures of ``preset``'s, or, for one of ``components`` that is
+    another component than the preset's, :func:`default_signature`."""
     from xlner.presets import build_preset
-    from xlner.registry import ComponentError, registry
+    from xlner.registry import registry
 
-    aligner, projector = build_preset(preset)
-    baseline = {"align": aligner.signature(), "project": projector.signature()}
-    for name, catalogue in (("align", registry.aligners), ("project", registry.projectors)):
-        method = _component_name((signed or {}).get(name))
-        if method is None or method == baseline[name]["method"]:
-            continue
-        try:
-            baseline[name] = catalogue.build(method).signature()
-        except ComponentError:  # an option without a default: compared with nothing
-            del baseline[name]
+    built = dict(zip(("align", "project"), build_preset(preset), strict=True))
+    catalogues = {"align": registry.aligners, "project": registry.projectors}
+    baseline: dict[str, Any] = {}
+    for name, preset_component in built.items():
+        component = (components or {}).get(name)
+        if component is None or component.name == preset_component.name:
+            baseline[name] = preset_component.signature()
+        else:
+            baseline[name] = default_signature(component, catalogues[name])
     return baseline
+
+
+def default_signature(component: Signed, catalogue: Catalogue[Any]) -> dict[str, Any]:
+    """The signature ``component`` has with its declared defaults: the fields of the component
+    built with no options (where it can be: none is required), over its own
+    :meth:`Signed.default_signature` (its parts as it has them, each at its defaults), so
+    that a matching score given by weights shows, but not the defaults of its parts."""
+    fields = component.default_signature()
+    try:
+        return fields | catalogue.build(component.name).signature()
+    except ComponentError:
+        return fields
 
 
 def stored_signatures(data: Any) -> dict[str, dict[str, Any]]:
@@ -229,11 +239,12 @@ class Signed:
     The signature (the settings that determine the component's output; it keys the caches)
     is ``{signature_key: name}``, then every option the constructor declares, in its order,
     with the value the component keeps in the attribute of that name, then the fields of
-    :meth:`derived_signature`, which replace generated ones of the same name. So a new option
-    is signed without anyone restating it. A component says only what differs:
+    :meth:`derived_signature` and :meth:`parts_signature`, which replace generated ones of the
+    same name. So a new option is signed without anyone restating it. A component says only
+    what differs:
 
     * ``unsigned``: options that do not change the output (a batch size, a device, a
-      temporary folder), or that :meth:`derived_signature` records in a form of its own;
+      temporary folder), or that the two hooks record in a form of their own;
     * ``signed_as``: an option signed under another name (kept so that existing keys hold);
     * ``signed_when_set``: options signed only when set (not None, False, 0 or empty): those
       added after runs without them were keyed, so that those keys hold.
@@ -247,23 +258,35 @@ class Signed:
 
     def signature(self) -> dict[str, Any]:
         """The settings that determine this component's output, for cache keys and signatures."""
+        return self.signature_at(defaults=False)
+
+    def default_signature(self) -> dict[str, Any]:
+        """The signature with every option that has a declared default at that default (and
+        every part at its own): what a short form compares this component with where no
+        preset has it."""
+        return self.signature_at(defaults=True)
+
+    def signature_at(self, *, defaults: bool) -> dict[str, Any]:
         fields: dict[str, Any] = {}
         if self.signature_key is not None:
             fields[self.signature_key] = self.name
-        for option in declared_options(type(self)):
+        for option, spec in declared_options(type(self)).items():
             if option in self.unsigned:
                 continue
-            try:
-                value = getattr(self, option)
-            except AttributeError:
-                raise TypeError(
-                    f"{type(self).__name__} keeps no attribute {option!r} for its option of "
-                    "that name: keep one, or list the option in `unsigned`"
-                ) from None
+            value = spec.default if defaults and not spec.required else self._option(option)
             if option in self.signed_when_set and not value:
                 continue
             fields[self.signed_field(option)] = value
-        return fields | self.derived_signature()
+        return fields | self.derived_signature() | self.parts_signature(defaults=defaults)
+
+    def _option(self, option: str) -> Any:
+        try:
+            return getattr(self, option)
+        except AttributeError:
+            raise TypeError(
+                f"{type(self).__name__} keeps no attribute {option!r} for its option of that "
+                "name: keep one, or list the option in `unsigned`"
+            ) from None
 
     def signed_field(self, option: str) -> str:
         """The signature field that holds ``option``."""
@@ -271,4 +294,9 @@ class Signed:
 
     def derived_signature(self) -> dict[str, Any]:
         """Fields computed from the options: resolved values, versions, content hashes."""
+        return {}
+
+    def parts_signature(self, *, defaults: bool) -> dict[str, Any]:
+        """The signatures of the components this one is made of (each part's
+        :meth:`signature_at` with ``defaults``), in this one's record."""
         return {}

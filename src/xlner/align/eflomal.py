@@ -117,8 +117,11 @@ class EflomalAligner(Aligner):
     """
 
     name = "eflomal"
-    # stem_length is signed as the affix lengths it sets; the temporary folder changes nothing.
-    unsigned = frozenset({"stem_length", "temp_dir", "priors"})
+    # Derived: the prefix lengths (None is stem_length's, which is signed as them) and the
+    # priors (by their hash); the temporary folder changes nothing.
+    unsigned = frozenset(
+        {"stem_length", "source_prefix_len", "target_prefix_len", "temp_dir", "priors"}
+    )
 
     def __init__(
         self,
@@ -166,6 +169,8 @@ class EflomalAligner(Aligner):
         return {
             "eflomal_version": version("eflomal"),
             "n_iterations": list(self.n_iterations) if self.n_iterations else "auto",
+            "source_prefix_len": self.source_prefix_len,
+            "target_prefix_len": self.target_prefix_len,
             # only when set, so that the signatures (and caches) of runs without stay valid
             **({"priors": _file_digest(self.priors)} if self.priors is not None else {}),
         }

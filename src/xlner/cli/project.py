@@ -274,7 +274,8 @@ def project(
         parallel(sources, targets), backend, projector, extra, chunk_size, announce
     )
     signed = {**source_signature(source_tagger), **signature_fields(backend, projector)}
-    baseline = preset_baseline(preset, signed)  # the short form shows what differs from it
+    # The short form shows what differs from the preset (or a component's defaults).
+    baseline = preset_baseline(preset, {"align": backend, "project": projector})
     signature = make_signature(signed, preset=preset, baseline=baseline)
     tally = _Tally(keep=evaluate)
     try:

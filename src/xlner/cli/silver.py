@@ -556,7 +556,8 @@ def _settings(
         "label_map": label_map,
         **extra,
     }
-    signature = make_signature(signed, preset=preset, baseline=preset_baseline(preset, signed))
+    baseline = preset_baseline(preset, {"align": aligner, "project": projector})
+    signature = make_signature(signed, preset=preset, baseline=baseline)
     return {
         "input": dict(source),
         "tagger": tagger.signature(),

@@ -180,7 +180,7 @@ class RunResult:
         """The run's stage settings with the preset's aligner and projection method in place
         of its own, and the default ``[data]`` and ``[evaluate]`` settings in place of the
         given ones."""
-        components = preset_baseline(preset, self.settings)
+        components = preset_baseline(preset)
         base: dict[str, Any] = {"evaluate": {"labels": DEFAULTS["evaluate"]["label_map"]}}
         if "data" in self.settings:
             data = self.settings["data"]

@@ -171,13 +171,12 @@ class MatchProjector(Projector):
         return sorted(projected, key=lambda p: p.span)
 
     def derived_signature(self) -> dict[str, Any]:
-        """The parts' flat fields, and the tagger by its class."""
-        return {
-            **self.score.signature(),
-            **self.solver.signature(),
-            **self.candidates.signature(),
-            "tagger": None if self.tagger is None else type(self.tagger.tagger).__name__,
-        }
+        return {"tagger": None if self.tagger is None else type(self.tagger.tagger).__name__}
+
+    def parts_signature(self, *, defaults: bool) -> dict[str, Any]:
+        """The score's, the solver's and the candidates' fields, in one flat record."""
+        parts = (self.score, self.solver, self.candidates)
+        return {k: v for part in parts for k, v in part.signature_at(defaults=defaults).items()}
 
 
 def _rule(punctuation: PunctuationRule | bool) -> PunctuationRule | None:

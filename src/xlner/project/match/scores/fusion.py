@@ -90,6 +90,10 @@ class FusionScore(Score):
         )
 
     def derived_signature(self) -> dict[str, object]:
-        """The weights in place of a name, then every part's fields."""
-        parts = {k: v for s in self.scores for k, v in s.signature().items() if k != "score"}
-        return {"score": self.weights, "score_thresholds": self.thresholds or None, **parts}
+        """The weights in place of a name."""
+        return {"score": self.weights, "score_thresholds": self.thresholds or None}
+
+    def parts_signature(self, *, defaults: bool) -> dict[str, object]:
+        """Every part's fields but its name (the weights name the parts)."""
+        parts = (part.signature_at(defaults=defaults) for part in self.scores)
+        return {k: v for part in parts for k, v in part.items() if k != "score"}
