@@ -237,7 +237,9 @@ def _signature(
             "lang": f"{ctx.data.source_language}-{ctx.data.language}",
             "source_entities": ctx.data.source_entities,
             **alignment.signature,
-            "noise": {"operator": operator, "level": level, "seed": seed},
+            "noise.operator": operator,
+            "noise.level": level,
+            "noise.seed": seed,
             "project": projector.signature(),
             "label_map": ctx.dataset.label_map,
         }
