@@ -8,7 +8,7 @@ under ``signature_full``) and printed by ``--signature full``.
 
 The **short form** is one line, like sacrebleu's ``nrefs:1|case:mixed|...|version:2.0.0``::
 
-    preset=default|corpus=sample/en-es|align=combined|project=match|hash=a020e53bed|version=0.1.0
+    preset=default|corpus=sample/en-es|align=combined|project=match|hash=4e4225109a|version=0.1.0
 
 the preset, each component by name, only the settings that differ from the preset (or no
 other, without one), the hash of the full form and the version. ``hash`` is the first
