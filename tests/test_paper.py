@@ -124,7 +124,7 @@ def _local_copies(models: dict[str, Path], data: Path) -> list[str]:
 def test_paper_runs_offline_end_to_end(tiny_models, tmp_path, lang, config, gold):
     overrides = _local_copies(tiny_models, _save_suite(tmp_path / "hub-copy", config))
     run_dir = tmp_path / "run"
-    result = invoke("paper", lang, *overrides, "--run-dir", run_dir)
+    result = invoke("paper", lang, *overrides, "--run-dir", run_dir, "--signature", "full")
     assert result.exit_code == 0, result.output
     report = json.loads((run_dir / "paper.json").read_text())
     assert report["lang"] == lang and set(report["rows"]) == {"translate-test", "model transfer"}
@@ -144,6 +144,9 @@ def test_paper_runs_offline_end_to_end(tiny_models, tmp_path, lang, config, gold
     assert parse_signature(transfer["signature"])["method"] == "model-transfer"
     assert transfer["signature_full"]["tag"]["model"] == str(tiny_models["tagger"])
     assert "F1" in result.output and "model transfer" in result.output
+    for row in (run, transfer):  # each row's short signature, then its full settings
+        full = json.dumps(row["signature_full"], indent=2, sort_keys=True)
+        assert f"{row['signature']}\n{full}" in result.output
 
 
 def test_paper_without_model_transfer_writes_where_asked(tiny_models, tmp_path):

@@ -33,7 +33,7 @@ import xlner
 from xlner.registry import Catalogue, ComponentError, declared_options
 
 SHORT_HASH = 10  # hex digits of the full form's hash in the short form
-UNSET = "unset"  # a setting of the preset that the signed settings leave out
+UNSET = "unset"  # a table of the preset's settings that the signed settings leave out
 _ESCAPES = (("%", "%25"), ("|", "%7C"), ("=", "%3D"))  # "%" first: it escapes the others
 _DECODED = {code: char for char, code in _ESCAPES}
 
@@ -209,10 +209,13 @@ def _changes(path: str, value: Any, base: Any) -> dict[str, str]:
         return {}  # another component than the preset's: shown by its name
     changed: dict[str, str] = {}
     for key in [*value, *(k for k in base if k not in value)]:
-        if key not in value:
-            changed[f"{path}.{key}"] = UNSET
-        else:
+        if key in value:
             changed |= _changes(f"{path}.{key}", value[key], base.get(key, _ABSENT))
+        elif isinstance(base[key], Mapping):
+            # A whole table left out (a member of a combined aligner). A single field left
+            # out is a part's the baseline has (a matching score's) or an option signed only
+            # when set: what replaced it shows, or the hash does.
+            changed[f"{path}.{key}"] = UNSET
     return changed
 
 

@@ -11,7 +11,7 @@ run once per requested symmetrisation, unless it reads named link sets
 (``coverage:simalign``, ``alignment:union``; see :class:`~xlner.types.LinkSets`):
 such a projector is run once, with every link set at hand, and its row names the link sets
 it read. The rows of the shipped presets (``default``, ``light``) run as ``xlner project
---preset NAME`` does and carry the same signature.
+--preset NAME`` does and carry the same aligner and projector signatures.
 """
 
 from __future__ import annotations
