@@ -16,13 +16,16 @@ from xlner.signature import full_settings
 def signature(
     short: Annotated[
         str,
-        typer.Argument(help="A short signature as xlner printed it (or only its hash)."),
+        typer.Argument(
+            metavar="SIGNATURE", help="A short signature as xlner printed it (or only its hash)."
+        ),
     ],
     files: Annotated[
         list[Path],
         typer.Argument(
+            metavar="FILE",
             help="Result files that store signatures, or folders holding them: a run's "
-            "manifest.json or report.json, xlner silver's summary.json, a benchmark's JSON."
+            "manifest.json or report.json, xlner silver's summary.json, a benchmark's JSON.",
         ),
     ],
 ) -> None:
