@@ -30,7 +30,7 @@ from xlner.evaluate.bootstrap import bootstrap_f1, sentence_counts
 from xlner.io import make_folder
 from xlner.pipeline.cache import canonical, stage_key
 from xlner.registry import registry
-from xlner.signature import make_signature
+from xlner.signature import Signature, make_signature
 from xlner.silver import MASAKHANER_CLASSES, read_corpus
 from xlner.silver.bitext import BitextPairs
 from xlner.silver.runner import SilverSettings, check_silver, run_silver
@@ -126,8 +126,8 @@ class Work:
     keys: dict[str, str]  # stage -> the key of everything that determines it
 
     @property
-    def signature(self) -> str:
-        """The stages' keys, shortened, as one line."""
+    def signature(self) -> Signature:
+        """The stages' keys, shortened."""
         return make_signature({f"{name}.key": key[:16] for name, key in self.keys.items()})
 
 
@@ -214,7 +214,7 @@ def run_language(
         "pair": step.pair,
         "pivot": step.pivot,
         "key": key,
-        "signature": work.signature,
+        **work.signature.stored(),
         "components": work.silver_settings,
         "machine": machine(),
         "silver": {k: v for k, v in made.items() if not k.startswith("quality")},
@@ -252,7 +252,8 @@ def silver_settings(
         *step.specs, label_map=settings["tagger"]["label_map"], selection=step.selection,
         exclude_corpora=(settings["evaluation"],), exclude_splits=("test",),
         source_lang=step.pivot, lang=step.lang, data_dir=data_dir, cache_dir=cache_dir,
-        summary_extra={"settings": work.silver_settings, "signature": work.signature},
+        preset=settings["preset"],
+        summary_extra={"settings": work.silver_settings, **work.signature.stored()},
     )  # fmt: skip
 
 
