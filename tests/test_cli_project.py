@@ -320,7 +320,8 @@ def test_method_options_reach_the_method(sample, tmp_path):
     out = tmp_path / "out.jsonl"
     args = ["project", "--source", str(source), "--target", str(gold), "--target-conll"]
     args += ["-o", str(out), "--format", "jsonl", *LIGHT, "--method-option", "merge_distance=0"]
-    result = runner.invoke(app, [*args, "--method-option", "filter_single_run=true"])
+    args += ["--method-option", "filter_single_run=true", "--signature", "full"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    signature = _signature(out)
-    assert "project.d:0|" in signature and "project.filter_single:True" in signature
+    signed = full_signature(result.stdout)
+    assert signed["project"]["d"] == 0 and signed["project"]["filter_single"] is True

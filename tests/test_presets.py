@@ -228,8 +228,8 @@ def test_every_aligner_runs_under_every_preset(sample, tmp_path, tiny_presets, p
         options += ["--aligner-option", f"layer={TINY_BERT_LAYERS}"]
     args = ("--preset", preset, "--aligner", aligner, *options)
     output, signature = project(sample, tmp_path, *args)
-    fields = dict(field.split(":", 1) for field in signature.split("|"))
-    assert fields["align.method"] == aligner
-    assert fields["project.method"] == load_preset(preset)["project"]["method"]
+    fields = parse_signature(signature)
+    assert fields["align"] == aligner
+    assert fields["project"] == load_preset(preset)["project"]["method"]
     entities = int(re.search(r"projected (\d+) entities", output).group(1))
     assert entities > 0
