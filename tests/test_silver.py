@@ -547,7 +547,8 @@ def test_component_options_reach_the_components(capsys, tmp_path, bitext) -> Non
     # Printed in full as summary.json stores it; the short form shows what the preset has not.
     assert full_signature(result.out)["project"] == summary["projector"]
     assert summary["signature_full"] == full_signature(result.out)
-    assert parse_signature(summary["signature"])["project.d"] == "0"
+    shown = parse_signature(summary["signature"])
+    assert shown["preset"] == "light" and shown["project.d"] == "0"
 
 
 def test_the_seed_draws_the_kept_share(capsys, tmp_path) -> None:
