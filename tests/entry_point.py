@@ -7,6 +7,7 @@ a traceback.
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass
 
@@ -34,3 +35,9 @@ def xlner_cli(capsys: pytest.CaptureFixture[str], *args: object) -> Outcome:
     captured = capsys.readouterr()
     code = exit_info.value.code
     return Outcome(code if isinstance(code, int) else (0 if code is None else 1), *captured)
+
+
+def full_signature(stdout: str) -> dict:
+    """The full signature that ``--signature full`` printed last on ``stdout`` (JSON)."""
+    start = 0 if stdout.startswith("{") else stdout.rindex("\n{") + 1
+    return json.loads(stdout[start:])

@@ -32,6 +32,7 @@ class EchoTranslator(Translator):
     """
 
     name = "test-echo"
+    unsigned = frozenset({"batch_size"})  # how many at a time: the translations are the same
     crash_at: int | None = None
 
     def __init__(self, batch_size: int = 3) -> None:

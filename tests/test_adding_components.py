@@ -59,7 +59,7 @@ def test_the_example_aligner_and_score_run_through_xlner_project(examples, tmp_p
     args += ["--aligner", "diagonal", "--method", "match", "--score", "alignment=1,length=1"]
     result = CliRunner().invoke(app, [*args, "--evaluate", "-o", str(tmp_path / "out.conll")])
     assert result.exit_code == 0, result.output
-    assert "100.0" in result.output and "align.method:diagonal" in result.output
+    assert "100.0" in result.output and "|align=diagonal|" in result.output
     bad = CliRunner().invoke(app, [*args, "--aligner-option", "shift=-1", "-o", "x.conll"])
     assert bad.exit_code == 2 and "aligner 'diagonal': shift must be >= 0" in bad.output
     assert "Traceback" not in bad.output

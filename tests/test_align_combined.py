@@ -14,6 +14,7 @@ import pytest
 
 # registers the test translator and tagger test-cli-copy and test-cli-caps
 import test_cli_project  # noqa: F401
+from entry_point import full_signature
 from typer.testing import CliRunner
 
 from xlner.align.base import Aligner, get_aligner, register_aligner
@@ -25,6 +26,7 @@ from xlner.pipeline.sample import load_sample
 from xlner.project import HeuristicProjector, make_projector
 from xlner.project.corpus import check_link_sets, project_bitext, project_corpus
 from xlner.registry import ComponentError, registry
+from xlner.signature import parse_signature
 from xlner.study.aligners import run_aligner
 from xlner.study.config import AlignerSpec
 from xlner.study.data import LanguageData
@@ -363,13 +365,15 @@ def test_cli_project_with_a_combined_aligner(sample, tmp_path):
     out = tmp_path / "out.jsonl"
     args = project_args(sample, out, "--aligner-option", members, "--method", "match")
     args += ["--score", "coverage:simalign=1,coverage:intersection=0.5", "--evaluate"]
-    result = runner.invoke(app, args)
+    result = runner.invoke(app, [*args, "--signature", "full"])
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    signature = records[0]["signature"]
-    assert "align.method:combined|align.primary:simalign|align.members:" in signature
-    assert "eflomal=eflomal_version=" in signature and "simalign=distortion=" in signature
-    assert "coverage:intersection.links:intersection" in signature
+    assert parse_signature(records[0]["signature"])["align"] == "combined"
+    full = full_signature(result.stdout)
+    assert full["align"]["method"] == "combined" and full["align"]["primary"] == "simalign"
+    members = full["align"]["members"]
+    assert "eflomal_version" in members["eflomal"] and "distortion" in members["simalign"]
+    assert full["project"]["coverage:intersection.links"] == "intersection"
     assert sum(len(r["entities"]) for r in records) > 0
 
 
@@ -388,7 +392,8 @@ def test_cli_project_heuristic_on_a_named_set_of_a_combined_aligner(sample, tmp_
     # the primary links (3 words off) project almost nothing right; eflomal's intersection does
     assert f1() < 20
     assert f1("--links", "intersection") > 60
-    assert "project.links:intersection" in (tmp_path / "out.jsonl").read_text().splitlines()[0]
+    record = json.loads((tmp_path / "out.jsonl").read_text().splitlines()[0])
+    assert parse_signature(record["signature"])["project.links"] == "intersection"
 
 
 def test_cli_reports_a_member_count_mismatch_in_one_line(sample, tmp_path, monkeypatch, capsys):
@@ -424,7 +429,9 @@ def test_xlner_run_config_with_a_combined_aligner(tmp_path, primary, f1):
     result = runner.invoke(app, ["run", str(config)])
     assert result.exit_code == 0, result.output
     # projected over the primary links: the identity, or links shifted one word to the right
-    assert f"F1 = {f1} " in result.output and "align.primary:" + primary in result.output
+    assert f"F1 = {f1} " in result.output
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["signature_full"]["align"]["aligner"]["primary"] == primary
 
 
 def test_the_study_runs_a_combined_aligner():
@@ -435,9 +442,9 @@ def test_the_study_runs_a_combined_aligner():
     alignment = run_aligner(spec, data, "union")
     assert alignment.links == Diagonal().align(data.pairs)  # the primary: the first member's
     assert alignment.intersection is not None and len(alignment.intersection) == 6
-    assert alignment.signature["align.method"] == "combined"
+    assert alignment.signature["align"]["method"] == "combined"
     assert (
-        alignment.signature["align.members"]["eflomal"]["symmetrization"]
+        alignment.signature["align"]["members"]["eflomal"]["symmetrization"]
         == (
             registry.aligners.defaults("eflomal")["symmetrization"]  # the study's is for eflomal
         )
@@ -445,4 +452,4 @@ def test_the_study_runs_a_combined_aligner():
     alone = run_aligner(AlignerSpec("d", "test-combined-diagonal"), data, "union")
     assert alone.intersection is None and alone.links == alignment.links
     eflomal = run_aligner(AlignerSpec("e", "eflomal", {"n_iterations": 2}), data, "union")
-    assert eflomal.signature["align.symmetrization"] == "union"
+    assert eflomal.signature["align"]["symmetrization"] == "union"

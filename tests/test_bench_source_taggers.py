@@ -7,6 +7,7 @@ import pytest
 from xlner.bench import source_taggers
 from xlner.corpora.conll import write_conll
 from xlner.registry import ComponentError
+from xlner.signature import parse_signature
 from xlner.types import Span, TaggedSentence
 
 GOLD = [
@@ -38,7 +39,8 @@ def test_every_tagger_is_scored_on_both_test_sets(data_dir, tmp_path):
         assert scored["sentences"] == 2 and scored["precision"] == 100.0
         assert scored["recall"] == pytest.approx(200 / 3, abs=0.05)
         assert scored["errors"]["missed"] == 1 and scored["errors"]["correct"] == 2
-    assert row["signature"].startswith("tag:gold|tag.content:")
+    assert parse_signature(row["signature"])["tag"] == "gold"
+    assert row["signature_full"]["tag"]["content"]  # the hash of the annotations tagged with
     table = source_taggers.format_results(result)
     assert "europarl-ner/en" in table and "80.0" in table and row["signature"] in table
 

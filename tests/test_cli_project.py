@@ -11,12 +11,14 @@ import re
 import sys
 
 import pytest
+from entry_point import full_signature
 from typer.testing import CliRunner
 
 from xlner.cli import app
 from xlner.cli import run as cli_main
 from xlner.corpora.conll import write_conll
 from xlner.pipeline.sample import load_sample
+from xlner.signature import parse_signature
 from xlner.tagging.base import SourceTagger, register_tagger
 from xlner.translate.base import Translator, register_translator
 from xlner.types import Span, TaggedSentence
@@ -163,8 +165,10 @@ def test_output_directory_is_refused_before_any_work(tmp_path):
     refused(args, "is a directory")
 
 
-def _signature(path):
-    return json.loads(path.read_text(encoding="utf-8").splitlines()[0])["signature"]
+def _aligner_signature(result) -> dict:
+    """The aligner's settings in the full signature ``--signature full`` printed."""
+    assert result.exit_code == 0, result.output
+    return full_signature(result.stdout)["align"]
 
 
 def test_aligner_options_reach_the_aligner(sample, tmp_path):
@@ -173,12 +177,9 @@ def test_aligner_options_reach_the_aligner(sample, tmp_path):
     args = ["project", "--source", str(source), "--target", str(gold), "--target-conll"]
     args += ["-o", str(out), "--format", "jsonl", "--symmetrization", "intersection", *LIGHT]
     args += ["--aligner-option", "stem_length=3", "--aligner-option", "rel_iterations=0.5"]
-    result = runner.invoke(app, args)
-    assert result.exit_code == 0, result.output
-    signature = _signature(out)
-    assert "align.symmetrization:intersection" in signature
-    assert "align.rel_iterations:0.5" in signature
-    assert "align.source_prefix_len:3|" in signature and "align.target_prefix_len:3|" in signature
+    signed = _aligner_signature(runner.invoke(app, [*args, "--signature", "full"]))
+    assert signed["symmetrization"] == "intersection" and signed["rel_iterations"] == 0.5
+    assert signed["source_prefix_len"] == signed["target_prefix_len"] == 3
 
 
 def _table(output: str) -> list[str]:
@@ -202,7 +203,8 @@ def test_project_evaluate_prints_the_per_class_table(sample, tmp_path, tiny_pres
     evaluated = runner.invoke(app, ["evaluate", str(gold), str(out)])
     assert evaluated.exit_code == 0, evaluated.output
     assert table == _table(evaluated.output)
-    assert "project.method:match" in result.output and "labels:none" in result.output
+    fields = parse_signature(result.stdout.splitlines()[-1])
+    assert fields["project"] == "match" and fields["labels"] == "none"
 
 
 def test_match_with_a_fused_link_set_score(sample, tmp_path):
@@ -215,7 +217,10 @@ def test_match_with_a_fused_link_set_score(sample, tmp_path):
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert sum(len(r["entities"]) for r in records) > 50
-    assert "coverage:union.links:union" in records[0]["signature"]
+    # The light preset projects with the heuristic: the short form shows what differs from
+    # the matching's defaults.
+    fields = parse_signature(records[0]["signature"])
+    assert json.loads(fields["project.score"])["coverage:union"] == 0.5
 
 
 def test_simalign_gets_only_its_own_options(tmp_path):
@@ -230,11 +235,9 @@ def test_simalign_gets_only_its_own_options(tmp_path):
     args += [str(tmp_path / "tgt.txt"), "-o", str(out), "--format", "jsonl"]
     args += [*LIGHT, "--aligner", "simalign", "--aligner-option", f"model='{model}'"]
     args += ["--aligner-option", "layer=1", "--aligner-option", "method=itermax"]
-    result = runner.invoke(app, args)
-    assert result.exit_code == 0, result.output
-    signature = _signature(out)
-    assert "align.method:simalign|" in signature and "align.layer:1|" in signature
-    assert "align.matching:itermax" in signature and f"align.model:{model}" in signature
+    signed = _aligner_signature(runner.invoke(app, [*args, "--signature", "full"]))
+    assert signed["method"] == "simalign" and signed["layer"] == 1
+    assert signed["matching"] == "itermax" and signed["model"] == str(model)
 
 
 # ---------------------------------------------------------------------------- xlner run
@@ -317,7 +320,8 @@ def test_method_options_reach_the_method(sample, tmp_path):
     out = tmp_path / "out.jsonl"
     args = ["project", "--source", str(source), "--target", str(gold), "--target-conll"]
     args += ["-o", str(out), "--format", "jsonl", *LIGHT, "--method-option", "merge_distance=0"]
-    result = runner.invoke(app, [*args, "--method-option", "filter_single_run=true"])
+    args += ["--method-option", "filter_single_run=true", "--signature", "full"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    signature = _signature(out)
-    assert "project.d:0|" in signature and "project.filter_single:True" in signature
+    signed = full_signature(result.stdout)
+    assert signed["project"]["d"] == 0 and signed["project"]["filter_single"] is True

@@ -12,6 +12,7 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
+from entry_point import full_signature  # noqa: E402
 from pipeline_fakes import make_config  # noqa: E402
 from tiny_models import save_tiny_bert, save_tiny_token_classifier  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
@@ -25,6 +26,7 @@ from xlner.tagging.tagger import META_FILE, TokenTagger  # noqa: E402
 from xlner.tagging.xlner import DEFAULT_NAME, taggers_dir  # noqa: E402
 from xlner.types import Span, TaggedSentence  # noqa: E402
 
+FULL = ("--signature", "full")
 LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
 
 
@@ -226,9 +228,10 @@ def _run_config(tmp_path: Path, **tag_options) -> Path:
 
 def test_run_tags_with_the_named_tagger(cache, saved_tagger, tmp_path):
     install(saved_tagger, DEFAULT_NAME)
-    result = invoke("run", _run_config(tmp_path), "--run-dir", tmp_path / "run")
+    result = invoke("run", _run_config(tmp_path), "--run-dir", tmp_path / "run", *FULL)
     assert result.exit_code == 0, result.output
-    assert "tag:xlner" in result.output and f"tag.model:{DEFAULT_NAME}" in result.output
+    tagger = full_signature(result.stdout)["tag"]["tagger"]
+    assert tagger["method"] == "xlner" and tagger["model"] == DEFAULT_NAME
     # Every word is a PER for this tagger, so every projected word is one too.
     predicted = read_conll(tmp_path / "run" / "predictions.conll")
     assert all(len(s.spans) == len(s.tokens) for s in predicted)
@@ -281,9 +284,10 @@ def test_project_tags_the_source_with_the_tagger(cache, saved_tagger, plain_pair
     source, target = plain_pair
     out = tmp_path / "out.jsonl"
     args = ["project", "--source", source, "--target", target, "--target-conll"]
-    result = invoke(*args, "--tag", "xlner", "-o", out, "--format", "jsonl", "--evaluate")
+    result = invoke(*args, "--tag", "xlner", "-o", out, "--format", "jsonl", "--evaluate", *FULL)
     assert result.exit_code == 0, result.output
-    assert "tag:xlner" in result.output and f"tag.model:{DEFAULT_NAME}" in result.output
+    tagger = full_signature(result.stdout)["tag"]
+    assert tagger["method"] == "xlner" and tagger["model"] == DEFAULT_NAME
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert rows[0]["source_tokens"] == ["John", "works", "in", "Kampala", "."]
     # The tagger makes every source word a PER of its own; projection carries them over.
@@ -334,13 +338,13 @@ def test_a_label_map_renames_the_classes_of_a_run(cache, saved_tagger, tmp_path)
     the map is in the signature, and a plain run's signature has none."""
     install(saved_tagger, DEFAULT_NAME)
     config = _with_tag_options(_run_config(tmp_path), "label_map = { PER = 'LOC' }")
-    result = invoke("run", config, "--run-dir", tmp_path / "run")
+    result = invoke("run", config, "--run-dir", tmp_path / "run", *FULL)
     assert result.exit_code == 0, result.output
-    assert "tag.label_map:PER=LOC" in result.output
+    assert full_signature(result.stdout)["tag"]["tagger"]["label_map"] == {"PER": "LOC"}
     predicted = read_conll(tmp_path / "run" / "predictions.conll")
     assert {span.label for s in predicted for span in s.spans} == {"LOC"}
-    plain = invoke("run", _run_config(tmp_path), "--run-dir", tmp_path / "plain")
-    assert plain.exit_code == 0 and "tag.label_map" not in plain.output
+    plain = invoke("run", _run_config(tmp_path), "--run-dir", tmp_path / "plain", *FULL)
+    assert plain.exit_code == 0 and "label_map" not in full_signature(plain.stdout)["tag"]["tagger"]
     dropped = _with_tag_options(_run_config(tmp_path), "label_map = { PER = '' }")
     assert invoke("run", dropped, "--run-dir", tmp_path / "none").exit_code == 0
     assert not any(s.spans for s in read_conll(tmp_path / "none" / "predictions.conll"))

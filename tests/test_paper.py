@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from xlner.bench import paper
 from xlner.cli import app
 from xlner.corpora.masakhaner2 import LANGUAGES as MASAKHANER2_LANGUAGES
+from xlner.signature import parse_signature
 from xlner.translate.nllb import nllb_code
 
 # XTREME's PAN-X configs (PAN-X.<code>), English included: the pivot, not a target.
@@ -123,7 +124,7 @@ def _local_copies(models: dict[str, Path], data: Path) -> list[str]:
 def test_paper_runs_offline_end_to_end(tiny_models, tmp_path, lang, config, gold):
     overrides = _local_copies(tiny_models, _save_suite(tmp_path / "hub-copy", config))
     run_dir = tmp_path / "run"
-    result = invoke("paper", lang, *overrides, "--run-dir", run_dir)
+    result = invoke("paper", lang, *overrides, "--run-dir", run_dir, "--signature", "full")
     assert result.exit_code == 0, result.output
     report = json.loads((run_dir / "paper.json").read_text())
     assert report["lang"] == lang and set(report["rows"]) == {"translate-test", "model transfer"}
@@ -132,16 +133,20 @@ def test_paper_runs_offline_end_to_end(tiny_models, tmp_path, lang, config, gold
     assert run["sentences"] == 2 and not run["failures"]
     # MasakhaNER drops DATE (3 gold entities left); the PAN-X label map only drops MISC.
     assert run["scores"]["n_gold"] == gold
-    for field in (f"data.config:{config}", f"translate.model:{tiny_models['nllb']}", "tag:hf"):
-        assert field in run["signature"]
+    full = run["signature_full"]
+    assert full["data"]["config"] == config and parse_signature(run["signature"])["tag"] == "hf"
+    assert full["translate"]["translator"]["model"] == str(tiny_models["nllb"])
 
     transfer = report["rows"]["model transfer"]
     # The tagger calls every target word a LOC: only "Kampala" is right.
     assert transfer["scores"]["n_predicted"] == 9 and transfer["scores"]["n_gold"] == gold
     assert transfer["precision"] == pytest.approx(100 / 9, abs=0.05)
-    assert "method:model-transfer" in transfer["signature"]
-    assert f"tag.model:{tiny_models['tagger']}" in transfer["signature"]
+    assert parse_signature(transfer["signature"])["method"] == "model-transfer"
+    assert transfer["signature_full"]["tag"]["model"] == str(tiny_models["tagger"])
     assert "F1" in result.output and "model transfer" in result.output
+    for row in (run, transfer):  # each row's short signature, then its full settings
+        full = json.dumps(row["signature_full"], indent=2, sort_keys=True)
+        assert f"{row['signature']}\n{full}" in result.output
 
 
 def test_paper_without_model_transfer_writes_where_asked(tiny_models, tmp_path):

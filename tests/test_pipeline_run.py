@@ -6,6 +6,7 @@ import json
 from collections import Counter
 
 import pytest
+from entry_point import full_signature
 from pipeline_fakes import (
     CALLS,
     SENTENCES,
@@ -18,11 +19,13 @@ from pipeline_fakes import (
 from pipeline_fakes import make_config as _config
 from typer.testing import CliRunner
 
+import xlner
 from xlner.cli import app
 from xlner.config import apply_overrides, parse_override
 from xlner.pipeline.cache import stage_key
 from xlner.pipeline.run import DEFAULTS, load_run_config, run_pipeline
 from xlner.pipeline.stages import StageError
+from xlner.signature import parse_signature
 from xlner.types import Span
 
 __all__ = ["fresh_counters"]  # the autouse fixture, imported to apply here
@@ -59,17 +62,22 @@ def test_benchmark_row_signature_is_read_from_the_components(tmp_path):
 
     result = run_pipeline(_config(tmp_path, **{"project.options.merge_distance": 0}))
     row = run_row(result)
-    assert row["signature"] == result.signature
-    fields = dict(field.split(":", 1) for field in row["signature"].split("|"))
-    assert fields["translate"] == "test-echo" and fields["translate.direction"] == "lug+eng"
-    assert fields["tag"] == "test-caps" and fields["tag.label"] == "PER"
-    assert fields["align"] == "test-diagonal"
-    # The projector's own signature: merge_distance is its "d"; its other settings are there.
-    assert fields["project"] == "heuristic" and fields["project.d"] == "0"
-    assert {"project.ratio", "project.k", "project.mode"} <= set(fields)
+    assert row["signature"] == result.signature.short
+    assert row["signature_full"] == result.signature.full
+    fields = parse_signature(row["signature"])
+    assert fields["translate"] == "test-echo" and fields["tag"] == "test-caps"
+    assert fields["align"] == "test-diagonal" and fields["data.corpus"] == "conll"
+    # Only what differs from the heuristic's defaults: merge_distance (its "d") is 0, not 1.
+    assert fields["project"] == "heuristic" and fields["project.projector.d"] == "0"
+    assert not {"project.projector.ratio", "project.mode"} & set(fields)
+    full = row["signature_full"]
+    assert full["translate"]["direction"] == ["lug", "eng"]
+    assert full["tag"]["tagger"]["label"] == "PER" and full["project"]["mode"] == "forward"
+    assert {"ratio", "k"} <= set(full["project"]["projector"])
     assert row["sentences"] == len(SENTENCES) and row["f1"] == row["scores"]["f1"]
     changed = run_row(run_pipeline(_config(tmp_path, **{"tag.options.label": "LOC"})))
-    assert "tag.label:LOC" in changed["signature"]
+    assert changed["signature_full"]["tag"]["tagger"]["label"] == "LOC"
+    assert parse_signature(changed["signature"])["hash"] != fields["hash"]
 
 
 def test_stage_key_depends_on_settings_and_inputs():
@@ -231,9 +239,13 @@ def test_cli_run(tmp_path):
     args = ["run", str(path), "evaluate.label_map=drop-misc", "--run-dir", str(tmp_path / "cli")]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "F1 = 100.0" in result.output and "evaluate.labels:drop-misc" in result.output
-    again = runner.invoke(app, args)
+    assert "F1 = 100.0" in result.output and "|evaluate.labels=drop-misc|" in result.output
+    again = runner.invoke(app, [*args, "--signature", "full"])
     assert "reused" in again.output
+    full = full_signature(again.stdout)
+    assert full["evaluate"] == {"labels": "drop-misc"} and full["preset"] == "light"
+    manifest = json.loads((tmp_path / "cli" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["signature_full"] == full
     bad = runner.invoke(
         app, ["run", str(path), "project.mode=sideways", "--run-dir", str(tmp_path / "bad")]
     )
@@ -366,7 +378,8 @@ def test_any_catalogue_corpus_feeds_a_run_and_gold_reads_its_own(tmp_path, monke
     assert result.scores["f1"] == 100.0 and len(result.records["data"]) == len(SENTENCES)
     assert result.settings["data"]["corpus"] == "europarl-ner"
     assert result.settings["data"]["lang"] == "es" and "split" not in result.settings["data"]
-    assert "tag:gold" in result.signature and "data.lang:es" in result.signature
+    fields = parse_signature(result.signature.short)
+    assert fields["tag"] == "gold" and fields["data.lang"] == "es"
 
 
 def test_the_parallel_translator_gets_the_run_data_directory(shared_data, monkeypatch):
@@ -393,7 +406,8 @@ def test_the_parallel_translator_gets_the_run_data_directory(shared_data, monkey
         result = run_pipeline(config, run_dir=run_dir, data_dir=tmp)
     assert result.failure_counts().get("translate", 0) == 0
     assert all(t.text for t in result.records["translate"])
-    assert "translate:parallel|translate.corpus:masakhaner2-parallel" in result.signature
+    translator = result.signature.full["translate"]["translator"]
+    assert translator["method"] == "parallel" and translator["corpus"] == "masakhaner2-parallel"
 
 
 def test_the_signature_is_built_from_the_settings_that_key_the_cache(tmp_path):
@@ -407,32 +421,27 @@ def test_the_signature_is_built_from_the_settings_that_key_the_cache(tmp_path):
     )
     result = run_pipeline(config)
     signature = result.signature
-    for field in (
-        "data.corpus:conll",
-        "translate:test-echo",
-        "translate.direction:lug+eng",
-        "tag:test-caps",
-        "tag.label:PER",
-        "align:eflomal",
-        "align.symmetrization:intersection",
-        "align.rel_iterations:0.1",
-        "align.eflomal_version:",
-        "project:heuristic",
-        "project.d:",
-        "project.mode:forward",
-        "evaluate.labels:none",
-        "version:",
-    ):
-        assert f"{field}" in signature, field
+    # In full: the settings of every stage, as they keyed its cache.
+    assert signature.full == {"preset": "light", **result.settings, "version": xlner.__version__}
+    assert signature.hash == parse_signature(signature.short)["hash"]
+    # Short: the components, and what differs from the preset (eflomal and the heuristic).
+    fields = parse_signature(signature.short)
+    assert fields["preset"] == "light" and fields["align"] == "eflomal"
+    assert fields["align.aligner.symmetrization"] == "intersection"
+    assert fields["align.aligner.rel_iterations"] == "0.1"
+    assert "align.aligner.seed" not in fields and "align.aligner.eflomal_version" not in fields
+    assert not any(field.startswith("project.") for field in fields)
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
     report = json.loads((tmp_path / "run" / "report.json").read_text())
-    assert manifest["signature"] == report["signature"] == signature
+    assert manifest["signature"] == report["signature"] == signature.short
+    assert manifest["signature_full"] == report["signature_full"] == signature.full
     # Each stage's settings are what keyed it.
     for name, settings in result.settings.items():
         deps = [result.stages[d].key for d in ("data", "translate")[:0]]
         assert settings is not None and name in result.stages and deps == []
     changed = run_pipeline(apply_overrides(config, ["tag.options.label='ORG'"]))
-    assert "tag.label:ORG" in changed.signature and changed.signature != signature
+    assert changed.signature.full["tag"]["tagger"]["label"] == "ORG"
+    assert changed.signature.hash != signature.hash
 
 
 def test_eflomal_work_files_live_in_the_run_directory(tmp_path, monkeypatch):

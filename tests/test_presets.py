@@ -13,6 +13,7 @@ import subprocess
 import sys
 
 import pytest
+from entry_point import full_signature
 from pipeline_fakes import make_config
 from typer.testing import CliRunner
 
@@ -22,7 +23,7 @@ from xlner.pipeline.run import DEFAULTS, load_run_config, run_pipeline
 from xlner.presets import build_preset, describe_preset, load_preset, preset_names
 from xlner.project.corpus import signature_fields
 from xlner.registry import registry
-from xlner.signature import make_signature
+from xlner.signature import make_signature, parse_signature, preset_baseline
 
 runner = CliRunner()
 
@@ -37,32 +38,38 @@ def project(sample, tmp_path, *options: str) -> tuple[str, str]:
     return result.output, json.loads(out.read_text(encoding="utf-8").splitlines()[0])["signature"]
 
 
-def signature_of(preset: dict) -> str:
-    """The signature ``xlner project`` writes for a preset's tables."""
+def signature_of(preset: dict, name: str = "default") -> str:
+    """The short signature ``xlner project --preset NAME`` writes for a preset's tables."""
     align, method = preset["align"], preset["project"]
     aligner = registry.aligners.build(align["aligner"], **align["options"])
     projector = registry.projectors.build(method["method"], **method["options"])
-    return make_signature(signature_fields(aligner, projector))
+    signed = signature_fields(aligner, projector)
+    baseline = preset_baseline(name, {"align": aligner, "project": projector})
+    return make_signature(signed, preset=name, baseline=baseline).short
 
 
 # ---------------------------------------------------------------------------- xlner project
 
 
 def test_project_without_method_options_runs_the_default_preset(sample, tmp_path, tiny_presets):
-    output, signature = project(sample, tmp_path, "--evaluate")
-    assert signature == make_signature(signature_fields(*build_preset("default")))
-    assert signature in output  # printed under the scores
-    assert "align.method:combined" in signature and "project.method:match" in signature
-    assert "coverage:simalign.links:simalign" in signature
-    assert "coverage:intersection.links:intersection" in signature
+    output, signature = project(sample, tmp_path, "--evaluate", "--signature", "full")
+    assert signature == signature_of(presets.load_preset("default"))
+    fields = parse_signature(signature)  # nothing differs from the preset
+    assert fields.keys() == {"preset", "align", "project", "hash", "version"}
+    assert fields["align"] == "combined" and fields["project"] == "match"
+    full = full_signature(output)  # printed under the scores, with the label map scored with
+    assert full["align"] == build_preset("default")[0].signature() and full["labels"] == "none"
+    assert full["project"]["coverage:simalign.links"] == "simalign"
+    assert full["project"]["coverage:intersection.links"] == "intersection"
     assert "aligning sentence pairs 1-40 with combined" in output
 
 
 def test_project_with_the_light_preset(sample, tmp_path):
     _, signature = project(sample, tmp_path, "--preset", "light")
-    assert signature == signature_of(load_preset("light"))
-    assert "align.method:eflomal" in signature and "project.method:heuristic" in signature
-    assert "simalign" not in signature
+    assert signature == signature_of(load_preset("light"), "light")
+    fields = parse_signature(signature)
+    assert fields["preset"] == "light" and fields["align"] == "eflomal"
+    assert fields["project"] == "heuristic" and "simalign" not in signature
 
 
 def test_explicit_options_override_only_those_of_the_preset(sample, tmp_path, tiny_presets):
@@ -74,10 +81,19 @@ def test_explicit_options_override_only_those_of_the_preset(sample, tmp_path, ti
     expected["align"]["options"]["members"]["simalign"]["method"] = "argmax"
     expected["project"]["options"]["solver"] = "ilp"
     assert signature == signature_of(expected)  # the preset's other settings kept
+    changed = {k: v for k, v in parse_signature(signature).items() if "." in k}
+    assert changed == {  # what the short form shows: the settings that differ from the preset
+        "align.members.eflomal.source_prefix_len": "0",
+        "align.members.eflomal.target_prefix_len": "0",
+        "align.members.simalign.matching": "argmax",
+        "project.overlap": "pairwise",  # the ILP's own settings, which greedy has not
+        "project.shortcuts": "true",
+        "project.solver": "ilp",
+    }
     _, light = project(sample, tmp_path, "--preset", "light", "--aligner-option", "stem_length=2")
     expected = load_preset("light")
     expected["align"]["options"]["stem_length"] = 2
-    assert light == signature_of(expected)
+    assert light == signature_of(expected, "light")
 
 
 def test_another_component_takes_none_of_the_presets_options(sample, tmp_path, tiny_presets):
@@ -87,7 +103,7 @@ def test_another_component_takes_none_of_the_presets_options(sample, tmp_path, t
     # a members table given lists the members: eflomal alone, no encoder
     only = ["--aligner-option", "members={eflomal={}}", "--method", "heuristic"]
     _, signature = project(sample, tmp_path, *only)
-    assert "align.members:eflomal=" in signature and "simalign" not in signature
+    assert parse_signature(signature)["align.members.simalign"] == "unset"
 
 
 def test_an_unknown_preset_is_one_line_through_the_entry_point(tmp_path):
@@ -186,9 +202,9 @@ def test_xlner_run_runs_the_default_preset(tmp_path, tiny_presets):
     config = make_config(tmp_path)
     del config["preset"], config["align"]  # the fakes' own; here the default preset's
     result = run_pipeline(config)
-    fields = dict(field.split(":", 1) for field in result.signature.split("|"))
+    fields = parse_signature(result.signature.short)
     assert fields["align"] == "combined" and fields["project"] == "match"
-    assert "coverage:simalign" in fields["project.score"]
+    assert "coverage:simalign" in result.signature.full["project"]["projector"]["score"]
     assert result.config["align"]["options"] == presets.load_preset("default")["align"]["options"]
 
 
@@ -212,8 +228,8 @@ def test_every_aligner_runs_under_every_preset(sample, tmp_path, tiny_presets, p
         options += ["--aligner-option", f"layer={TINY_BERT_LAYERS}"]
     args = ("--preset", preset, "--aligner", aligner, *options)
     output, signature = project(sample, tmp_path, *args)
-    fields = dict(field.split(":", 1) for field in signature.split("|"))
-    assert fields["align.method"] == aligner
-    assert fields["project.method"] == load_preset(preset)["project"]["method"]
+    fields = parse_signature(signature)
+    assert fields["align"] == aligner
+    assert fields["project"] == load_preset(preset)["project"]["method"]
     entities = int(re.search(r"projected (\d+) entities", output).group(1))
     assert entities > 0

@@ -11,12 +11,13 @@ import json
 from pathlib import Path
 
 import pytest
-from entry_point import xlner_cli
+from entry_point import full_signature, xlner_cli
 from pipeline_fakes import CALLS, fresh_counters  # noqa: F401 (an autouse fixture)
 
 from xlner.corpora.conll import read_conll, write_conll
 from xlner.evaluate import evaluate_spans
 from xlner.pipeline.sample import load_sample
+from xlner.signature import parse_signature
 from xlner.silver import Selection
 from xlner.silver.exclude import Exclusion, excluded_by, from_file
 from xlner.types import ProjectedSpan, Span, TaggedSentence
@@ -392,7 +393,9 @@ def test_silver_end_to_end_with_fakes(capsys, tmp_path, bitext) -> None:
             "token_end": 3,
         },
     }
-    assert "|tag.method:test-caps|tag.label:PER|align.method:test-diagonal|" in summary["signature"]
+    assert summary["signature_full"]["tag"] == {"method": "test-caps", "label": "PER"}
+    fields = parse_signature(summary["signature"])
+    assert fields["tag"] == "test-caps" and fields["align"] == "test-diagonal"
     assert summary["signature"] in result.out
 
 
@@ -534,13 +537,18 @@ def test_component_options_reach_the_components(capsys, tmp_path, bitext) -> Non
     output = tmp_path / "out"
     args = (*_files(bitext), "--tagger", "test-caps", "--tagger-option", "label=LOC")
     args += ("--preset", "light", "--aligner-option", "rel_iterations=0.25")
-    result = _silver(capsys, output, *args, "--method-option", "merge_distance=0")
+    args += ("--method-option", "merge_distance=0", "--signature", "full")
+    result = _silver(capsys, output, *args)
     assert result.code == 0, result.err
     summary = _summary(output)
     assert summary["tagger"]["label"] == "LOC"
     assert summary["aligner"]["rel_iterations"] == 0.25
     assert summary["projector"]["d"] == 0
-    assert "align.rel_iterations:0.25" in summary["signature"]
+    # Printed in full as summary.json stores it; the short form shows what the preset has not.
+    assert full_signature(result.out)["project"] == summary["projector"]
+    assert summary["signature_full"] == full_signature(result.out)
+    shown = parse_signature(summary["signature"])
+    assert shown["preset"] == "light" and shown["project.d"] == "0"
 
 
 def test_the_seed_draws_the_kept_share(capsys, tmp_path) -> None:

@@ -147,7 +147,7 @@ def test_parquet_bitext_gives_the_silver_sentences_of_the_text_files(
     assert records[3]["id"] == f"{pairs}:5"
     summary = _summary(output)
     assert summary["input"] == {"bitext": str(pairs), "columns": ["en", "sw"]}
-    assert f"|data.bitext:{pairs}|" in f"|{summary['signature']}"
+    assert summary["signature_full"]["data"]["bitext"] == str(pairs)
     assert summary["dropped"]["empty_line"] == 1
 
 

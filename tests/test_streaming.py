@@ -34,7 +34,7 @@ from xlner.project.corpus import (
 from xlner.project.heuristic import HeuristicProjector
 from xlner.project.writers import write_projected_conll, write_projected_jsonl
 from xlner.registry import ComponentError
-from xlner.signature import make_signature
+from xlner.signature import make_signature, preset_baseline
 from xlner.types import Link, Span, TaggedSentence
 
 runner = CliRunner()
@@ -235,8 +235,10 @@ def test_streamed_output_equals_the_output_of_the_list_path(sample_files, tmp_pa
     if output_format == "conll":
         write_projected_conll(expected, listed)
     else:
-        signature = make_signature(signature_fields(aligner, projector))
-        write_projected_jsonl(expected, english, listed, signature)
+        baseline = preset_baseline("default", {"align": aligner, "project": projector})
+        signed = signature_fields(aligner, projector)
+        signature = make_signature(signed, preset="default", baseline=baseline)
+        write_projected_jsonl(expected, english, listed, signature.short)
     assert out.read_text(encoding="utf-8") == expected.read_text(encoding="utf-8")
 
 

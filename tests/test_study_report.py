@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import xlner
 from xlner.align.base import Aligner, SentencePair, register_aligner
 from xlner.config import merge
 from xlner.study import summary
@@ -201,13 +202,14 @@ def test_run_dir_holds_every_cell_with_a_signature(run_dir: Path) -> None:
     # 3 operators x 3 levels x 2 seeds x 3 methods, plus 2 aligners x 3 methods
     assert len(noise) == 54
     assert len([c for c in results["cells"] if c["axis"] == "aligner"]) == 6
-    assert all("noise.operator:" in c["signature"] and "version:" in c["signature"] for c in noise)
+    assert all("|noise.operator=" in c["signature"] for c in noise)
+    assert all(c["signature_full"]["version"] == xlner.__version__ for c in noise)
     clean = [c for c in noise if c["level"] == 0.0 and c["method"] == "heuristic"]
     # One clean projection stands at level 0 of every curve; "den Niederlanden" is too long.
     assert len(clean) == 6 and [c["f1"] for c in clean] == [pytest.approx(600 / 7)] * 6
     assert len({c["signature"] for c in clean}) == 6  # each filed under its operator and seed
     assert any(
-        "noise.operator:move_links|noise.level:0|noise.seed:1|" in c["signature"] for c in clean
+        "|noise.operator=move_links|noise.level=0|noise.seed=1|" in c["signature"] for c in clean
     )
     dropped = [c for c in noise if c["operator"] == "drop_links" and c["level"] == 1.0]
     assert all(c["f1"] == 0.0 for c in dropped)

@@ -16,7 +16,9 @@ class DiagonalAligner(Aligner):
 
     Options are the constructor's keyword parameters: ``xlner project --aligner diagonal
     --aligner-option shift=1``, ``[align] options = {shift = 1}`` in a run config, or
-    ``registry.aligners.build("diagonal", shift=1)`` all reach ``shift``.
+    ``registry.aligners.build("diagonal", shift=1)`` all reach ``shift``. Its signature
+    (``{"method": "diagonal", "shift": 1}``, part of every cache key and result signature) is
+    generated from them.
     """
 
     name = "diagonal"
@@ -36,6 +38,3 @@ class DiagonalAligner(Aligner):
     def _links(self, m: int, n: int) -> list[Link]:
         targets = (min(n - 1, round(i * n / m) + self.shift) for i in range(m))
         return [Link(i, j, 1.0) for i, j in enumerate(targets)] if m and n else []
-
-    def signature(self) -> dict[str, object]:
-        return {"method": self.name, "shift": self.shift}  # every setting that changes links

@@ -12,13 +12,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from xlner.registry import registry
+from xlner.signature import Signed
 from xlner.types import Link, LinkSets, Tokens
 
 SentencePair = tuple[Tokens, Tokens]
 
 
-class Aligner(ABC):
-    """Aligns the words of sentence pairs; one list of links per pair."""
+class Aligner(Signed, ABC):
+    """Aligns the words of sentence pairs; one list of links per pair (its ``signature()``
+    generated from its options, see :class:`~xlner.signature.Signed`)."""
 
     name: str = "aligner"
     # True when a pair's links depend on that pair alone, not on the other pairs aligned with
@@ -38,10 +40,6 @@ class Aligner(ABC):
         ``extra_bitext`` is additional parallel text a statistical aligner may learn from; no
         links are returned for it.
         """
-
-    def signature(self) -> dict[str, Any]:
-        """Settings that determine this aligner's output, for result signatures."""
-        return {"method": self.name}
 
     def link_set_names(self) -> tuple[str, ...]:
         """Names of the further link sets :meth:`align_sets` gives beside the primary links

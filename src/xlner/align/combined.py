@@ -43,6 +43,7 @@ class CombinedAligner(Aligner):
     """Runs every member aligner on the same pairs; its link sets are named as the module says."""
 
     name = "combined"
+    unsigned = frozenset({"members", "primary"})  # primary: None is the first member
 
     def __init__(
         self,
@@ -61,12 +62,12 @@ class CombinedAligner(Aligner):
                 f"primary {self.primary!r} is none of its link sets: {', '.join(self.sources)}"
             )
 
-    def signature(self) -> dict[str, Any]:
-        return {
-            "method": self.name,
-            "primary": self.primary,
-            "members": {name: member.signature() for name, member in self.members.items()},
-        }
+    def derived_signature(self) -> dict[str, Any]:
+        return {"primary": self.primary}
+
+    def parts_signature(self, *, defaults: bool) -> dict[str, Any]:
+        members = self.members.items()
+        return {"members": {name: m.signature_at(defaults=defaults) for name, m in members}}
 
     @property
     def per_sentence(self) -> bool:  # type: ignore[override]

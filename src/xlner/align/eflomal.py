@@ -117,6 +117,11 @@ class EflomalAligner(Aligner):
     """
 
     name = "eflomal"
+    # Derived: the prefix lengths (None is stem_length's, which is signed as them) and the
+    # priors (by their hash); the temporary folder changes nothing.
+    unsigned = frozenset(
+        {"stem_length", "source_prefix_len", "target_prefix_len", "temp_dir", "priors"}
+    )
 
     def __init__(
         self,
@@ -160,21 +165,12 @@ class EflomalAligner(Aligner):
         if self.priors is not None and not self.priors.is_file():
             raise ValueError(f"eflomal priors file {self.priors} does not exist")
 
-    def signature(self) -> dict[str, Any]:
+    def derived_signature(self) -> dict[str, Any]:
         return {
-            "method": self.name,
             "eflomal_version": version("eflomal"),
-            "symmetrization": self.symmetrization,
-            "model": self.model,
             "n_iterations": list(self.n_iterations) if self.n_iterations else "auto",
-            "rel_iterations": self.rel_iterations,
-            "n_samplers": self.n_samplers,
-            "null_prior": self.null_prior,
             "source_prefix_len": self.source_prefix_len,
-            "source_suffix_len": self.source_suffix_len,
             "target_prefix_len": self.target_prefix_len,
-            "target_suffix_len": self.target_suffix_len,
-            "seed": self.seed,  # None: eflomal seeded itself from /dev/urandom
             # only when set, so that the signatures (and caches) of runs without stay valid
             **({"priors": _file_digest(self.priors)} if self.priors is not None else {}),
         }

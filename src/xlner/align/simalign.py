@@ -140,6 +140,8 @@ class SimAlignAligner(Aligner):
     """
 
     name = "simalign"
+    unsigned = frozenset({"batch_size", "device", "cache_size"})
+    signed_as = {"method": "matching"}  # "method" names the aligner
     per_sentence = True  # each pair embedded and matched alone
 
     def __init__(
@@ -179,16 +181,8 @@ class SimAlignAligner(Aligner):
         # first): the source side of a multi-target corpus is embedded once, not per target.
         self._cache: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()
 
-    def signature(self) -> dict[str, Any]:
-        return {
-            "method": self.name,
-            "model": self.model,
-            "layer": self.layer,
-            "matching": self.method,
-            "distortion": self.distortion,
-            "max_length": self.max_length,
-            "precision": resolve_precision(self.precision, self.device),
-        }
+    def derived_signature(self) -> dict[str, Any]:
+        return {"precision": resolve_precision(self.precision, self.device)}
 
     def align(
         self,

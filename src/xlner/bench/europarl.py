@@ -11,7 +11,7 @@ run once per requested symmetrisation, unless it reads named link sets
 (``coverage:simalign``, ``alignment:union``; see :class:`~xlner.types.LinkSets`):
 such a projector is run once, with every link set at hand, and its row names the link sets
 it read. The rows of the shipped presets (``default``, ``light``) run as ``xlner project
---preset NAME`` does and carry the same signature.
+--preset NAME`` does and carry the same aligner and projector signatures.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ from xlner.evaluate.errors import count_errors
 from xlner.presets import DEFAULT_PRESET, build_preset, preset_section
 from xlner.project import make_projector
 from xlner.project.base import Projector
-from xlner.signature import make_signature
+from xlner.project.corpus import signature_fields
+from xlner.signature import Signature, make_signature
 from xlner.types import Link, LinkSets, TaggedSentence
 
 
@@ -43,7 +44,7 @@ class Row:
 
     aligner: str
     projector: str
-    signature: str
+    signature: Signature
     scores: dict[str, Scores] = field(default_factory=dict)
     errors: dict[str, dict[str, int]] = field(default_factory=dict)
     project_seconds: float = 0.0
@@ -239,10 +240,8 @@ def _new_row(aligner: CombinedAligner, primary: str, name: str, setup: Setup) ->
         used, label = setup.aligner, setup.aligner.name
     else:
         used, label = aligner.subset(sets, primary), _aligner_label(aligner, sets)
-    aligner_sig = {f"align.{k}": v for k, v in used.signature().items()}
-    project_sig = {f"project.{k}": v for k, v in setup.projector.signature().items()}
-    signature = make_signature({"corpus": "europarl-ner"}, aligner_sig, project_sig)
-    return Row(aligner=label, projector=name, signature=signature)
+    signed = {"corpus": "europarl-ner", **signature_fields(used, setup.projector)}
+    return Row(aligner=label, projector=name, signature=make_signature(signed))
 
 
 def _aligner_label(aligner: CombinedAligner, sets: set[str]) -> str:
@@ -282,7 +281,7 @@ def _row_json(row: Row) -> dict[str, Any]:
     return {
         "aligner": row.aligner,
         "projector": row.projector,
-        "signature": row.signature,
+        **row.signature.stored(),
         "f1": {lang: s.f1 for lang, s in row.scores.items()},
         "average_f1": row.average_f1,
         "project_seconds": row.project_seconds,

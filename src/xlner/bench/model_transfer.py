@@ -153,17 +153,15 @@ def run_model_transfer(
         train_seconds = time.perf_counter() - t0
     tagger = TokenTagger.load(model_dir)
     results = evaluate_tagger(tagger, data_dir, progress, export_dir)
-    signature = make_signature(
-        {
-            "method": "model-transfer",
-            "encoder": tagger.encoder or encoder,
-            "train": "conll2003/train",
-        },
-        {f"train.{k}": v for k, v in asdict(config).items()} if train else {},
-    )
+    signed = {
+        "method": "model-transfer",
+        "encoder": tagger.encoder or encoder,
+        "train": "conll2003/train",
+        **({"training": asdict(config)} if train else {}),
+    }
     return {
         "benchmark": "model-transfer",
-        "signature": signature,
+        **make_signature(signed).stored(),
         "device": str(tagger.model.device),
         "train_seconds": train_seconds,
         "history": history,

@@ -23,7 +23,7 @@ from typing import Any
 from xlner.bench.report import format_table, run_row
 from xlner.config import builtin_config, read_builtin
 from xlner.evaluate import evaluate_spans
-from xlner.pipeline.run import load_run_config, run_pipeline, signature_fields
+from xlner.pipeline.run import load_run_config, run_pipeline
 from xlner.pipeline.stages.base import build_component
 from xlner.pipeline.stages.tag import with_pivot
 from xlner.registry import ComponentError, registry, suggest
@@ -107,18 +107,18 @@ def model_transfer(
         registry.label_maps.get(label_map),
     )
     data = config["data"]
-    signature = make_signature(
-        {"method": "model-transfer"},
-        signature_fields("tag", {"tagger": tagger.signature()}),
-        {f"data.{key}": data[key] for key in ("corpus", "path", "config", "lang", "split")},
-        {"evaluate.labels": label_map},
-    )
+    signed = {
+        "method": "model-transfer",
+        "tag": tagger.signature(),
+        "data": {key: data[key] for key in ("corpus", "path", "config", "lang", "split")},
+        "labels": label_map,
+    }
     return {
         "f1": scores.f1,
         "precision": scores.precision,
         "recall": scores.recall,
         "scores": scores.as_dict(),
-        "signature": signature,
+        **make_signature(signed).stored(),
     }
 
 

@@ -69,7 +69,7 @@ def run_row(result: RunResult) -> dict[str, Any]:
         "failures": result.failure_counts(),
         "stages": {name: report.as_dict() for name, report in result.stages.items()},
         # Every setting that keyed a stage's cache, the components' signatures included.
-        "signature": result.signature,
+        **result.signature.stored(),
         "run_dir": str(result.run_dir),
     }
 

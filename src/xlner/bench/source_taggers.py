@@ -22,7 +22,6 @@ from xlner.config import parse_options
 from xlner.corpora import get_corpus
 from xlner.evaluate import evaluate_spans
 from xlner.evaluate.errors import ERROR_TYPES, count_errors
-from xlner.pipeline.run import signature_fields
 from xlner.registry import registry
 from xlner.signature import make_signature
 from xlner.tagging.base import SourceTagger
@@ -99,11 +98,8 @@ def run_source_taggers(
             progress(f"{spec}: tagging {name} ({len(sentences)} sentences)")
             results[name] = score_tagger(tagger, sentences)
         # The tagger's signature (its model, version, content hash) and how it was scored.
-        signature = make_signature(
-            signature_fields("tag", {"tagger": tagger.signature()}),
-            {"test": "+".join(test_sets), "labels": LABEL_MAP},
-        )
-        rows.append({"tagger": spec, "signature": signature, "results": results})
+        signed = {"tag": tagger.signature(), "test": list(test_sets), "labels": LABEL_MAP}
+        rows.append({"tagger": spec, **make_signature(signed).stored(), "results": results})
     return {"benchmark": "source-taggers", "label_map": LABEL_MAP, "rows": rows}
 
 

@@ -21,6 +21,7 @@ from xlner.cli import (
 )
 from xlner.cli import report as report_cmd
 from xlner.cli import run as run_cmd
+from xlner.cli import signature as signature_cmd
 from xlner.cli import study as study_cmd
 from xlner.cli.common import console, own_warnings
 from xlner.corpora.base import CorpusNotFound, CorpusUnavailable
@@ -49,6 +50,7 @@ app.add_typer(benchmark.app, name="benchmark")
 app.add_typer(study_cmd.app, name="study")
 app.command("report")(report_cmd.report)
 app.command("paper")(paper.paper)
+app.command("signature")(signature_cmd.signature)
 
 
 def run() -> None:

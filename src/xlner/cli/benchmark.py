@@ -11,7 +11,15 @@ from xlner.align.symmetrize import METHODS
 from xlner.bench import europarl as europarl_bench
 from xlner.bench import project_scale as scale_bench
 from xlner.bench.report import write_json
-from xlner.cli.common import DataDir, fail, out, say
+from xlner.cli.common import (
+    DataDir,
+    SignatureForm,
+    SignatureOption,
+    fail,
+    out,
+    print_full_signatures,
+    say,
+)
 from xlner.cli.tagger import BatchSize, Encoder, Epochs, FreezeEmbeddings, LearningRate
 from xlner.corpora import CorpusNotFound, require
 from xlner.pipeline.cache import RunLocked
@@ -55,6 +63,7 @@ def europarl(
             "`xlner benchmark model-transfer --export-dir` saved."
         ),
     ] = None,
+    signature: SignatureOption = SignatureForm.short,
 ) -> None:
     """Project the gold English entities of Europarl-NER onto de/es/it and score them."""
     try:
@@ -73,6 +82,8 @@ def europarl(
     )
     out.print(europarl_bench.format_results(result), highlight=False)
     out.print(europarl_bench.format_errors(result), highlight=False)
+    if signature is SignatureForm.full:
+        print_full_signatures(result)
     write_json(result, output)
     say(f"wrote {output}")
 
@@ -93,6 +104,7 @@ def model_transfer(
     output: Annotated[Path, typer.Option(help="Where to write the JSON results.")] = Path(
         "results/model_transfer.json"
     ),
+    signature: SignatureOption = SignatureForm.short,
 ) -> None:
     """Model transfer: CoNLL-2003 tagger on CoNLL test, Europarl-NER and MasakhaNER 2.0."""
     from xlner.bench import model_transfer as bench
@@ -114,6 +126,8 @@ def model_transfer(
         export_dir=export_dir,
     )
     out.print(bench.format_results(result), highlight=False)
+    if signature is SignatureForm.full:
+        print_full_signatures(result)
     write_json(result, output)
     say(f"wrote {output}")
 
@@ -270,6 +284,7 @@ def silver(
             "their translate-test F1 goes beside each language that has one."
         ),
     ] = None,
+    signature: SignatureOption = SignatureForm.short,
 ) -> None:
     """Silver data from MAFAND-MT (MasakhaNER 2.0 test excluded), a tagger trained on it, its
     MasakhaNER 2.0 test F1 beside model transfer and silver F1: one row per language."""
@@ -296,6 +311,8 @@ def silver(
         fail(str(error))
     table = bench.format_results(result)
     out.print(table, highlight=False)
+    if signature is SignatureForm.full:
+        print_full_signatures(result)
     write_json(result, output)
     write_chart(result, page)
     say(f"wrote {output} and {page}")

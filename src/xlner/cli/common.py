@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -31,6 +32,7 @@ from xlner.errors import InputError
 from xlner.io import check_outputs
 from xlner.presets import DEFAULT_PRESET, describe_preset, load_preset, preset_names
 from xlner.registry import Catalogue, ComponentError, registry
+from xlner.signature import Signature, stored_signatures
 
 console = Console(stderr=True, soft_wrap=True)  # progress and messages; never wrapped
 out = Console(soft_wrap=True)  # results, so they can be piped
@@ -99,6 +101,33 @@ SchemeOption = Annotated[
         "entities opening with I- mean IOB1, else IOB2.",
     ),
 ]
+
+
+class SignatureForm(StrEnum):
+    """How a command prints the signature of its result (see :mod:`xlner.signature`)."""
+
+    short = "short"
+    full = "full"
+
+
+SignatureOption = Annotated[
+    SignatureForm,
+    typer.Option(
+        "--signature",
+        help="short: one line (the preset, the components, what differs from the preset, the "
+        "hash of the full settings, the version); full: every setting, as JSON.",
+    ),
+]
+
+
+def print_signature(signature: Signature, form: SignatureForm) -> None:
+    out.print(signature.text(form.value), highlight=False, markup=False)
+
+
+def print_full_signatures(result: Any) -> None:
+    """After a benchmark's table: the full form of every signature its rows carry."""
+    for short, full in sorted(stored_signatures(result).items()):
+        out.print(f"{short}\n{json.dumps(full, indent=2, sort_keys=True)}", highlight=False)
 
 
 def fail(message: str) -> NoReturn:

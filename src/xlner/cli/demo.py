@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from xlner.bench import europarl as europarl_bench
-from xlner.cli.common import DataDir, out, say
+from xlner.cli.common import DataDir, SignatureForm, SignatureOption, out, print_signature, say
 from xlner.corpora import find
 from xlner.evaluate import evaluate_spans
 from xlner.pipeline.sample import load_sample
@@ -15,7 +15,9 @@ from xlner.signature import make_signature
 from xlner.types import Span, Tokens
 
 
-def demo(data_dir: DataDir = None, show: int = 5) -> None:
+def demo(
+    data_dir: DataDir = None, show: int = 5, signature: SignatureOption = SignatureForm.short
+) -> None:
     """Project the built-in English entities onto Spanish, score them, then run Europarl."""
     english, spanish = load_sample()
     # What ``xlner project`` does with no options: the default preset.
@@ -36,10 +38,11 @@ def demo(data_dir: DataDir = None, show: int = 5) -> None:
         [[p.span for p in s.projected] for s in projected],
         [len(s.tokens) for s in spanish],
     )
-    signature = make_signature(
-        {"corpus": "xlner-sample/en-es"}, signature_fields(aligner, projector)
-    )
-    out.print(f"sample projection F1 = {scores.f1:.1f}\n{signature}\n", highlight=False)
+    out.print(f"sample projection F1 = {scores.f1:.1f}", highlight=False)
+    signed = {"corpus": "sample/en-es", **signature_fields(aligner, projector)}
+    # The preset's own components: the short form has no setting that differs from it.
+    print_signature(make_signature(signed, preset=DEFAULT_PRESET), signature)
+    out.print()
     _europarl(data_dir)
 
 

@@ -10,7 +10,17 @@ from typing import Annotated
 import typer
 
 from xlner.align.pharaoh import INDEX_BASES, check_indices, check_zero_based, read_pharaoh
-from xlner.cli.common import LabelMapOption, SchemeOption, TagScheme, fail, label_map_table, out
+from xlner.cli.common import (
+    LabelMapOption,
+    SchemeOption,
+    SignatureForm,
+    SignatureOption,
+    TagScheme,
+    fail,
+    label_map_table,
+    out,
+    print_signature,
+)
 from xlner.corpora.bitext import read_bitext
 from xlner.corpora.conll import read_conll
 from xlner.corpora.lines import require_sentences
@@ -56,6 +66,7 @@ def evaluate(
     target: Annotated[
         Path | None, typer.Option(help="With --alignment: the target sentences, likewise.")
     ] = None,
+    signature: SignatureOption = SignatureForm.short,
 ) -> None:
     """Strict IOB2 span precision, recall and F1, per class, with seqeval.
 
@@ -71,6 +82,7 @@ def evaluate(
         if (label_map, scheme) != ("none", TagScheme.auto):
             fail("--label-map and --scheme score entities, not --alignment")
         _evaluate_alignment(gold, predicted, index_base, source, target)
+        print_signature(make_signature({"metric": "aer", "index_base": index_base}), signature)
         return
     if (index_base, source, target) != (0, None, None):
         fail("--index-base, --source and --target go with --alignment")
@@ -85,7 +97,8 @@ def evaluate(
         table,
     )
     out.print(format_scores(scores), highlight=False)
-    out.print(make_signature({"metric": "span-f1-strict-iob2", "labels": label_map}))
+    signed = {"metric": "span-f1-strict-iob2", "labels": label_map}
+    print_signature(make_signature(signed), signature)
 
 
 def _check_same_tokens(
@@ -148,4 +161,3 @@ def _evaluate_alignment(
         (p.every, g.sure, g.possible) for p, g in zip(predicted_links, gold_links, strict=True)
     )
     out.print(format_alignment_scores(scores, len(gold_links)), highlight=False)
-    out.print(make_signature({"metric": "aer", "index_base": index_base}))

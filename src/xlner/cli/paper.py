@@ -9,7 +9,15 @@ import typer
 
 from xlner.bench import paper as protocol
 from xlner.bench.report import write_json
-from xlner.cli.common import DataDir, fail, out, say
+from xlner.cli.common import (
+    DataDir,
+    SignatureForm,
+    SignatureOption,
+    fail,
+    out,
+    print_full_signatures,
+    say,
+)
 from xlner.cli.run import RUN_ERRORS, _progress, _stop, _updater
 
 
@@ -37,6 +45,7 @@ def paper(
     list_languages: Annotated[
         bool, typer.Option("--list", help="List the protocol's languages and exit.")
     ] = False,
+    signature: SignatureOption = SignatureForm.short,
 ) -> None:
     """NLLB-200-3.3B translate-test with XLM-R-large beside model transfer (needs the hub)."""
     if list_languages:
@@ -60,6 +69,8 @@ def paper(
     finally:
         _stop(bar)
     out.print(protocol.format_results(result), highlight=False)
+    if signature is SignatureForm.full:
+        print_full_signatures(result)
     target = output or Path(result["rows"]["translate-test"]["run_dir"]) / "paper.json"
     write_json(result, target)
     say(f"wrote {target}")

@@ -20,6 +20,7 @@ import typer
 from rich.progress import Progress
 
 from xlner.cli.common import (
+    SignatureForm,
     TagScheme,
     check_output_paths,
     fail,
@@ -27,6 +28,7 @@ from xlner.cli.common import (
     label_map_table,
     out,
     preset_help,
+    print_signature,
     progress_bar,
     say,
     step_updater,
@@ -48,7 +50,7 @@ from xlner.project.corpus import (
 )
 from xlner.project.writers import write_projected_conll, write_projected_pairs_jsonl
 from xlner.registry import ComponentError, registry
-from xlner.signature import make_signature
+from xlner.signature import make_signature, preset_baseline
 from xlner.types import Span, TaggedSentence, Tokens
 
 _HEURISTIC = registry.projectors.defaults("heuristic")
@@ -248,6 +250,14 @@ def project(
         TagScheme,
         typer.Option(help="Tag scheme of the inputs (auto: detected).", rich_help_panel=TAG),
     ] = TagScheme.auto,
+    signature_form: Annotated[
+        SignatureForm,
+        typer.Option(
+            "--signature",
+            help="Print it short (one line, with a hash) or full (JSON).",
+            rich_help_panel=FILES,
+        ),
+    ] = SignatureForm.short,
 ) -> None:
     """Align source and target, project the source entities and write the tagged target."""
     inputs = {"--source": source, "--target": target, "--extra-source": extra_source}
@@ -312,11 +322,12 @@ def project(
     stream = iter_project_bitext(
         parallel(sources, targets), backend, projector, extra, chunk_size, announce
     )
-    signature = make_signature(
-        source_signature(source_tagger), signature_fields(backend, projector)
-    )
+    signed = {**source_signature(source_tagger), **signature_fields(backend, projector)}
+    # The short form shows what differs from the preset (or a component's defaults).
+    baseline = preset_baseline(preset, {"align": backend, "project": projector})
+    signature = make_signature(signed, preset=preset, baseline=baseline)
     try:
-        _write(output, output_format, tally.count(stream), signature)
+        _write(output, output_format, tally.count(stream), signature.short)
     except ParallelError as error:
         fail(f"{source} and {target}: {error}")
     finally:
@@ -324,7 +335,10 @@ def project(
             bar.stop()
     say(f"projected {tally.entities} entities onto {tally.sentences} sentences: wrote {output}")
     if gold is not None:
-        _print_scores(gold, tally.predicted, table, f"{signature}|labels:{label_map}")
+        signed["labels"] = label_map
+        signature = make_signature(signed, preset=preset, baseline=baseline)
+        _print_scores(gold, tally.predicted, table)
+    print_signature(signature, signature_form)
 
 
 class _Tally:
@@ -437,7 +451,6 @@ def _print_scores(
     gold: Sequence[Gold],
     predicted: Sequence[Sequence[Span]],
     table: Mapping[str, str | None],
-    signature: str,
 ) -> None:
     scores = evaluate_spans([spans for spans, _ in gold], predicted, [n for _, n in gold], table)
-    out.print(f"{format_scores(scores)}\n{signature}", highlight=False)
+    out.print(format_scores(scores), highlight=False)

@@ -8,7 +8,16 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from xlner.cli.common import DataDir, console, fail, out, say
+from xlner.cli.common import (
+    DataDir,
+    SignatureForm,
+    SignatureOption,
+    console,
+    fail,
+    out,
+    print_signature,
+    say,
+)
 from xlner.cli.engine import make_engine, with_engine_options
 from xlner.engine.base import EngineError
 from xlner.errors import InputError
@@ -42,6 +51,7 @@ def run(
     run_dir: Annotated[
         Path | None, typer.Option(help="Run directory (default: run.dir of the config).")
     ] = None,
+    signature: SignatureOption = SignatureForm.short,
     *,
     engine_options: dict[str, Any],
 ) -> None:
@@ -70,7 +80,7 @@ def run(
         fail(str(error))
     finally:
         _stop(bar)
-    _print(result)
+    _print(result, signature)
 
 
 def _progress() -> Progress:
@@ -103,7 +113,7 @@ def _updater(bar: Progress):
     return update
 
 
-def _print(result: RunResult) -> None:
+def _print(result: RunResult, signature: SignatureForm) -> None:
     for name, report in result.stages.items():
         rate = report.as_dict()["sentences_per_second"]
         speed = f"{rate:8.1f} sent/s" if rate else " " * 15
@@ -119,7 +129,7 @@ def _print(result: RunResult) -> None:
         f"failures: {result.failure_counts() or 'none'}",
         highlight=False,
     )
-    out.print(result.signature, highlight=False)
+    print_signature(result.signature, signature)
     say(f"run directory: {result.run_dir} (manifest.json, report.json, predictions.conll)")
 
 

@@ -20,11 +20,14 @@ from xlner.cli.common import (
     PresetAligner,
     PresetMethod,
     PresetName,
+    SignatureForm,
+    SignatureOption,
     fail,
     key_values,
     label_classes,
     one_of,
     out,
+    print_signature,
     progress_bar,
     say,
     step_updater,
@@ -34,6 +37,7 @@ from xlner.cli.engine import make_engine, with_engine_options
 from xlner.export import FORMATS
 from xlner.presets import DEFAULT_PRESET, resolve
 from xlner.registry import ComponentError, registry
+from xlner.signature import Signature
 from xlner.silver import MASAKHANER_CLASSES, Selection
 from xlner.silver.bitext import (
     Bitext,
@@ -268,6 +272,7 @@ def silver(
         ),
     ] = DEFAULT_PRIORS_SAMPLE,
     data_dir: DataDir = None,
+    signature: SignatureOption = SignatureForm.short,
     *,
     engine_options: dict[str, Any],
 ) -> None:
@@ -298,7 +303,7 @@ def silver(
             tokenizer=tokenizer.value, source_lang=source_lang or first or "en",
             lang=lang or second, exports=tuple(e.value for e in export or ()),
             record_format=record_format.value, batch_size=batch_size, shard_size=shard_size,
-            priors_sample=priors_sample, data_dir=data_dir, names=FLAGS,
+            priors_sample=priors_sample, data_dir=data_dir, preset=preset, names=FLAGS,
         )  # fmt: skip
         # Everything the options name is checked, read or built before the folder is locked
         # and before any model loads (a component loads its model when first used).
@@ -317,7 +322,7 @@ def silver(
     finally:
         if bar.live.is_started:
             bar.stop()
-    _report(outcome.summary, settings)
+    _report(outcome.summary, settings, signature)
 
 
 def _bitext(
@@ -391,7 +396,7 @@ def _preset_tables(
     }
 
 
-def _report(summary: dict[str, Any], settings: SilverSettings) -> None:
+def _report(summary: dict[str, Any], settings: SilverSettings, form: SignatureForm) -> None:
     if "run" in summary:  # a sharded job streams its input: the count is known at the end
         say(f"read {summary['sentences_in']} sentence pairs in {summary['run']['shards']} shards")
     else:
@@ -404,6 +409,6 @@ def _report(summary: dict[str, Any], settings: SilverSettings) -> None:
         f"excluded (evaluation sentences): {summary['excluded']}",
         highlight=False,
     )
-    out.print(summary["signature"], highlight=False)
+    print_signature(Signature.from_stored(summary), form)
     outputs = ", ".join(summary["outputs"].values())
     say(f"silver data in {settings.output}: {outputs}, summary.json")

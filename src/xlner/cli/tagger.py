@@ -344,7 +344,5 @@ def tag_source(path: Path, tagger: SourceTagger) -> list[TaggedSentence]:
 
 
 def source_signature(tagger: SourceTagger | None) -> dict[str, Any]:
-    """The signature fields of the source tagger (``tag:xlner|tag.content:...``), if any."""
-    from xlner.pipeline.run import signature_fields
-
-    return signature_fields("tag", {"tagger": tagger.signature()}) if tagger else {}
+    """The source tagger's signature as ``tag``, if there is one."""
+    return {"tag": tagger.signature()} if tagger else {}

@@ -36,6 +36,8 @@ from typing import Any, TypeVar
 
 from xlner.io import Locked, atomic_write, exclusive_lock, remove_file, remove_folder
 from xlner.pipeline.records import RecordError, from_json, to_json
+from xlner.signature import canonical as canonical  # the one canonical JSON, re-exported
+from xlner.signature import digest
 
 R = TypeVar("R")
 RESULT = "result.jsonl"
@@ -61,17 +63,11 @@ class RunLocked(RuntimeError):
     """Another process is running in the same run directory."""
 
 
-def canonical(value: Any) -> str:
-    """A stable JSON text: sorted keys, no spacing variance, tuples as lists."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-
-
 def stage_key(name: str, settings: Any, inputs: Sequence[str]) -> str:
     """The hex SHA-256 of a stage's name, settings, upstream keys and the record format."""
-    payload = canonical(
+    return digest(
         {"stage": name, "settings": settings, "inputs": list(inputs), "format": RECORD_FORMAT}
     )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def content_key(records: Iterable[Any]) -> str:

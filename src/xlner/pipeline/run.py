@@ -53,7 +53,7 @@ from xlner.pipeline.records import Evaluation
 from xlner.pipeline.stages import Stage, StageError, build_stages
 from xlner.pipeline.stages.task import StageTask
 from xlner.presets import DEFAULT_PRESET, REPLACED, preset_defaults, with_preset
-from xlner.signature import format_value, make_signature
+from xlner.signature import Signature, make_signature, preset_baseline
 from xlner.types import TaggedSentence
 
 # Everything but the aligner and the projection method, which come from the preset.
@@ -170,41 +170,31 @@ class RunResult:
         return self.evaluation.scores
 
     @property
-    def signature(self) -> str:
-        """``data.corpus:...|translate:...|align:eflomal|align.symmetrization:...|version:...``:
-        every setting that keyed a stage's cache, component signatures included."""
-        return make_signature(*(signature_fields(n, s) for n, s in self.settings.items()))
+    def signature(self) -> Signature:
+        """Every setting that keyed a stage's cache, component signatures included; the short
+        form shows what differs from the preset and from the default settings."""
+        preset = self.config.get("preset", DEFAULT_PRESET)
+        return make_signature(self.settings, preset=preset, baseline=self._baseline(preset))
+
+    def _baseline(self, preset: str) -> dict[str, Any]:
+        """The run's stage settings with the preset's aligner and projection method in place
+        of its own, and the default ``[data]`` and ``[evaluate]`` settings in place of the
+        given ones."""
+        components = preset_baseline(preset)
+        base: dict[str, Any] = {"evaluate": {"labels": DEFAULTS["evaluate"]["label_map"]}}
+        if "data" in self.settings:
+            data = self.settings["data"]
+            base["data"] = {**data, **{k: v for k, v in DEFAULTS["data"].items() if k in data}}
+        for stage, key in (("align", "aligner"), ("project", "projector")):
+            if stage in self.settings and stage in components:
+                base[stage] = {**self.settings[stage], key: components[stage]}
+        return base
 
     def failure_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for failure in self.failures:
             counts[failure["stage"]] = counts.get(failure["stage"], 0) + 1
         return counts
-
-
-def signature_fields(stage: str, settings: Mapping[str, Any]) -> dict[str, Any]:
-    """A stage's settings as flat signature fields.
-
-    A component's signature (a table with ``method``) gives ``stage:method`` and
-    ``stage.option:value`` for the rest; any other setting gives ``stage.key:value``.
-    """
-    fields: dict[str, Any] = {}
-    for key, value in settings.items():
-        if isinstance(value, Mapping) and "method" in value:
-            fields[stage] = value["method"]
-            fields.update({f"{stage}.{k}": _flat(v) for k, v in value.items() if k != "method"})
-        else:
-            fields[f"{stage}.{key}"] = _flat(value)
-    return fields
-
-
-def _flat(value: Any) -> Any:
-    """Lists as ``a+b``, tables as ``k=v,k=v``: one signature field each."""
-    if isinstance(value, Mapping):
-        return ",".join(f"{k}={format_value(_flat(v))}" for k, v in sorted(value.items()))
-    if isinstance(value, list | tuple):
-        return "+".join(format_value(_flat(item)) for item in value) or "none"
-    return value
 
 
 def run_pipeline(
@@ -388,7 +378,7 @@ def _write_manifest(result: RunResult, seconds: float) -> None:
         "versions": versions(),
         "command": sys.argv,
         "config": result.config,
-        "signature": result.signature,
+        **result.signature.stored(),
         "stages": {name: report.as_dict() for name, report in result.stages.items()},
         "failures": {"counts": result.failure_counts(), "sentences": result.failures},
         "warnings": result.warnings,
@@ -412,7 +402,7 @@ def _write_outputs(result: RunResult) -> None:
     report = {
         "scores": result.scores,
         "label_map": result.evaluation.label_map,
-        "signature": result.signature,
+        **result.signature.stored(),
         "sentences": len(data),
         "failures": result.failure_counts(),
         "stages": {name: report.as_dict() for name, report in result.stages.items()},

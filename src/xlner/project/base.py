@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any
 
+from xlner.signature import Signed
 from xlner.types import Link, ProjectedSpan, Span, Tokens
 
 
-class Projector(ABC):
+class Projector(Signed, ABC):
     """Projects the entity spans of a source sentence onto its aligned target sentence."""
 
     name: str = "projector"
@@ -23,10 +23,6 @@ class Projector(ABC):
         links: Sequence[Link],
     ) -> list[ProjectedSpan]:
         """Return non-overlapping target spans, each with the source entity it came from."""
-
-    def signature(self) -> dict[str, Any]:
-        """Settings that determine this projector's output, for result signatures."""
-        return {"method": self.name}
 
     def link_sets_used(self) -> set[str]:
         """The named link sets this projector reads beside the primary links.

@@ -311,8 +311,6 @@ def balanced_chunks(items: Iterable[T], size: int | None) -> Iterator[list[T]]:
 
 
 def signature_fields(aligner: Aligner, projector: Projector) -> dict[str, Any]:
-    """The aligner's and the projector's settings as ``align.*`` / ``project.*`` fields."""
-    return {
-        **{f"align.{k}": v for k, v in aligner.signature().items()},
-        **{f"project.{k}": v for k, v in projector.signature().items()},
-    }
+    """The aligner's and the projector's signatures as ``align`` and ``project``: the settings
+    :func:`xlner.signature.make_signature` signs a projection with."""
+    return {"align": aligner.signature(), "project": projector.signature()}

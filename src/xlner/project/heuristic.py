@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from xlner.project.base import Projector, links_by_source
 from xlner.registry import registry
@@ -63,6 +62,14 @@ def merge_close_runs(runs: list[tuple[int, int]], distance: int) -> list[tuple[i
 @registry.projectors.register("heuristic")
 class HeuristicProjector(Projector):
     name = "heuristic"
+    signed_as = {
+        "merge_distance": "d",
+        "length_ratio": "ratio",
+        "max_runs": "k",
+        "filter_single_run": "filter_single",
+    }
+    # Only when set, so that the signatures of runs on the primary links stay as they were.
+    signed_when_set = frozenset({"links"})
 
     def __init__(
         self,
@@ -88,17 +95,6 @@ class HeuristicProjector(Projector):
 
     def link_sets_used(self) -> set[str]:
         return set() if self.links is None else {self.links}
-
-    def signature(self) -> dict[str, Any]:
-        return {
-            "method": self.name,
-            "d": self.merge_distance,
-            "ratio": self.length_ratio,
-            "k": self.max_runs,
-            "filter_single": self.filter_single_run,
-            # Only when set, so that the signatures of runs on the primary links stay as they were.
-            **({} if self.links is None else {"links": self.links}),
-        }
 
     def entity_runs(self, entity: Span, table: dict[int, set[int]]) -> list[tuple[int, int]]:
         """The target runs one entity projects to, before conflicts with other entities."""

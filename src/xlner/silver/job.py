@@ -16,7 +16,6 @@ kept there untagged (:data:`NOT_TAGGED`) and tagged when later limits let it in.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,12 +25,13 @@ from typing import Any
 
 from xlner.align.base import Aligner
 from xlner.evaluate.span_f1 import map_spans
-from xlner.pipeline.cache import CacheDamage, StageStore, canonical, stage_key
+from xlner.pipeline.cache import CacheDamage, StageStore, stage_key
 from xlner.pipeline.records import Tagged
 from xlner.pipeline.stages.base import isolated_batch
 from xlner.project.base import Projector
 from xlner.project.corpus import align_link_sets, check_link_sets, project_corpus
 from xlner.registry import ComponentError
+from xlner.signature import digest
 from xlner.silver.bitext import BitextPair, has_text, tokenize
 from xlner.silver.consistency import make_consistent
 from xlner.silver.exclude import Exclusion, excluded_by, unmatched
@@ -347,10 +347,6 @@ def check_classes(
 # ---------------------------------------------------------------------------- cached steps
 
 
-def _digest(items: Any) -> str:
-    return hashlib.sha256(canonical(items).encode("utf-8")).hexdigest()
-
-
 def _cached(read: Callable[[], list[Any] | None], warn: Warn | None) -> list[Any] | None:
     """What ``read`` finds in the cache; None, with a warning, where it is damaged."""
     try:
@@ -377,7 +373,7 @@ def tag_sources(
     :data:`NOT_TAGGED` until a later run wants them."""
     wanted = [True] * len(sentences) if wanted is None else wanted
     settings = {"tagger": tagger.signature()}
-    key = stage_key("silver-tag", settings, [_digest(sentences)])
+    key = stage_key("silver-tag", settings, [digest(sentences)])
     store = StageStore(cache_dir, "tag", key, Tagged)
     total = len(sentences)
     done = _cached(partial(store.read, total), warn)  # None: not finished before
@@ -434,7 +430,7 @@ def align_pairs(
     over all the pairs (a statistical aligner learns from all of them), cached."""
     names = sorted(projector.link_sets_used())
     settings = {"aligner": aligner.signature(), "link_sets": names}
-    key = stage_key("silver-align", settings, [_digest(pairs)])
+    key = stage_key("silver-align", settings, [digest(pairs)])
     store = StageStore(cache_dir, "align", key, LinkSets)
     done = _cached(partial(store.read, len(pairs)), warn)
     if done is None:

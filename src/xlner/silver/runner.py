@@ -26,9 +26,10 @@ from xlner.engine.base import DEFAULT_ENGINE, Engine, EngineError
 from xlner.errors import InputError
 from xlner.pipeline.cache import RunLocked, run_lock
 from xlner.pipeline.stages.base import StageError
+from xlner.presets import DEFAULT_PRESET
 from xlner.project.corpus import check_link_sets, signature_fields
 from xlner.registry import ComponentError, registry
-from xlner.signature import make_signature
+from xlner.signature import make_signature, preset_baseline
 from xlner.silver.bitext import (
     Bitext,
     BitextCorpus,
@@ -109,6 +110,7 @@ class SilverSettings:
     priors_sample: int = DEFAULT_PRIORS_SAMPLE
     data_dir: Path | None = None
     cache_dir: Path | None = None  # default: ``output/cache``
+    preset: str = DEFAULT_PRESET  # what the short signature compares the components with
     summary_extra: Mapping[str, Any] = field(default_factory=dict)  # added to summary.json
     # How the caller names the fields in messages (the CLI: batch_size -> --batch-size).
     names: Mapping[str, str] = field(default_factory=dict)
@@ -361,14 +363,16 @@ def summary_settings(job: SilverJob) -> dict[str, Any]:
         sharding["shards.size"] = settings.shard_size
         if priors_learner(aligner) is not None:
             sharding["shards.priors_sample"] = settings.priors_sample
-    fields = {
-        **{f"data.{key}": value for key, value in source.items()},
-        **{f"tag.{key}": value for key, value in tagger.signature().items()},
+    signed = {
+        "data": dict(source),
+        "tag": tagger.signature(),
         **signature_fields(aligner, projector),
-        "labels": ",".join(settings.classes),
+        "labels": list(settings.classes),
         "label_map": settings.label_map,
         **sharding,
     }
+    baseline = preset_baseline(settings.preset, {"align": aligner, "project": projector})
+    signature = make_signature(signed, preset=settings.preset, baseline=baseline)
     return {
         "input": dict(source),
         "tagger": tagger.signature(),
@@ -376,7 +380,7 @@ def summary_settings(job: SilverJob) -> dict[str, Any]:
         "projector": projector.signature(),
         "labels": list(settings.classes),
         "label_map": settings.label_map,
-        "signature": make_signature(fields),
+        **signature.stored(),
         "selection": settings.selection.as_dict(),
         "tokenizer": settings.tokenizer,
         "languages": {"source": settings.source_lang, "target": settings.lang},

@@ -43,9 +43,10 @@ from xlner.corpora.parallel_tsv import normalise
 from xlner.engine.base import Engine, import_plugins, plugin_modules
 from xlner.errors import InputError
 from xlner.io import atomic_write, remove_folder
-from xlner.pipeline.cache import canonical, stage_key
+from xlner.pipeline.cache import stage_key
 from xlner.pipeline.stages.base import build_component
 from xlner.registry import registry
+from xlner.signature import digest
 from xlner.silver import parquet
 from xlner.silver.bitext import BitextPair, has_text, tokenize
 from xlner.silver.exclude import Exclusion, unmatched
@@ -120,7 +121,7 @@ class SilverShardTask:
     def _aligner(self) -> Component:
         if self.priors is None:
             return self.aligner
-        path = self.work_dir / "tmp" / f"priors-{_digest(self.priors)[:16]}.txt"
+        path = self.work_dir / "tmp" / f"priors-{digest(self.priors)[:16]}.txt"
         if not path.is_file():
             with atomic_write(path) as out:
                 out.write(self.priors)
@@ -161,7 +162,7 @@ class SilverShardTask:
             "label_map": dict(self.label_map or {}),
             "selection": self.selection.as_dict(),
             "tokenizer": self.tokenizer,
-            "exclusions": [[e.name, _digest(sorted(e.keys))] for e in self.exclusions],
+            "exclusions": [[e.name, digest(sorted(e.keys))] for e in self.exclusions],
         }
         return stage_key("silver-shard", settings, [])
 
@@ -419,7 +420,7 @@ def learn_priors(
     )
     if seen <= shard_size or not sample:
         return None
-    key = _digest([aligner.signature(), sample])
+    key = digest([aligner.signature(), sample])
     path = output / "priors" / f"{key[:16]}.txt"
     if (kept := _read_priors(path, warn)) is not None:
         return kept
@@ -456,12 +457,8 @@ def _digest_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _digest(value: Any) -> str:
-    return hashlib.sha256(canonical(value).encode("utf-8")).hexdigest()
-
-
 def _pairs_digest(pairs: Sequence[BitextPair]) -> str:
-    return _digest([[p.source, p.target, p.provenance.as_dict()] for p in pairs])
+    return digest([[p.source, p.target, p.provenance.as_dict()] for p in pairs])
 
 
 def _file_digest(path: Path) -> str:

@@ -56,10 +56,9 @@ def run_aligner(spec: AlignerSpec, data: LanguageData, symmetrization: str) -> A
         intersection = [pair.named[INTERSECTION] for pair in sets]
     else:
         links, intersection = aligner.align(data.pairs, extra_bitext=extra), None
-    signature = {f"align.{key}": value for key, value in aligner.signature().items()}
-    signature["align.name"] = spec.name
+    signature = {"aligner": spec.name, "align": aligner.signature()}
     if spec.extra:
-        signature["align.extra"] = f"{spec.extra}:{len(extra)}"
+        signature["extra"] = f"{spec.extra}:{len(extra)}"
     return Alignment(spec, links, intersection, signature, time.perf_counter() - started)
 
 

@@ -39,7 +39,7 @@ from xlner.io import atomic_write, make_folder
 from xlner.project import make_projector
 from xlner.project.base import Projector
 from xlner.registry import registry
-from xlner.signature import make_signature
+from xlner.signature import Signature, make_signature
 from xlner.study.aligners import Alignment, proxy_agreement, run_aligner
 from xlner.study.config import DatasetSpec, ExampleSetting, StudyConfig
 from xlner.study.data import LanguageData, labels_of, load_dataset
@@ -219,7 +219,7 @@ def _relabel(
     signature = _signature(ctx, alignment, projector, operator, 0.0, seed)
     return Projection(
         projection.predicted,
-        dict(projection.cell, operator=operator, seed=seed, signature=signature),
+        dict(projection.cell, operator=operator, seed=seed, **signature.stored()),
     )
 
 
@@ -230,17 +230,19 @@ def _signature(
     operator: str,
     level: float,
     seed: int,
-) -> str:
+) -> Signature:
     return make_signature(
         {
             "corpus": ctx.dataset.corpus,
             "lang": f"{ctx.data.source_language}-{ctx.data.language}",
             "source_entities": ctx.data.source_entities,
-        },
-        alignment.signature,
-        {"noise.operator": operator, "noise.level": level, "noise.seed": seed},
-        {f"project.{k}": v for k, v in projector.signature().items()},
-        {"eval.label_map": ctx.dataset.label_map},
+            **alignment.signature,
+            "noise.operator": operator,
+            "noise.level": level,
+            "noise.seed": seed,
+            "project": projector.signature(),
+            "label_map": ctx.dataset.label_map,
+        }
     )
 
 
@@ -270,7 +272,7 @@ def _cell(
         "f1": scores["f1"],
         "project_seconds": seconds,
         "scores": scores,
-        "signature": signature,
+        **signature.stored(),
     }
     return Projection(predicted, cell)
 
@@ -287,7 +289,7 @@ def _aligner_row(
         "links": sum(len(links) for links in alignment.links),
         "proxy": agreement,
         "proxy_reference": f"{ctx.dataset.aligners[0].name}/intersection",
-        "signature": make_signature(alignment.signature),
+        **make_signature(alignment.signature).stored(),
     }
 
 

@@ -17,12 +17,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from xlner.registry import registry
+from xlner.signature import Signed
 from xlner.types import Span, Tokens
 
 LabelMap = Mapping[str, str | None]
 
 
-class SourceTagger(ABC):
+class SourceTagger(Signed, ABC):
     """Finds named entities in tokenised sentences; spans never overlap within a sentence."""
 
     name: str = "tagger"
@@ -33,10 +34,6 @@ class SourceTagger(ABC):
     @abstractmethod
     def tag(self, sentences: list[Tokens]) -> list[list[Span]]:
         """One list of spans per sentence, in order."""
-
-    def signature(self) -> dict[str, Any]:
-        """Settings that determine this tagger's output, for cache keys and signatures."""
-        return {"method": self.name}
 
 
 def relabel(spans: Sequence[Span], label_map: LabelMap) -> list[Span]:

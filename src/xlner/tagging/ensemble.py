@@ -139,6 +139,12 @@ class EnsembleTagger(SourceTagger):
 
     name = "ensemble"
     pivot_option = "lang"
+    # The members are signed by their own signatures (parts_signature), which hold what of
+    # the options passed on to them changes the output; labels is kept as labels_mode.
+    unsigned = frozenset(
+        {"members", "labels", "lang", "zero_shot", "batch_size", "device", "precision"}
+    )
+    signed_when_set = frozenset({"label_map"})
 
     def __init__(
         self,
@@ -173,14 +179,11 @@ class EnsembleTagger(SourceTagger):
         self.label_map = check_label_map(label_map)
         self._ensemble: ProbabilityEnsemble | None = None
 
-    def signature(self) -> dict[str, Any]:
-        signature = {
-            "method": self.name,
-            "members": [part.signature() for part in self.parts],
-            "weights": self.weights,
-            "labels": self.labels_mode,
-        }
-        return signature | ({"label_map": self.label_map} if self.label_map else {})
+    def derived_signature(self) -> dict[str, Any]:
+        return {"labels": self.labels_mode}
+
+    def parts_signature(self, *, defaults: bool) -> dict[str, Any]:
+        return {"members": [part.signature_at(defaults=defaults) for part in self.parts]}
 
     @property
     def ensemble(self) -> ProbabilityEnsemble:

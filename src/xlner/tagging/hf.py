@@ -31,6 +31,7 @@ class HFTagger(SourceTagger):
     """A token-classification model; ``device`` defaults to ``cuda`` when available."""
 
     name = "hf"
+    unsigned = frozenset({"batch_size", "device"})
 
     def __init__(
         self,
@@ -52,11 +53,8 @@ class HFTagger(SourceTagger):
         self.label_map = dict(label_map) if label_map is not None else None
         self._tagger: Any = None
 
-    def signature(self) -> dict[str, Any]:
+    def derived_signature(self) -> dict[str, Any]:
         return {
-            "method": self.name,
-            "model": self.model,
-            "max_length": self.max_length,
             "label_map": self.label_map or "identity",
             "precision": resolve_precision(self.precision, self.device),
             "transformers_version": version("transformers"),

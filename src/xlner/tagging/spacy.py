@@ -73,6 +73,7 @@ class SpacyTagger(SourceTagger):
     """A spaCy pipeline's ``ner`` on pre-tokenised sentences; ``lang`` picks a default model."""
 
     name = "spacy"
+    unsigned = frozenset({"lang", "batch_size"})  # the language is signed as the model
     pivot_option = "lang"
 
     def __init__(
@@ -116,15 +117,10 @@ class SpacyTagger(SourceTagger):
             self._strip_articles = "PERSON" in self.nlp.get_pipe("ner").labels
         return self._strip_articles
 
-    def signature(self) -> dict[str, Any]:
+    def derived_signature(self) -> dict[str, Any]:
         return {
-            "method": self.name,
-            "model": self.model,
             "model_version": self.nlp.meta.get("version", "?"),
             "spacy_version": version("spacy"),
-            "keep_dates": self.keep_dates,
-            "label_map": self.label_map,
-            "strip_articles": self.strip_articles,
         }
 
     def tag(self, sentences: list[Tokens]) -> list[list[Span]]:

@@ -130,6 +130,10 @@ class XlnerTagger(SourceTagger):
     """
 
     name = "xlner"
+    # The language and zero_shot are checks; the model is signed by name and content.
+    unsigned = frozenset({"lang", "zero_shot", "batch_size", "device"})
+    # Only when set, so that the signatures (and caches) of plain runs stay as they were.
+    signed_when_set = frozenset({"label_map"})
     pivot_option = "lang"
 
     def __init__(
@@ -159,20 +163,15 @@ class XlnerTagger(SourceTagger):
         self._content: str | None = None
         self._tagger: Any = None
 
-    def signature(self) -> dict[str, Any]:
-        if self._content is None:
-            self._content = content_hash(self.path)
+    def derived_signature(self) -> dict[str, Any]:
         from xlner.encoders.base import resolve_precision
 
-        precision = resolve_precision(self.precision, self.device)
-        signature = {
-            "method": self.name,
-            "model": self.model,
+        if self._content is None:
+            self._content = content_hash(self.path)
+        return {
             "content": self._content,
-            "precision": precision,
+            "precision": resolve_precision(self.precision, self.device),
         }
-        # Only when set, so that the signatures (and caches) of plain runs stay as they were.
-        return signature | ({"label_map": self.label_map} if self.label_map else {})
 
     @property
     def tagger(self) -> Any:

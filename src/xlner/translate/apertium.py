@@ -59,6 +59,7 @@ class ApertiumTranslator(Translator):
     """Apertium via its command line; ``mark_unknown`` keeps its ``*`` before unknown words."""
 
     name = "apertium"
+    unsigned = frozenset({"binary", "batch_size", "timeout"})
 
     def __init__(
         self,
@@ -75,12 +76,8 @@ class ApertiumTranslator(Translator):
         self.mark_unknown = mark_unknown
         self.timeout = timeout
 
-    def signature(self) -> dict[str, Any]:
-        return {
-            "method": self.name,
-            "mark_unknown": self.mark_unknown,
-            "apertium_version": self._version(),
-        }
+    def derived_signature(self) -> dict[str, Any]:
+        return {"apertium_version": self._version()}
 
     def mode(self, src_lang: str, tgt_lang: str) -> str:
         """The installed direction for the pair (``eng-spa`` or ``en-es``), else an error."""

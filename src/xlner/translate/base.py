@@ -13,13 +13,14 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from xlner.registry import registry
+from xlner.signature import Signed
 
 
 class TranslationError(RuntimeError):
     """A translator could not produce a translation (missing tool, pair, model or output)."""
 
 
-class Translator(ABC):
+class Translator(Signed, ABC):
     """Translates sentences from ``src_lang`` into ``tgt_lang``, ``batch_size`` at a time."""
 
     name: str = "translator"
@@ -44,10 +45,6 @@ class Translator(ABC):
                 )
             result.extend(out)
         return result
-
-    def signature(self) -> dict[str, Any]:
-        """Settings that determine this translator's output, for cache keys and signatures."""
-        return {"method": self.name}
 
 
 def batched(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

@@ -111,6 +111,7 @@ class NllbTranslator(Translator):
     """
 
     name = "nllb"
+    unsigned = frozenset({"batch_size", "device"})
 
     def __init__(
         self,
@@ -127,7 +128,7 @@ class NllbTranslator(Translator):
             raise ValueError(f"lang_codes must be 'nllb' or 'none', not {lang_codes!r}")
         if batch_size < 1 or num_beams < 1 or max_length < 1:
             raise ValueError("batch_size, num_beams and max_length must be positive")
-        self.model_name = str(model)
+        self.model = str(model)
         self.batch_size = batch_size
         self.num_beams = num_beams
         self.max_length = max_length
@@ -136,16 +137,8 @@ class NllbTranslator(Translator):
         self.lang_codes = lang_codes
         self._loaded: tuple[Any, Any] | None = None
 
-    def signature(self) -> dict[str, Any]:
-        return {
-            "method": self.name,
-            "model": self.model_name,
-            "num_beams": self.num_beams,
-            "max_length": self.max_length,
-            "lang_codes": self.lang_codes,
-            "dtype": self.dtype or "float32",
-            "transformers_version": version("transformers"),
-        }
+    def derived_signature(self) -> dict[str, Any]:
+        return {"dtype": self.dtype or "float32", "transformers_version": version("transformers")}
 
     def translate(self, sentences: list[str], src_lang: str, tgt_lang: str) -> list[str]:
         # Sentences of similar length share a batch, so little compute goes to padding;
@@ -181,7 +174,7 @@ class NllbTranslator(Translator):
             target = nllb_code(tgt_lang)
             target_id = tokenizer.convert_tokens_to_ids(target)
             if target_id is None or target_id == tokenizer.unk_token_id:
-                raise TranslationError(f"{self.model_name}: the tokenizer has no token {target}")
+                raise TranslationError(f"{self.model}: the tokenizer has no token {target}")
             options["forced_bos_token_id"] = target_id
         inputs = tokenizer(
             texts,
@@ -208,7 +201,7 @@ class NllbTranslator(Translator):
 
             device = self.device or default_device()
             extra = {"dtype": getattr(torch, self.dtype)} if self.dtype else {}
-            tokenizer = AutoTokenizer.from_pretrained(self.model_name)
-            model = AutoModelForSeq2SeqLM.from_pretrained(self.model_name, **extra)
+            tokenizer = AutoTokenizer.from_pretrained(self.model)
+            model = AutoModelForSeq2SeqLM.from_pretrained(self.model, **extra)
             self._loaded = tokenizer, model.to(device).eval()
         return self._loaded

@@ -31,6 +31,10 @@ class ParallelTranslator(Translator):
     """Looks translations up in existing parallel text; ``batch_size`` is irrelevant here."""
 
     name = "parallel"
+    # Signed by where the table came from and a hash of what it holds.
+    unsigned = frozenset(
+        {"corpus", "lang", "split", "splits", "data_dir", "path", "source_path", "pairs"}
+    )
     batch_size = 10_000
 
     def __init__(
@@ -69,8 +73,8 @@ class ParallelTranslator(Translator):
             digest.update(f"{key}\t{self.table[key]}\n".encode())
         self.digest = digest.hexdigest()[:16]
 
-    def signature(self) -> dict[str, Any]:
-        return {"method": self.name, **self.origin, "content": self.digest}
+    def derived_signature(self) -> dict[str, Any]:
+        return {**self.origin, "content": self.digest}
 
     def translate_batch(self, sentences: list[str], src_lang: str, tgt_lang: str) -> list[str]:
         return [self.table.get(normalise(text), "") for text in sentences]

@@ -11,7 +11,6 @@ them and hand them to :func:`run_stage`). :func:`prepare` keys a language's stag
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -28,9 +27,9 @@ from xlner.corpora import get_corpus
 from xlner.evaluate import evaluate_spans
 from xlner.evaluate.bootstrap import bootstrap_f1, sentence_counts
 from xlner.io import make_folder
-from xlner.pipeline.cache import canonical, stage_key
+from xlner.pipeline.cache import stage_key
 from xlner.registry import registry
-from xlner.signature import make_signature
+from xlner.signature import Signature, digest, make_signature
 from xlner.silver import MASAKHANER_CLASSES, read_corpus
 from xlner.silver.bitext import BitextPairs
 from xlner.silver.runner import SilverSettings, check_silver, run_silver
@@ -85,13 +84,9 @@ def _timing(record: Mapping[str, Any]) -> dict[str, Any]:
     return {"seconds": record["seconds"], "on": record["on"]}
 
 
-def _digest(value: Any) -> str:
-    return hashlib.sha256(canonical(value).encode("utf-8")).hexdigest()
-
-
 def row_key(keys: Mapping[str, str]) -> str:
     """The key of a language's row: its stages' keys."""
-    return _digest(keys)
+    return digest(keys)
 
 
 def score(
@@ -126,8 +121,8 @@ class Work:
     keys: dict[str, str]  # stage -> the key of everything that determines it
 
     @property
-    def signature(self) -> str:
-        """The stages' keys, shortened, as one line."""
+    def signature(self) -> Signature:
+        """The stages' keys, shortened."""
         return make_signature({f"{name}.key": key[:16] for name, key in self.keys.items()})
 
 
@@ -148,7 +143,7 @@ def prepare(step: Plan, settings: Mapping[str, Any], data_dir: Path | None) -> W
         "classes": list(MASAKHANER_CLASSES),
     }
     exclude = {"corpus": settings["evaluation"], "lang": lang, "split": "test"}
-    data = [_digest([(p.source, p.target, p.provenance.id) for p in pairs]), _digest(exclude)]
+    data = [digest([(p.source, p.target, p.provenance.id) for p in pairs]), digest(exclude)]
     keys = {"silver": stage_key("bench-silver", silver_settings, data)}
     if step.degrade.active:  # only then a stage, so that the other keys stay as they were
         keys["degrade"] = stage_key(
@@ -214,7 +209,7 @@ def run_language(
         "pair": step.pair,
         "pivot": step.pivot,
         "key": key,
-        "signature": work.signature,
+        **work.signature.stored(),
         "components": work.silver_settings,
         "machine": machine(),
         "silver": {k: v for k, v in made.items() if not k.startswith("quality")},
@@ -252,7 +247,8 @@ def silver_settings(
         *step.specs, label_map=settings["tagger"]["label_map"], selection=step.selection,
         exclude_corpora=(settings["evaluation"],), exclude_splits=("test",),
         source_lang=step.pivot, lang=step.lang, data_dir=data_dir, cache_dir=cache_dir,
-        summary_extra={"settings": work.silver_settings, "signature": work.signature},
+        preset=settings["preset"],
+        summary_extra={"settings": work.silver_settings, **work.signature.stored()},
     )  # fmt: skip
 
 

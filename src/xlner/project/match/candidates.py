@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from xlner.signature import Signed
 from xlner.types import Link, Span, Tokens
 
 # Punctuation that never occurs inside a name when it stands as a token of its own.
@@ -162,7 +163,7 @@ def allowed_by_rule(
 
 
 @dataclass(frozen=True)
-class CandidateExtractor:
+class CandidateExtractor(Signed):
     """Builds the candidate set of one target sentence.
 
     * ``max_len``: longest n-gram (tagger spans may be longer).
@@ -176,6 +177,10 @@ class CandidateExtractor:
     * ``max_len_ratio``: when positive, n-grams may also be as long as this multiple of the
       longest source entity (rounded up), so that long titles get a full-length candidate.
     """
+
+    signature_key = None  # signed inside the match projector's record
+    # The newer options only when set, so that older signatures stay valid.
+    signed_when_set = frozenset({"entity_punctuation", "max_len_ratio"})
 
     max_len: int = 10
     window: bool = False
@@ -254,16 +259,5 @@ class CandidateExtractor:
         pairs = sorted(set(zip(starts.tolist(), ends.tolist(), strict=True)))
         return [Candidate(s, e) for s, e in pairs]
 
-    def signature(self) -> dict[str, object]:
-        """The settings; the newer options only when set, so older signatures stay valid."""
-        record: dict[str, object] = {
-            "max_len": self.max_len,
-            "window": self.window,
-            "margin": self.margin,
-            "punctuation": "none" if self.punctuation is None else self.punctuation.signature(),
-        }
-        if self.entity_punctuation:
-            record["entity_punctuation"] = True
-        if self.max_len_ratio:
-            record["max_len_ratio"] = self.max_len_ratio
-        return record
+    def derived_signature(self) -> dict[str, object]:
+        return {"punctuation": "none" if self.punctuation is None else self.punctuation.signature()}

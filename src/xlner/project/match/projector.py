@@ -51,6 +51,7 @@ class MatchProjector(Projector):
     """
 
     name = "match"
+    unsigned = frozenset({"score", "solver", "candidates", "tagger"})
 
     def __init__(
         self,
@@ -169,16 +170,13 @@ class MatchProjector(Projector):
         ]
         return sorted(projected, key=lambda p: p.span)
 
-    def signature(self) -> dict[str, Any]:
-        """A flat record of every setting (see :func:`xlner.signature.make_signature`)."""
-        return {
-            "method": self.name,
-            **self.score.signature(),
-            **self.solver.signature(),
-            **self.candidates.signature(),
-            "tagger": None if self.tagger is None else type(self.tagger.tagger).__name__,
-            "tagger_candidates": self.tagger_candidates,
-        }
+    def derived_signature(self) -> dict[str, Any]:
+        return {"tagger": None if self.tagger is None else type(self.tagger.tagger).__name__}
+
+    def parts_signature(self, *, defaults: bool) -> dict[str, Any]:
+        """The score's, the solver's and the candidates' fields, in one flat record."""
+        parts = (self.score, self.solver, self.candidates)
+        return {k: v for part in parts for k, v in part.signature_at(defaults=defaults).items()}
 
 
 def _rule(punctuation: PunctuationRule | bool) -> PunctuationRule | None:

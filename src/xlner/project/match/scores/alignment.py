@@ -75,6 +75,9 @@ class AlignmentScore(Score):
     ``alignment:<link_set>``.
     """
 
+    signed_as = {"link_set": "links"}
+    signed_when_set = frozenset({"link_set"})  # the primary links are signed as before
+
     def __init__(self, link_set: str | None = None) -> None:
         self.link_set = link_set
         self.name = _named("alignment", link_set)
@@ -89,11 +92,6 @@ class AlignmentScore(Score):
     def maximum(self, longest: float) -> float:
         # links <= |e| * |c|, so 2 * links / (|e| + |c|) < 2 * |c| <= 2 * longest.
         return 2.0 * longest
-
-    def signature(self) -> dict[str, object]:
-        if self.link_set is None:
-            return super().signature()
-        return {**super().signature(), f"{self.name}.links": self.link_set}
 
 
 @registry.scores.register("coverage")
@@ -117,6 +115,8 @@ class CoverageScore(Score):
     elsewhere costs in full; at an edge an unaligned word only lowers precision, so
     candidates still stop at the last aligned word. The value lies in [0, 1].
     """
+
+    signed_as = {"link_set": "links"}
 
     def __init__(
         self,
@@ -168,16 +168,6 @@ class CoverageScore(Score):
 
     def maximum(self, longest: float) -> float:
         return 1.0
-
-    def signature(self) -> dict[str, object]:
-        return {
-            **super().signature(),
-            f"{self.name}.links": self.link_set,
-            f"{self.name}.unaligned": self.unaligned,
-            f"{self.name}.unlinked": self.unlinked,
-            f"{self.name}.recall": self.recall,
-            f"{self.name}.beta": self.beta,
-        }
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

@@ -13,11 +13,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 import numpy as np
 
 from xlner.project.match.candidates import Candidate
+from xlner.signature import Signed
 from xlner.types import Link, LinkSets, Span, Tokens
 
 
@@ -71,10 +71,15 @@ class MatchContext:
         return [c.text(self.target_tokens) for c in self.candidates]
 
 
-class Score(ABC):
-    """A matching score between source entities and target candidates."""
+class Score(Signed, ABC):
+    """A matching score between source entities and target candidates.
+
+    Its signature is flat: fields other than ``score`` carry the score's name as a prefix
+    (``string.order``), so that the parts of a fusion can share one flat record.
+    """
 
     name: str = "score"
+    signature_key = "score"
 
     @abstractmethod
     def score(self, ctx: MatchContext) -> np.ndarray:
@@ -88,10 +93,5 @@ class Score(ABC):
         """
         return math.inf
 
-    def signature(self) -> dict[str, Any]:
-        """Flat settings that determine this score's values, for result signatures.
-
-        Keys other than ``score`` carry the score's name as a prefix (``string.order``), so the
-        parts of a fusion can share one flat record.
-        """
-        return {"score": self.name}
+    def signed_field(self, option: str) -> str:
+        return f"{self.name}.{super().signed_field(option)}"

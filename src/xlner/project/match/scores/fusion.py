@@ -52,6 +52,7 @@ class FusionScore(Score):
     """``sum_i weight_i * score_i`` with ``-inf`` wherever a score is below its threshold."""
 
     name = "fusion"
+    unsigned = frozenset({"scores", "weights", "thresholds"})
 
     def __init__(
         self,
@@ -88,6 +89,11 @@ class FusionScore(Score):
             self.weights[p.name] * p.maximum(longest) for p in self.scores if self.weights[p.name]
         )
 
-    def signature(self) -> dict[str, object]:
-        parts = {k: v for s in self.scores for k, v in s.signature().items() if k != "score"}
-        return {"score": self.weights, "score_thresholds": self.thresholds or None, **parts}
+    def derived_signature(self) -> dict[str, object]:
+        """The weights in place of a name."""
+        return {"score": self.weights, "score_thresholds": self.thresholds or None}
+
+    def parts_signature(self, *, defaults: bool) -> dict[str, object]:
+        """Every part's fields but its name (the weights name the parts)."""
+        parts = (part.signature_at(defaults=defaults) for part in self.scores)
+        return {k: v for part in parts for k, v in part.items() if k != "score"}

@@ -142,13 +142,6 @@ class StringScore(Score):
     def maximum(self, longest: float) -> float:
         return 1.0
 
-    def signature(self) -> dict[str, object]:
-        return {
-            **super().signature(),
-            "string.order": self.order,
-            "string.min_match": self.min_match,
-        }
-
 
 def string_similarity(a: str, b: str, order: int = 2, min_match: int = 4) -> float:
     """The same similarity for two free texts (whitespace-tokenised); handy for inspection."""

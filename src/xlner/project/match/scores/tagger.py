@@ -164,11 +164,3 @@ class TaggerScore(Score):
     def maximum(self, longest: float) -> float:
         # The mean of probabilities is at most 1, times alpha ** (length - 1).
         return max(1.0, self.alpha ** (longest - 1))
-
-    def signature(self) -> dict[str, object]:
-        return {
-            **super().signature(),
-            "tagger.alpha": self.alpha,
-            "tagger.per_class": self.per_class,
-            "tagger.boost": self.boost,
-        }

@@ -53,6 +53,8 @@ class TranslationScore(Score):
     """
 
     name = "translation"
+    # Signed as the scoring model's name and the language pair; the cache changes nothing.
+    unsigned = frozenset({"translator", "source_lang", "target_lang", "cache_size"})
 
     def __init__(
         self,
@@ -115,14 +117,11 @@ class TranslationScore(Score):
         self._cache.update({k: found[k] for k in todo})
         return found
 
-    def signature(self) -> dict[str, object]:
+    def derived_signature(self) -> dict[str, object]:
         model = getattr(self.translator, "name", type(self.translator).__name__)
         return {
-            **super().signature(),
-            "translation.model": str(model),
-            "translation.langs": f"{self.source_lang}-{self.target_lang}",
-            "translation.symmetric": self.symmetric,
-            "translation.clip": self.clip,
+            f"{self.name}.model": str(model),
+            f"{self.name}.langs": f"{self.source_lang}-{self.target_lang}",
         }
 
 

@@ -24,6 +24,8 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 
+from xlner.signature import Signed
+
 Limit = Literal["at_most", "exactly", "at_least", "none"]
 LIMITS: tuple[str, ...] = get_args(Limit)
 
@@ -71,10 +73,12 @@ class Matching:
     status: str = "optimal"
 
 
-class Solver(ABC):
+class Solver(Signed, ABC):
     """Maximises the total score of chosen pairs subject to :class:`Constraints`."""
 
     name: str = "solver"
+    signature_key = "solver"
+    unsigned = frozenset({"limit", "n", "threshold"})  # signed as the constraints they make
 
     def __init__(self, limit: Limit = "at_most", n: int = 1, threshold: float = 0.0) -> None:
         self.constraints = Constraints(limit, n, threshold)
@@ -98,9 +102,9 @@ class Solver(ABC):
     def _solve(self, scores: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Matching:
         """Solve for validated inputs."""
 
-    def signature(self) -> dict[str, Any]:
+    def derived_signature(self) -> dict[str, Any]:
         c = self.constraints
-        return {"solver": self.name, "limit": c.limit, "n": c.n, "threshold": c.threshold}
+        return {"limit": c.limit, "n": c.n, "threshold": c.threshold}
 
 
 def objective(scores: np.ndarray, pairs: Sequence[tuple[int, int]]) -> float:

@@ -151,6 +151,7 @@ class ILPSolver(Solver):
     """Optimal matching under every constraint, via HiGHS."""
 
     name = "ilp"
+    unsigned = Solver.unsigned | {"time_limit"}  # a bound on the time, not on the matching
 
     def __init__(
         self,
@@ -272,6 +273,3 @@ class ILPSolver(Solver):
         if self.time_limit is not None:
             options["time_limit"] = self.time_limit
         return options
-
-    def signature(self) -> dict[str, Any]:
-        return {**super().signature(), "overlap": self.overlap, "shortcuts": self.shortcuts}
