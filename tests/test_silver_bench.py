@@ -166,7 +166,7 @@ def test_two_languages_end_to_end(capsys, setup, tmp_path) -> None:
         assert row["model_transfer"]["precision"] == pytest.approx(100 / words)
         assert {s["status"] for s in row["stages"].values()} == {"computed"}
         assert all(stage["on"] and stage["seconds"] > 0 for stage in row["stages"].values())
-        assert set(row["stages"]) == set(bench.STAGES) - {"degrade"}  # a study's stage
+        assert set(row["stages"]) == set(bench.STAGES) - {"degrade", "ensemble"}  # asked for
         assert row["machine"]["cores"] and row["signature"] and row["status"] == "computed"
     assert rows["lug"]["translate_test"] == 61.5 and rows["ewe"]["translate_test"] is None
     assert rows["ewe"]["anchors"]["xlmr_large_model_transfer"] == 71.4
@@ -587,3 +587,20 @@ def test_the_crossover_config_spans_five_levels_and_three_seeds() -> None:
     kinds = {v["degrade"].get("operator") for v in variants.values()} - {None, "mix"}
     assert kinds == {"drop_entities", "shift_boundaries", "swap_classes", "add_entities"}
     assert len(variants["clean"]["languages"]) >= 4
+
+
+def test_the_ensemble_with_model_transfer_weighs_on_dev(capsys, setup) -> None:
+    assert _bench(capsys, setup, "ensemble.with_transfer=true", languages="lug").code == 0
+    row = _result(setup)["rows"][0]
+    mixed = row["ensemble"]
+    assert row["stages"]["ensemble"]["status"] == "computed"
+    assert len(mixed["dev_f1_by_weight"]) == 11 and mixed["silver_weight"] in bench.ENSEMBLE_WEIGHTS
+    # All the weight on the silver tagger is the silver tagger itself.
+    assert mixed["dev_f1_by_weight"]["1.0"] == pytest.approx(row["dev"]["f1"])
+    best = max(mixed["dev_f1_by_weight"].values())
+    assert mixed["dev"]["f1"] == pytest.approx(best)
+    assert mixed["test"]["sentences"] == 1 and "f1_interval" in mixed["test"]
+    # Without the ensemble the row is the plain run's, read back.
+    assert _bench(capsys, setup, languages="lug").code == 0
+    plain = _result(setup)["rows"][0]
+    assert plain["ensemble"] is None and plain["stages"]["train"]["status"] == "reused"

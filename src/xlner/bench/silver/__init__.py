@@ -17,6 +17,11 @@ new folder beside the old one:
    MISC dropped.
 4. ``transfer``: model transfer, the source tagger applied to the same test set as is.
 
+Two stages run only where a config asks for them: ``degrade`` (between ``silver`` and
+``train``: the silver data made worse to a requested silver F1, for the crossover study,
+:mod:`.degrade`) and ``ensemble`` (after ``transfer``: the silver tagger and model transfer as
+one probability ensemble, the silver tagger's weight chosen on dev).
+
 A language whose row file (``row-<key>.json``) has the key of the current settings is read
 back whole. Tagging and alignment are cached in ``run_root/<lang>/cache``, shared by the
 language's silver stages. Beside the measured columns, each row carries translate-test F1
@@ -57,9 +62,12 @@ from xlner.bench.silver.report import (
 )
 from xlner.bench.silver.stages import (
     CACHE_DIR,
+    ENSEMBLE_WEIGHTS,
     STAGE_FILE,
     STAGES,
     Work,
+    degrade_stage,
+    ensemble_stage,
     evaluate_stage,
     prepare,
     row_key,
@@ -77,6 +85,7 @@ __all__ = [
     "BASE",
     "CACHE_DIR",
     "DEFAULT_CONFIG",
+    "ENSEMBLE_WEIGHTS",
     "FREE_TABLES",
     "INITS",
     "LANGUAGES",
@@ -87,6 +96,8 @@ __all__ = [
     "anchors",
     "averages",
     "cells",
+    "degrade_stage",
+    "ensemble_stage",
     "evaluate_stage",
     "format_ablation",
     "format_results",

@@ -105,6 +105,7 @@ def cells(row: Mapping[str, Any]) -> dict[str, float | None]:
         "silver_tagger_f1": row["test"]["f1"],
         "model_transfer_f1": (row["model_transfer"] or {}).get("f1"),
         "translate_test_f1": row.get("translate_test"),
+        **({"ensemble_f1": row["ensemble"]["test"]["f1"]} if row.get("ensemble") else {}),
         **{f"anchor_{name}": value for name, value in (row.get("anchors") or {}).items()},
     }
 
@@ -120,6 +121,7 @@ TITLES = {
     "silver_tagger_f1": "silver tagger F1",
     "model_transfer_f1": "model transfer F1",
     "translate_test_f1": "translate-test F1",
+    "ensemble_f1": "ensemble with transfer F1",
 }
 
 
@@ -203,6 +205,8 @@ def format_results(result: Mapping[str, Any]) -> str:
         return format_ablation(result)
     anchor_names = list(result["settings"]["anchors"]) + ["xlmr_large_model_transfer"]
     header = ["lang", "pair", "silver", "silver F1", "tagger F1", "transfer F1", "TT F1"]
+    mixed = any(row.get("ensemble") for row in result["rows"])
+    header += ["ensemble F1 (weight)"] if mixed else []
     stages = stages_of(result["rows"])
     header += [column_title(f"anchor_{name}") for name in anchor_names]
     header += [f"{s} s" for s in stages] + ["row"]
@@ -213,6 +217,7 @@ def format_results(result: Mapping[str, Any]) -> str:
             [row["lang"], row["pair"], str(row["silver"]["sentences_out"])]
             + measured(row)
             + [_f(c["translate_test_f1"])]
+            + ([_ensemble(row.get("ensemble"))] if mixed else [])
             + [_f(c.get(f"anchor_{name}")) for name in anchor_names]
             + [_stage_seconds(row["stages"].get(s)) for s in stages]
             + [row["status"]]
@@ -223,6 +228,7 @@ def format_results(result: Mapping[str, Any]) -> str:
             ["average", "", ""]
             + [_f(mean[k]) for k in ("silver_f1", "silver_tagger_f1", "model_transfer_f1")]
             + [_f(mean["translate_test_f1"])]
+            + ([_f(mean.get("ensemble_f1"))] if mixed else [])
             + [_f(mean.get(f"anchor_{name}")) for name in anchor_names]
             + [""] * (len(stages) + 1)
         )
@@ -244,6 +250,14 @@ def format_results(result: Mapping[str, Any]) -> str:
                 f"{_f(on['silver_tagger_f1'])}, {name} {_f(on['anchor_f1'])}"
             )
     return "\n".join([format_table(header, lines), *footer])
+
+
+def _ensemble(found: Mapping[str, Any] | None) -> str:
+    """The ensemble's test F1 with its interval and the silver tagger's weight (chosen on dev)."""
+    if not found:
+        return "-"
+    test = found["test"]
+    return f"{_with_interval(test['f1'], test.get('f1_interval'))} ({found['silver_weight']:.1f})"
 
 
 def stages_of(rows: Sequence[Mapping[str, Any]]) -> list[str]:

@@ -38,7 +38,10 @@ from xlner.tagging.tagger import DEFAULT_ENCODER, META_FILE
 from xlner.tagging.training import TrainConfig
 from xlner.types import Span, TaggedSentence, Tokens
 
-STAGES = ("silver", "degrade", "train", "evaluate", "transfer")
+STAGES = ("silver", "degrade", "train", "evaluate", "transfer", "ensemble")
+# The silver tagger's weights tried in the ensemble with model transfer (the rest is model
+# transfer's); the one best on dev is the ensemble's, 0.5 where there is no dev split.
+ENSEMBLE_WEIGHTS = tuple(i / 10 for i in range(11))
 STAGE_FILE = "stage.json"
 # Tagging and alignment outputs, shared by a language's silver stages: keyed by what
 # determines them, so settings that differ only after alignment (selection, projection)
@@ -159,6 +162,9 @@ def prepare(step: Plan, settings: Mapping[str, Any], data_dir: Path | None) -> W
     keys["evaluate"] = stage_key("bench-silver-evaluate", scoring, [keys["train"]])
     transfer_on = step.transfer_tagger.signature() if step.transfer_tagger else None
     keys["transfer"] = stage_key("bench-silver-transfer", scoring | {"tagger": transfer_on}, [])
+    if settings["ensemble"]["with_transfer"] and step.transfer_tagger is not None:
+        mixed = scoring | {"tagger": transfer_on, "weights": ENSEMBLE_WEIGHTS}
+        keys["ensemble"] = stage_key("bench-silver-ensemble", mixed, [keys["train"]])
     return Work(pairs, test, dev, silver_settings, keys)
 
 
@@ -204,6 +210,12 @@ def run_language(
     note = f"tagger {settings['tagger']['name']!r} reads no other language"
     transfer = partial(transfer_stage, step.transfer_tagger, work.test, label_map, say, note)
     direct = run("transfer", where["transfer"], transfer)
+    mixed = None
+    if "ensemble" in work.keys:
+        together = partial(
+            ensemble_stage, trained["model"], step.tagger.path, work.test, work.dev, label_map, say
+        )
+        mixed = run("ensemble", where["ensemble"], together)
     row = {
         "lang": step.lang,
         "pair": step.pair,
@@ -221,6 +233,7 @@ def run_language(
         "test": scores["test"],
         "dev": scores.get("dev"),
         "model_transfer": direct["test"],
+        "ensemble": mixed,
         "stages": stages,
         "wall_seconds": time.perf_counter() - started,
     }
@@ -361,6 +374,62 @@ def evaluate_stage(
     if dev:
         scores["dev"] = score(tagger.predict_spans, dev, label_map)
     return scores
+
+
+class _Fixed:
+    """A tagger that gives probabilities computed before (for the sentences they were
+    computed on): an ensemble member whose weights are tried many times."""
+
+    def __init__(self, labels: Sequence[str], probabilities: list[Any]) -> None:
+        self.labels = list(labels)
+        self.probabilities = probabilities
+
+    def predict_proba(self, sentences: Sequence[Tokens], batch_size: int = 32) -> list[Any]:
+        assert len(sentences) == len(self.probabilities)
+        return self.probabilities
+
+
+def ensemble_stage(
+    model: str | Path,
+    source: str | Path,
+    test: Sequence[TaggedSentence],
+    dev: Sequence[TaggedSentence],
+    label_map: Mapping[str, str | None] | None,
+    say: Say,
+    out: Path,
+) -> dict[str, Any]:
+    """The silver tagger at ``model`` and the source tagger at ``source`` (model transfer) as
+    one probability ensemble (:class:`xlner.tagging.ensemble.ProbabilityEnsemble`): the
+    silver tagger's weight that scores best on ``dev`` (ties: the one nearest 0.5), its F1
+    on test and dev, and dev F1 at every weight tried."""
+    from xlner.tagging.ensemble import ProbabilityEnsemble
+    from xlner.tagging.tagger import TokenTagger
+
+    say("scoring the ensemble of the silver tagger and model transfer")
+    members = [TokenTagger.load(model), TokenTagger.load(source)]
+    names = ["silver tagger", "model transfer"]
+
+    def at(weight: float, sentences: Sequence[TaggedSentence], found: list[list]) -> Any:
+        fixed = [_Fixed(m.labels, probs) for m, probs in zip(members, found, strict=True)]
+        return ProbabilityEnsemble(fixed, names, [weight, 1 - weight]).predict_spans
+
+    probabilities = {
+        name: [m.predict_proba([list(s.tokens) for s in sentences]) for m in members]
+        for name, sentences in (("test", test), ("dev", dev))
+        if sentences
+    }
+    tried = {
+        weight: score(at(weight, dev, probabilities["dev"]), dev, label_map)["f1"]
+        for weight in (ENSEMBLE_WEIGHTS if dev else ())
+    }
+    best = max(tried, key=lambda w: (tried[w], -abs(w - 0.5))) if tried else 0.5
+    scores = {
+        name: score(at(best, sentences, probabilities[name]), sentences, label_map)
+        for name, sentences in (("test", test), ("dev", dev))
+        if sentences
+    }
+    by_weight = {f"{weight:.1f}": f1 for weight, f1 in tried.items()}
+    return {"silver_weight": best, "dev_f1_by_weight": by_weight, **scores}
 
 
 def transfer_stage(
