@@ -604,3 +604,28 @@ def test_the_ensemble_with_model_transfer_weighs_on_dev(capsys, setup) -> None:
     assert _bench(capsys, setup, languages="lug").code == 0
     plain = _result(setup)["rows"][0]
     assert plain["ensemble"] is None and plain["stages"]["train"]["status"] == "reused"
+
+
+def test_a_pooled_tagger_is_trained_once_on_every_language(capsys, setup) -> None:
+    result = _bench(capsys, setup, "train.pooled=true")
+    assert result.code == 0, result.err
+    rows = {row["lang"]: row for row in _result(setup)["rows"]}
+    lug, ewe = rows["lug"], rows["ewe"]
+    # One tagger, in the pooled folder, trained on both languages' silver sentences.
+    assert lug["train"]["model"] == ewe["train"]["model"]
+    assert "/pooled/train-" in lug["train"]["model"]
+    both = lug["silver"]["sentences_out"] + ewe["silver"]["sentences_out"]
+    assert lug["train"]["sentences"] == both
+    meta = json.loads((Path(lug["train"]["model"]) / META_FILE).read_text(encoding="utf-8"))
+    assert set(meta["languages"]) == {"lug", "ewe"}
+    assert ewe["stages"]["train"]["status"] == "reused"  # trained with the first language
+    # The per-language run beside it trains one tagger a language, the silver stages shared.
+    assert _bench(capsys, setup).code == 0
+    alone = {row["lang"]: row for row in _result(setup)["rows"]}
+    assert alone["lug"]["train"]["model"] != alone["ewe"]["train"]["model"]
+    assert alone["lug"]["stages"]["silver"]["status"] == "reused"
+
+
+def test_a_pooled_tagger_is_not_trained_on_degraded_silver(capsys, setup) -> None:
+    result = _bench(capsys, setup, "train.pooled=true", "degrade.operator=mix", "degrade.level=0.5")
+    assert result.code == 2 and "train.pooled trains on the silver data as it is" in result.err

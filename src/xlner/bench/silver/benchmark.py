@@ -13,7 +13,7 @@ from xlner.bench.report import machine
 from xlner.bench.silver.config import DEFAULT_CONFIG, Plan, load_settings, load_variants, plan
 from xlner.bench.silver.crossover import crossover_study
 from xlner.bench.silver.report import anchors, averages, quality_study, read_translate_test
-from xlner.bench.silver.stages import Progress, run_language
+from xlner.bench.silver.stages import POOLED, PooledTrain, Progress, pooled_train, run_language
 from xlner.pipeline.cache import run_lock
 
 
@@ -59,12 +59,29 @@ def _rows(
     translated: Mapping[str, float],
     progress: Progress,
 ) -> list[dict[str, Any]]:
-    """The row of each planned language, in order, with its translate-test F1 and anchors."""
+    """The row of each planned language, in order, with its translate-test F1 and anchors;
+    with ``train.pooled``, every language scored with one tagger trained on all of them."""
+    if not settings["train"]["pooled"]:
+        return _each(plans, settings, run_root, data_dir, translated, progress, None)
+    with run_lock(run_root / POOLED):  # the pooled tagger's folder, like a language's
+        pooled = pooled_train(plans, settings, run_root, data_dir, progress)
+        return _each(plans, settings, run_root, data_dir, translated, progress, pooled)
+
+
+def _each(
+    plans: list[Plan],
+    settings: Mapping[str, Any],
+    run_root: Path,
+    data_dir: Path | None,
+    translated: Mapping[str, float],
+    progress: Progress,
+    pooled: PooledTrain | None,
+) -> list[dict[str, Any]]:
     rows = []
     while plans:  # each language's components (and the models they loaded) freed after it
         step = plans.pop(0)
         with run_lock(run_root / step.lang):  # a second run on the same folders is refused
-            row = run_language(step, settings, run_root, data_dir, progress)
+            row = run_language(step, settings, run_root, data_dir, progress, pooled)
         row["translate_test"] = translated.get(step.lang)
         row["anchors"] = anchors(settings, step.lang)
         rows.append(row)

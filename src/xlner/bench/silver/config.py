@@ -143,6 +143,8 @@ def plan(lang: str, settings: Mapping[str, Any], run_root: Path, data_dir: Path 
     train = settings["train"]
     if train["init"] not in INITS:
         raise ValueError(f"train.init must be one of {', '.join(INITS)}, not {train['init']!r}")
+    if train["pooled"] and settings.get("degrade", {}).get("operator", "none") != "none":
+        raise ValueError("train.pooled trains on the silver data as it is; leave degrade out")
     if train["init"] == "source" and not hasattr(tagger, "path"):
         raise ValueError(
             f"train.init = 'source' continues from an xlner tagger; tagger {name!r} is none "

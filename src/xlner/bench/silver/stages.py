@@ -27,7 +27,7 @@ from xlner.corpora import get_corpus
 from xlner.evaluate import evaluate_spans
 from xlner.evaluate.bootstrap import bootstrap_f1, sentence_counts
 from xlner.io import make_folder
-from xlner.pipeline.cache import stage_key
+from xlner.pipeline.cache import run_lock, stage_key
 from xlner.registry import registry
 from xlner.signature import Signature, digest, make_signature
 from xlner.silver import MASAKHANER_CLASSES, read_corpus
@@ -47,6 +47,8 @@ STAGE_FILE = "stage.json"
 # determines them, so settings that differ only after alignment (selection, projection)
 # align once.
 CACHE_DIR = "cache"
+# The folder of a tagger trained on several languages (train.pooled), beside theirs.
+POOLED = "pooled"
 
 Progress = Callable[[str], None]
 Say = Callable[[str], None]  # a stage's messages (the benchmark puts the language first)
@@ -129,9 +131,22 @@ class Work:
         return make_signature({f"{name}.key": key[:16] for name, key in self.keys.items()})
 
 
-def prepare(step: Plan, settings: Mapping[str, Any], data_dir: Path | None) -> Work:
+@dataclass(frozen=True)
+class PooledTrain:
+    """One tagger trained on the silver data of several languages (``train.pooled``): its
+    stage folder, key and computation, shared by every language's row."""
+
+    folder: Path
+    key: str
+    compute: Callable[[Path], dict[str, Any]]
+
+
+def prepare(
+    step: Plan, settings: Mapping[str, Any], data_dir: Path | None, train_key: str | None = None
+) -> Work:
     """Read the language's bitext and gold; key each stage by its settings and its inputs
-    (pinned in ``tests/test_silver_keys.py``: existing runs are read back by them)."""
+    (pinned in ``tests/test_silver_keys.py``: existing runs are read back by them); a
+    ``train_key`` is that of a pooled tagger, trained on more than this language."""
     lang, evaluation = step.lang, get_corpus(settings["evaluation"])
     pairs = read_corpus(settings["bitext"], step.pair, data_dir=data_dir)
     test = evaluation.load(lang=lang, split="test", data_dir=data_dir)
@@ -152,11 +167,9 @@ def prepare(step: Plan, settings: Mapping[str, Any], data_dir: Path | None) -> W
         keys["degrade"] = stage_key(
             "bench-silver-degrade", step.degrade.as_dict(), [keys["silver"]]
         )
-    init = step.tagger.signature() if settings["train"]["init"] == "source" else None
-    encoder = settings["train"]["encoder"] or DEFAULT_ENCODER
-    trained = {"init": init or {"encoder": encoder}, "config": asdict(step.train)}
+    trained = train_settings(step, settings)
     upstream = keys.get("degrade", keys["silver"])
-    keys["train"] = stage_key("bench-silver-train", trained, [upstream])
+    keys["train"] = train_key or stage_key("bench-silver-train", trained, [upstream])
     scoring = {"label_map": settings["label_map"], "evaluation": settings["evaluation"]}
     scoring["dev"] = dev_split
     keys["evaluate"] = stage_key("bench-silver-evaluate", scoring, [keys["train"]])
@@ -168,16 +181,79 @@ def prepare(step: Plan, settings: Mapping[str, Any], data_dir: Path | None) -> W
     return Work(pairs, test, dev, silver_settings, keys)
 
 
+def train_settings(step: Plan, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """What determines a training besides its data: where it starts, TrainConfig."""
+    init = step.tagger.signature() if settings["train"]["init"] == "source" else None
+    encoder = settings["train"]["encoder"] or DEFAULT_ENCODER
+    return {"init": init or {"encoder": encoder}, "config": asdict(step.train)}
+
+
+def silver_of(
+    step: Plan,
+    settings: Mapping[str, Any],
+    work: Work,
+    run_root: Path,
+    data_dir: Path | None,
+    progress: Progress,
+    stages: dict[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The language's silver stage, and its degrade stage where it has one: what the
+    tagger is trained on."""
+    folder, say = run_root / step.lang, partial(_said, progress, step.lang)
+    where = {name: folder / f"{name}-{key[:12]}" for name, key in work.keys.items()}
+    run = partial(run_stage, stages=stages)
+    job = silver_settings(step, settings, work, data_dir, folder / CACHE_DIR)
+    built = (step.tagger, step.aligner, step.projector)
+    gold = partial(gold_by_line, step.lang, data_dir=data_dir)
+    made = run("silver", where["silver"], partial(silver_stage, job, gold, say, built=built))
+    worse = None
+    if step.degrade.active:
+        worse = run(
+            "degrade", where["degrade"], partial(degrade_stage, made, gold, step.degrade, say)
+        )
+    return made, worse
+
+
+def pooled_train(
+    plans: Sequence[Plan],
+    settings: Mapping[str, Any],
+    run_root: Path,
+    data_dir: Path | None,
+    progress: Progress = lambda message: None,
+) -> PooledTrain:
+    """Every language's silver stage (read back where finished), then the one tagger that
+    ``train.pooled`` trains on all of their silver files."""
+    files, silver_keys = [], []
+    for step in plans:
+        work = prepare(step, settings, data_dir)
+        with run_lock(run_root / step.lang):
+            made, _ = silver_of(step, settings, work, run_root, data_dir, progress, {})
+        files.append(made["conll"])
+        silver_keys.append(work.keys["silver"])
+    first, langs = plans[0], [step.lang for step in plans]
+    trained = train_settings(first, settings) | {"languages": langs}
+    key = stage_key("bench-silver-pooled-train", trained, silver_keys)
+    source = getattr(first.tagger, "path", None) if settings["train"]["init"] == "source" else None
+    compute = partial(
+        train_stage, files, lang=langs, config=first.train, source=source,
+        encoder=settings["train"]["encoder"] or DEFAULT_ENCODER,
+        say=partial(_said, progress, "+".join(langs)),
+    )  # fmt: skip
+    return PooledTrain(run_root / POOLED / f"train-{key[:12]}", key, compute)
+
+
 def run_language(
     step: Plan,
     settings: Mapping[str, Any],
     run_root: Path,
     data_dir: Path | None,
     progress: Progress = lambda message: None,
+    pooled: PooledTrain | None = None,
 ) -> dict[str, Any]:
     """The row of one language: read back if finished with these settings, else computed
-    stage by stage (each stage read back where it finished)."""
-    work = prepare(step, settings, data_dir)
+    stage by stage (each stage read back where it finished); trained by the ``pooled``
+    tagger of several languages where there is one."""
+    work = prepare(step, settings, data_dir, pooled.key if pooled else None)
     folder, key = run_root / step.lang, row_key(work.keys)
     row_file = folder / row_name(key)
     if row_file.is_file() and (row := json.loads(row_file.read_text("utf-8")))["key"] == key:
@@ -188,23 +264,19 @@ def run_language(
     stages: dict[str, Any] = {}
     run = partial(run_stage, stages=stages)
     label_map = registry.label_maps.get(settings["label_map"])
-    lang, say = step.lang, partial(_said, progress, step.lang)
-    job = silver_settings(step, settings, work, data_dir, folder / CACHE_DIR)
-    built = (step.tagger, step.aligner, step.projector)
-    gold = partial(gold_by_line, lang, data_dir=data_dir)
-    made = run("silver", where["silver"], partial(silver_stage, job, gold, say, built=built))
-    worse = None
-    if step.degrade.active:
-        worse = run(
-            "degrade", where["degrade"], partial(degrade_stage, made, gold, step.degrade, say)
+    say = partial(_said, progress, step.lang)
+    made, worse = silver_of(step, settings, work, run_root, data_dir, progress, stages)
+    if pooled is not None:
+        trained = run("train", pooled.folder, pooled.compute)
+    else:
+        source = (
+            getattr(step.tagger, "path", None) if settings["train"]["init"] == "source" else None
         )
-    trained_on = (worse or made)["conll"]
-    source = getattr(step.tagger, "path", None) if settings["train"]["init"] == "source" else None
-    train = partial(
-        train_stage, trained_on, lang=lang, config=step.train, source=source,
-        encoder=settings["train"]["encoder"] or DEFAULT_ENCODER, say=say,
-    )  # fmt: skip
-    trained = run("train", where["train"], train)
+        train = partial(
+            train_stage, (worse or made)["conll"], lang=step.lang, config=step.train,
+            source=source, encoder=settings["train"]["encoder"] or DEFAULT_ENCODER, say=say,
+        )  # fmt: skip
+        trained = run("train", where["train"], train)
     evaluate = partial(evaluate_stage, trained["model"], work.test, work.dev, label_map, say)
     scores = run("evaluate", where["evaluate"], evaluate)
     note = f"tagger {settings['tagger']['name']!r} reads no other language"
@@ -321,29 +393,30 @@ def _step_done(say: Say, name: str, done: int, total: int | None) -> None:
 
 
 def train_stage(
-    conll: str | Path,
+    conll: str | Path | Sequence[str | Path],
     out: Path,
     *,
-    lang: str,
+    lang: str | Sequence[str],
     config: TrainConfig,
     source: str | Path | None = None,
     encoder: str = DEFAULT_ENCODER,
     say: Say = lambda message: None,
 ) -> dict[str, Any]:
-    """A tagger trained on ``conll`` into ``out/model`` (resuming from its checkpoints):
-    continued from the tagger at ``source`` (its labels extended), else fresh from
-    ``encoder``."""
+    """A tagger trained on ``conll`` (a file, or the files of several languages: one
+    multilingual tagger) into ``out/model`` (resuming from its checkpoints): continued from
+    the tagger at ``source`` (its labels extended), else fresh from ``encoder``."""
     from xlner.tagging import TokenTagger, fit, labels_from
     from xlner.tagging.data import read_labelled
     from xlner.tagging.head import extend_labels
 
-    train_set = read_labelled(conll)
+    files = [conll] if isinstance(conll, str | Path) else list(conll)
+    train_set = [sentence for file in files for sentence in read_labelled(file)]
     labels = labels_from(train_set)
     if source is not None:
         tagger = extend_labels(TokenTagger.load(source), labels, seed=config.seed)
     else:
         tagger = TokenTagger.from_encoder(encoder, labels)
-    tagger.languages = (lang,)
+    tagger.languages = (lang,) if isinstance(lang, str) else tuple(lang)
     say(f"training on {len(train_set)} silver sentences")
     history = fit(tagger, train_set, config=config, output_dir=out / "model", progress=say)
     assert (out / "model" / META_FILE).is_file()  # stop_after is refused: training finished
