@@ -629,3 +629,17 @@ def test_a_pooled_tagger_is_trained_once_on_every_language(capsys, setup) -> Non
 def test_a_pooled_tagger_is_not_trained_on_degraded_silver(capsys, setup) -> None:
     result = _bench(capsys, setup, "train.pooled=true", "degrade.operator=mix", "degrade.level=0.5")
     assert result.code == 2 and "train.pooled trains on the silver data as it is" in result.err
+
+
+def test_the_method_configs_change_only_what_they_name() -> None:
+    quick = bench.load_settings("benchmarks/silver-quick")
+    pooled = bench.load_settings("benchmarks/silver-multilingual")
+    assert pooled["train"]["pooled"] and pooled["languages"] == quick["languages"]
+    assert {k for k in quick if quick[k] != pooled[k]} == {"config", "train"}
+    partial = bench.load_variants("benchmarks/silver-partial")
+    assert [v["selection"] for v in partial.values()] == [
+        {}, {"dropped_class": "drop"}, {"dropped_class": "mask"}
+    ]  # fmt: skip
+    ensemble = bench.load_settings("benchmarks/silver-ensemble")
+    assert ensemble["ensemble"] == {"with_transfer": True}
+    assert {k for k in quick if quick[k] != ensemble[k]} == {"config", "ensemble"}
