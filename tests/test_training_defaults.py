@@ -43,7 +43,7 @@ def recorded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[TrainConfi
     """The TrainConfig each command passes on, with no corpus, no encoder and no training."""
     configs: list[TrainConfig] = []
 
-    def fit(tagger, train, *, dev=None, config=None, output_dir=None, progress=None):
+    def fit(tagger, train, *, dev=None, config=None, output_dir=None, resume=True, progress=None):
         configs.append(config)
         return []
 
@@ -51,7 +51,7 @@ def recorded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[TrainConfi
         configs.append(config)
         return {"results": {}, "train_seconds": None, "signature": "sig"}
 
-    tagger = SimpleNamespace(model=SimpleNamespace(device="cpu"))
+    tagger = SimpleNamespace(model=SimpleNamespace(device="cpu"), labels=["O", "B-PER", "I-PER"])
     fake_tagger = SimpleNamespace(from_encoder=lambda *args, **kwargs: tagger)
     monkeypatch.setattr(xlner.tagging, "fit", fit)
     monkeypatch.setattr(xlner.cli.tagger, "TokenTagger", fake_tagger)
