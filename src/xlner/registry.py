@@ -233,8 +233,13 @@ def discover(package: str, attribute: str) -> dict[str, str]:
     alias (``register_aligner("name")``), or ``register_corpus(Corpus(name="name", ...))``.
     """
     found: dict[str, str] = {}
+    # A registration names the catalogue or its alias: the other modules need no parsing.
+    needles = [attribute, *filter(None, [_ALIASES.get(attribute)])]
     for module, path in _modules_of(package):
-        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        text = path.read_text(encoding="utf-8")
+        if not any(needle in text for needle in needles):
+            continue
+        tree = ast.parse(text, str(path))
         for node in ast.walk(tree):
             name = _registered_name(node, attribute)
             if name is not None:
@@ -244,14 +249,22 @@ def discover(package: str, attribute: str) -> dict[str, str]:
 
 def _modules_of(package: str) -> Iterator[tuple[str, Path]]:
     """Every module below ``package`` (sub-packages included), with its source file."""
-    spec = importlib.util.find_spec(package)
-    for location in (spec.submodule_search_locations or []) if spec else []:
-        root = Path(location)
+    for root in _package_folders(package):
         for path in sorted(root.rglob("*.py")):
             parts = path.relative_to(root).with_suffix("").parts
             if parts[-1] == "__init__":
                 parts = parts[:-1]
             yield ".".join((package, *parts)), path
+
+
+def _package_folders(package: str) -> list[Path]:
+    """The folders of ``package``, found without importing it: ``find_spec`` of a
+    sub-package imports its parents, and a parent's ``__init__`` may load numpy or scipy."""
+    top, *below = package.split(".")
+    spec = importlib.util.find_spec(top)
+    locations = (spec.submodule_search_locations or []) if spec else []
+    folders = [Path(location, *below) for location in locations]
+    return [folder for folder in folders if folder.is_dir()]
 
 
 def _registered_name(node: ast.AST, attribute: str) -> str | None:

@@ -6,9 +6,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from seqeval.metrics import classification_report
-from seqeval.scheme import IOB2
-
 from xlner.tags import spans_to_tags
 from xlner.types import Span
 
@@ -93,6 +90,10 @@ def evaluate_spans(
 def _seqeval_scores(
     gold_tags: list[list[str]], pred_tags: list[list[str]], n_gold: int, n_pred: int
 ) -> Scores:
+    # seqeval imports scikit-learn, scipy and pandas (seconds): only when something is scored.
+    from seqeval.metrics import classification_report
+    from seqeval.scheme import IOB2
+
     if n_gold == 0 and n_pred == 0:
         return Scores(0.0, 0.0, 0.0, 0, 0)
     report = classification_report(

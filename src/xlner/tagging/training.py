@@ -26,8 +26,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from xlner.errors import InputError
 from xlner.io import atomic_folder, atomic_write, remove_folder
 from xlner.tagging.tagger import IGNORE, Chunk, TokenTagger
@@ -138,6 +136,7 @@ def fit(
     span F1 on it is computed after each epoch. ``progress`` is called after the first step
     of the run, every ``log_every`` steps and after the last one.
     """
+    import numpy as np
     import torch
 
     config = config or TrainConfig()
@@ -238,6 +237,8 @@ def _epoch_batches(chunks: Sequence[Chunk], config: TrainConfig, epoch: int) -> 
 
     A fresh generator per epoch makes the order independent of how the run was interrupted.
     """
+    import numpy as np
+
     rng = np.random.default_rng([config.seed, epoch])
     order = rng.permutation(len(chunks))
     size = config.batch_size
@@ -311,6 +312,8 @@ def bf16_training(tagger: TokenTagger) -> bool:
 def _epoch_record(
     tagger: TokenTagger, epoch: int, losses: list[float], dev: Sequence[TaggedSentence] | None
 ) -> dict[str, Any]:
+    import numpy as np
+
     record: dict[str, Any] = {
         "epoch": epoch + 1,
         "loss": float(np.mean(losses)) if losses else None,
