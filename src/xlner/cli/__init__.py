@@ -35,7 +35,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("demo")(demo.demo)
-app.command("project")(project.project)
+app.command("project", cls=project.ProjectCommand)(project.project)
 app.command("align")(align.align)
 app.command("evaluate")(evaluate.evaluate)
 app.command("run")(run_cmd.run)

@@ -25,6 +25,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.text import Text
+from typer.core import TyperCommand, TyperOption
 
 from xlner.config import parse_override
 from xlner.errors import InputError
@@ -47,6 +48,22 @@ def one_of(catalogue: Catalogue) -> str:
 
 
 LabelMapOption = Annotated[str, typer.Option(help=one_of(registry.label_maps))]
+
+
+def help_with_defaults(defaults: Callable[[], Mapping[str, Any]]) -> type[TyperCommand]:
+    """A command class (``app.command(cls=...)``) whose options' help names defaults as
+    ``{field}``s, filled in from ``defaults()`` when the help is shown: reading a component's
+    defaults imports the component, which parsing the options should not wait for."""
+
+    class Command(TyperCommand):
+        def format_help(self, ctx: Any, formatter: Any) -> None:
+            values = defaults()
+            for param in self.params:
+                if isinstance(param, TyperOption) and param.help:
+                    param.help = param.help.format_map(values)
+            super().format_help(ctx, formatter)
+
+    return Command
 
 
 def preset_help() -> str:

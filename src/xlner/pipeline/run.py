@@ -30,7 +30,6 @@ import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -374,6 +373,8 @@ def _collect_failures(
 
 
 def versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version  # slow to import: only here
+
     out = {"xlner": xlner.__version__, "python": platform.python_version()}
     for package in _VERSIONED:
         try:
