@@ -9,8 +9,8 @@ import typer
 
 from xlner.bench import paper as protocol
 from xlner.bench.report import write_json
-from xlner.cli.common import DataDir, fail, out, say
-from xlner.cli.run import RUN_ERRORS, _progress, _stop, _updater
+from xlner.cli.common import DataDir, fail, out, progress_bar, say, step_updater
+from xlner.cli.run import RUN_ERRORS, _stop
 
 
 def paper(
@@ -44,7 +44,7 @@ def paper(
         return
     if lang is None:
         fail("give a language (xlner paper --list shows them)")
-    bar = _progress()
+    bar = progress_bar()
     try:
         result = protocol.run_paper(
             lang,
@@ -52,7 +52,7 @@ def paper(
             data_dir=data_dir,
             run_dir=run_dir,
             with_model_transfer=model_transfer,
-            progress=_updater(bar),
+            progress=step_updater(bar),
         )
     except (*RUN_ERRORS, ValueError) as error:
         _stop(bar)

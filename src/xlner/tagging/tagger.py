@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from xlner.errors import InputError
 from xlner.io import atomic_write, files_into, remove_file
+from xlner.quiet import quiet_transformers
 from xlner.tags import OUTSIDE, UNKNOWN, split_tag, tags_to_spans
 from xlner.types import Span, TaggedSentence, Tokens
 
@@ -161,6 +162,7 @@ class TokenTagger(ArgmaxDecoding):
         from xlner.encoders.base import resolve_encoder
 
         path = resolve_encoder(encoder)
+        quiet_transformers()  # its LOAD REPORT: the new classifier's weights are missing
         torch.manual_seed(seed)  # the classifier's random initialisation
         model = AutoModelForTokenClassification.from_pretrained(
             path,
@@ -188,6 +190,7 @@ class TokenTagger(ArgmaxDecoding):
         Other files in ``path`` (a training run's checkpoints) stay.
         """
         path = Path(path)
+        quiet_transformers()
         with files_into(path) as staging:
             self.model.save_pretrained(staging)
             self.tokenizer.save_pretrained(staging)
@@ -210,6 +213,7 @@ class TokenTagger(ArgmaxDecoding):
 
         path = Path(path)
         meta = read_meta(path)
+        quiet_transformers()
         with _loading(path):
             model = AutoModelForTokenClassification.from_pretrained(path)
             tokenizer = AutoTokenizer.from_pretrained(path)

@@ -134,7 +134,8 @@ def fit(
     from the newest one (an InputError if it was made with other settings or data); without
     ``resume`` xlner's checkpoints there are deleted and training starts afresh. With ``dev``,
     span F1 on it is computed after each epoch. ``progress`` is called after the first step
-    of the run, every ``log_every`` steps and after the last one.
+    of the run, every ``log_every`` steps and after the last one (without it, these reports
+    are logged at INFO).
     """
     import numpy as np
     import torch
@@ -182,9 +183,10 @@ def fit(
             rate = (step - first_step) / (time.perf_counter() - started)
             recent = float(np.mean(running[-(config.log_every or 50) :]))
             report = TrainProgress(step, end_step, recent, rate)
-            logger.info("%s", report)
             if progress is not None:
                 progress(report)
+            else:
+                logger.info("%s", report)
         epoch_done = step % steps_per_epoch == 0 or step == total_steps  # a cut last epoch
         if epoch_done:
             state["history"].append(_epoch_record(tagger, epoch, running, dev))
