@@ -152,3 +152,32 @@ def test_verbose_lets_transformers_speak(tiny_training, tmp_path):
     trained = _xlner("-v", *args, "--epochs", "1")
     assert trained.returncode == 0, trained.stderr
     assert "LOAD REPORT" in trained.stderr  # the new classifier head's missing weights
+
+
+# ---------------------------------------------------------------------------- the benchmark
+
+
+def test_the_cli_benchmark_times_every_command_in_each_tree(capsys, tmp_path):
+    import json
+
+    import xlner
+    from xlner.bench.cli_speed import COMMANDS
+
+    source = Path(xlner.__file__).resolve().parents[1]
+    output = tmp_path / "cli.json"
+    result = xlner_cli(capsys, "benchmark", "cli", "--runs", "1", "--tree", f"here={source}",
+                       "--output", output)  # fmt: skip
+    assert result.code == 0, result.err
+    rows = json.loads(output.read_text(encoding="utf-8"))["rows"]
+    assert [(row["command"], row["tree"]) for row in rows] == [(c, "here") for c in COMMANDS]
+    assert all(len(row["wall_s"]) == 1 and row["cpu_median_s"] > 0 for row in rows)
+    assert "vs here" in result.out and "1.00x" in result.out
+
+
+@pytest.mark.parametrize(
+    ("tree", "message"),
+    [("here", "--tree 'here' is not NAME=FOLDER"), ("x=/", "--tree x: / holds no xlner package")],
+)
+def test_the_cli_benchmark_refuses_a_tree_it_cannot_run(capsys, tree, message):
+    result = xlner_cli(capsys, "benchmark", "cli", "--tree", tree)
+    assert result.code == 2 and message in result.err

@@ -1,11 +1,12 @@
 """How long the command line takes to answer, each command in a fresh process.
 
-The commands (:data:`COMMANDS`): ``xlner --help``, a command's help, ``xlner data list``, an
-option error, and ``xlner silver`` when no tagger is trained (it stops with an error before
-any model loads). Each runs ``runs`` times in every source tree given (one folder holding the
-``xlner`` package, e.g. a worktree's ``src`` at an older commit), the trees in turn within a
-round, so that a change in the load of a shared machine touches every tree alike. One untimed
-run of each comes first: it writes Python's bytecode cache, which an installed package has.
+The commands (:data:`COMMANDS`): ``xlner --help``, a command's help, ``xlner evaluate`` of a
+two-word file, ``xlner data list``, an option error, and ``xlner silver`` when no tagger is
+trained (it stops with an error before any model loads). Each runs ``runs`` times in every
+source tree given (one folder holding the ``xlner`` package, e.g. a worktree's ``src`` at an
+older commit), the trees in turn within a round, so that a change in the load of a shared
+machine touches every tree alike. One untimed run of each comes first: it writes Python's
+bytecode cache, which an installed package has.
 
 Reported per command and tree: the median wall time and its range, the median CPU time (user
 and system: less sensitive to other jobs than the wall time) and the peak memory, and each
@@ -29,10 +30,12 @@ from xlner.bench.report import format_table, machine
 # The source tree of the running xlner: the folder that holds the package.
 THIS_TREE = Path(__file__).resolve().parents[2]
 SILVER = "silver, no tagger"
-# Name -> arguments of `xlner`, with {source} and {output} for the silver command's files.
+# Name -> arguments of `xlner`, with {gold}, {source} and {output} for the files they read
+# and write.
 COMMANDS: dict[str, list[str]] = {
     "--help": ["--help"],
     "evaluate --help": ["evaluate", "--help"],
+    "evaluate": ["evaluate", "{gold}", "{gold}"],
     "data list": ["data", "list"],
     "bad option": ["project", "--no-such-option"],
     SILVER: ["silver", "--source", "{source}", "--target", "{source}", "-o", "{output}"],
@@ -84,9 +87,10 @@ def _environment(scratch: Path) -> dict[str, str]:
 
 
 def _fill(args: list[str], scratch: Path) -> list[str]:
-    source = scratch / "source.txt"
+    source, gold = scratch / "source.txt", scratch / "gold.conll"
     source.write_text("Juma lives in Kampala .\n", encoding="utf-8")
-    fields = {"source": str(source), "output": str(scratch / "silver")}
+    gold.write_text("Juma B-PER\nlives O\n", encoding="utf-8")
+    fields = {"source": str(source), "gold": str(gold), "output": str(scratch / "silver")}
     return [arg.format_map(fields) for arg in args]
 
 

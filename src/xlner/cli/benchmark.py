@@ -250,8 +250,8 @@ def cli_speed(
         "results/cli_speed.json"
     ),
 ) -> None:
-    """How long `xlner --help`, a command's help, `xlner data list`, an option error and
-    `xlner silver` without a trained tagger take, each in a fresh process."""
+    """How long `xlner --help`, a command's help, `xlner evaluate`, `xlner data list`, an
+    option error and `xlner silver` without a trained tagger take, each in a fresh process."""
     from xlner.bench import cli_speed as bench
 
     trees = {"this": bench.THIS_TREE}

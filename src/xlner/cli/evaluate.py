@@ -57,7 +57,7 @@ def evaluate(
         Path | None, typer.Option(help="With --alignment: the target sentences, likewise.")
     ] = None,
 ) -> None:
-    """Strict IOB2 span precision, recall and F1, per class, with seqeval.
+    """Strict IOB2 span precision, recall and F1, per class, as seqeval's strict mode.
 
     Both files are read in SCHEME (detected per file with auto) and scored as spans. Tokens
     are compared after Unicode NFC normalisation, so a file in NFD matches its NFC gold.

@@ -77,7 +77,7 @@ _BASE: dict[str, Any] = {
 # Every setting of a run and its default: the default preset's ``[align]`` and ``[project]``
 # filled in (configs/presets/default.toml).
 DEFAULTS: dict[str, Any] = with_preset(_BASE, {})
-_VERSIONED = ("eflomal", "torch", "transformers", "spacy", "numpy", "seqeval")
+_VERSIONED = ("eflomal", "torch", "transformers", "spacy", "numpy")
 
 Progress = Callable[[str, int, int], None]  # stage, batches done, batches total
 Warn = Callable[[str], None]
