@@ -1,6 +1,8 @@
+import random
+
 import pytest
 
-from xlner.evaluate import evaluate_spans
+from xlner.evaluate import evaluate_spans, map_spans
 from xlner.registry import registry
 from xlner.types import Span
 
@@ -35,6 +37,59 @@ def test_label_map_applies_to_gold_and_prediction():
 def test_label_map_can_rename():
     scores = evaluate_spans([[Span(0, 1, "GPE")]], [[Span(0, 1, "LOC")]], [1], {"GPE": "LOC"})
     assert scores.f1 == 100.0
+
+
+def _random_spans(rng: random.Random, length: int) -> list[Span]:
+    """Non-overlapping spans of 1-3 words, of three classes, at random places."""
+    spans, start = [], rng.randrange(3)
+    while start < length:
+        end = min(length, start + rng.randint(1, 3))
+        if rng.random() < 0.5:
+            spans.append(Span(start, end, rng.choice(["PER", "LOC", "DATE"])))
+        start = end + rng.randrange(2)
+    return spans
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_scores_are_seqevals_strict_iob2_scores_to_the_last_bit(seed):
+    seqeval = pytest.importorskip("seqeval.metrics")
+    from seqeval.scheme import IOB2
+
+    from xlner.tags import spans_to_tags
+
+    rng = random.Random(seed)
+    lengths = [rng.randint(1, 12) for _ in range(rng.randint(1, 30))]
+    gold = [_random_spans(rng, n) for n in lengths]
+    # predictions: mostly the gold spans, some dropped, moved or of another class
+    pred = [[s for s in spans if rng.random() < 0.7] for spans in gold]
+    pred = [
+        p if rng.random() < 0.7 else _random_spans(rng, n)
+        for p, n in zip(pred, lengths, strict=True)
+    ]
+    for label_map in (None, {"DATE": None}, {"LOC": "PER"}):
+        scores = evaluate_spans(gold, pred, lengths, label_map)
+        tags = [
+            [spans_to_tags(map_spans(s, label_map), n) for s, n in zip(side, lengths, strict=True)]
+            for side in (gold, pred)
+        ]
+        if not any(t != "O" for sentence in tags[0] + tags[1] for t in sentence):
+            continue  # seqeval has no classes to report; xlner: all 0 (above)
+        report = seqeval.classification_report(
+            *tags, mode="strict", scheme=IOB2, output_dict=True, zero_division=0
+        )
+        micro = report.pop("micro avg")
+        expected = [100 * float(micro[k]) for k in ("precision", "recall", "f1-score")]
+        assert [scores.precision, scores.recall, scores.f1] == expected
+        classes = {label: row for label, row in report.items() if not label.endswith(" avg")}
+        assert list(scores.per_class) == list(classes)
+        for label, row in classes.items():
+            found = scores.per_class[label]
+            assert (found.precision, found.recall, found.f1, found.support) == (
+                100 * float(row["precision"]),
+                100 * float(row["recall"]),
+                100 * float(row["f1-score"]),
+                int(row["support"]),
+            )
 
 
 def test_mismatched_sentence_counts_are_refused():

@@ -1,13 +1,26 @@
 """xlner: cross-lingual named entity recognition for low-resource languages."""
 
-from importlib.metadata import PackageNotFoundError, version
+from functools import cache
 
 from xlner.threads import prefer_passive_openmp
 
 # Before anything imports torch: see xlner.threads.
 prefer_passive_openmp()
 
-try:
-    __version__ = version("xlner")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+unknown"
+
+def __getattr__(name: str) -> str:
+    """``xlner.__version__``, read from the installed package's metadata when first asked
+    for: importing importlib.metadata is a large share of the time ``xlner --help`` takes."""
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return _installed_version()
+
+
+@cache
+def _installed_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("xlner")
+    except PackageNotFoundError:  # running from a source tree without installation
+        return "0.0.0+unknown"

@@ -230,28 +230,56 @@ def discover(package: str, attribute: str) -> dict[str, str]:
 
     The modules are parsed, not imported. A registration counts when its name is a literal:
     ``registry.<attribute>.register("name", ...)`` (a call or a decorator), the catalogue's
-    alias (``register_aligner("name")``), or ``register_corpus(Corpus(name="name", ...))``.
+    alias (``register_aligner("name")``), or ``register_corpus(Corpus(name="name", ...))``,
+    and when importing the module runs it (not when it is inside a function).
     """
     found: dict[str, str] = {}
+    # Only a module that holds one of these can register in the catalogue (its alias, or
+    # ``.<attribute>.register(`` written as above): the others need no parsing.
+    needles = [f".{attribute}.register(", *filter(None, [_ALIASES.get(attribute)])]
     for module, path in _modules_of(package):
-        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-        for node in ast.walk(tree):
+        text = path.read_text(encoding="utf-8")
+        if not any(needle in text for needle in needles):
+            continue
+        for node in _run_on_import(ast.parse(text, str(path))):
             name = _registered_name(node, attribute)
             if name is not None:
                 found.setdefault(name, module)
     return found
 
 
+def _run_on_import(tree: ast.Module) -> Iterator[ast.AST]:
+    """The nodes of what importing a module runs: its statements (class bodies included)
+    and the decorators of its functions, not the functions' bodies, which are most of a
+    module and run only when called."""
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            stack.extend(getattr(node, "decorator_list", ()))
+        else:
+            stack.extend(ast.iter_child_nodes(node))
+
+
 def _modules_of(package: str) -> Iterator[tuple[str, Path]]:
     """Every module below ``package`` (sub-packages included), with its source file."""
-    spec = importlib.util.find_spec(package)
-    for location in (spec.submodule_search_locations or []) if spec else []:
-        root = Path(location)
+    for root in _package_folders(package):
         for path in sorted(root.rglob("*.py")):
             parts = path.relative_to(root).with_suffix("").parts
             if parts[-1] == "__init__":
                 parts = parts[:-1]
             yield ".".join((package, *parts)), path
+
+
+def _package_folders(package: str) -> list[Path]:
+    """The folders of ``package``, found without importing it: ``find_spec`` of a
+    sub-package imports its parents, and a parent's ``__init__`` may load numpy or scipy."""
+    top, *below = package.split(".")
+    spec = importlib.util.find_spec(top)
+    locations = (spec.submodule_search_locations or []) if spec else []
+    folders = [Path(location, *below) for location in locations]
+    return [folder for folder in folders if folder.is_dir()]
 
 
 def _registered_name(node: ast.AST, attribute: str) -> str | None:

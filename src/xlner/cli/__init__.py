@@ -23,7 +23,7 @@ from xlner.cli import report as report_cmd
 from xlner.cli import run as run_cmd
 from xlner.cli import signature as signature_cmd
 from xlner.cli import study as study_cmd
-from xlner.cli.common import console, own_warnings
+from xlner.cli.common import VerbosityGroup, console, own_warnings, verbosity_options
 from xlner.corpora.base import CorpusNotFound, CorpusUnavailable
 from xlner.errors import InputError
 from xlner.io import Terminated, interrupt_on_termination
@@ -34,9 +34,11 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    cls=VerbosityGroup,
 )
+app.callback()(verbosity_options)
 app.command("demo")(demo.demo)
-app.command("project")(project.project)
+app.command("project", cls=project.ProjectCommand)(project.project)
 app.command("align")(align.align)
 app.command("evaluate")(evaluate.evaluate)
 app.command("run")(run_cmd.run)

@@ -249,6 +249,44 @@ def throughput(
     say(f"wrote {output}")
 
 
+@app.command("cli")
+def cli_speed(
+    runs: Annotated[int, typer.Option(min=1, help="Timed runs of each command in each tree.")] = 5,
+    tree: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="NAME=FOLDER: a source tree to time, the folder holding its xlner package "
+            "(e.g. base=/tmp/xlner-base/src); repeatable, the first is the others' baseline "
+            "(default: this xlner's)."
+        ),
+    ] = None,
+    output: Annotated[Path, typer.Option(help="Where to write the JSON results.")] = Path(
+        "results/cli_speed.json"
+    ),
+) -> None:
+    """How long `xlner --help`, a command's help, `xlner evaluate`, `xlner data list`, an
+    option error and `xlner silver` without a trained tagger take, each in a fresh process."""
+    from xlner.bench import cli_speed as bench
+
+    trees = {"this": bench.THIS_TREE}
+    if tree:
+        trees = {}
+        for text in tree:
+            name, _, folder = text.partition("=")
+            if not name or not folder:
+                fail(f"--tree {text!r} is not NAME=FOLDER")
+            if not (Path(folder) / "xlner" / "__init__.py").is_file():
+                fail(f"--tree {name}: {folder} holds no xlner package (give its src folder)")
+            trees[name] = Path(folder)
+    try:
+        result = bench.run_cli_speed(trees, runs, progress=say)
+    except RuntimeError as error:
+        fail(str(error))
+    out.print(bench.format_results(result), highlight=False)
+    write_json(result, output)
+    say(f"wrote {output}")
+
+
 @app.command("silver")
 def silver(
     overrides: Annotated[

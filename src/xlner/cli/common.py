@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from enum import StrEnum
+from contextvars import ContextVar
+from enum import IntEnum, StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TextIO
 
@@ -26,6 +28,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.text import Text
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from xlner.config import parse_override
 from xlner.errors import InputError
@@ -49,6 +52,22 @@ def one_of(catalogue: Catalogue) -> str:
 
 
 LabelMapOption = Annotated[str, typer.Option(help=one_of(registry.label_maps))]
+
+
+def help_with_defaults(defaults: Callable[[], Mapping[str, Any]]) -> type[TyperCommand]:
+    """A command class (``app.command(cls=...)``) whose options' help names defaults as
+    ``{field}``s, filled in from ``defaults()`` when the help is shown: reading a component's
+    defaults imports the component, which parsing the options should not wait for."""
+
+    class Command(TyperCommand):
+        def format_help(self, ctx: Any, formatter: Any) -> None:
+            values = defaults()
+            for param in self.params:
+                if isinstance(param, TyperOption) and param.help:
+                    param.help = param.help.format_map(values)
+            super().format_help(ctx, formatter)
+
+    return Command
 
 
 def preset_help() -> str:
@@ -163,8 +182,110 @@ def label_classes(labels: str, flag: str = "--labels") -> list[str]:
     return classes
 
 
+# ---------------------------------------------------------------------------- -q and -v
+
+
+class Verbosity(IntEnum):
+    """What a command prints besides its results, warnings and errors."""
+
+    quiet = -1  # nothing
+    normal = 0  # its messages and progress
+    verbose = 1  # and the INFO logs of xlner and the libraries, and the time it took
+
+
+# The verbosity of the run of the app under way (see VerbosityGroup): say() and the progress
+# bars read it, so that no command needs the options as parameters.
+_VERBOSITY: ContextVar[Verbosity] = ContextVar("xlner_verbosity", default=Verbosity.normal)
+
+
+def verbosity() -> Verbosity:
+    return _VERBOSITY.get()
+
+
+def _choose(level: Verbosity) -> Callable[[bool], None]:
+    """The callback of ``-q`` or ``-v``: when given, ``level`` for the rest of the run."""
+
+    def choose(given: bool) -> None:
+        if given:
+            _VERBOSITY.set(level)
+            # xlner.quiet reads this level: -v lets transformers and datasets speak too.
+            info = level is Verbosity.verbose
+            logging.getLogger("xlner").setLevel(logging.INFO if info else logging.NOTSET)
+
+    return choose
+
+
+# expose_value=False: no command takes them as parameters, their callbacks set the verbosity.
+Quiet = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="Print only results, warnings and errors.",
+        callback=_choose(Verbosity.quiet),
+        expose_value=False,
+    ),
+]
+Verbose = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        "-v",
+        help="Also print INFO logs and the time taken.",
+        callback=_choose(Verbosity.verbose),
+        expose_value=False,
+    ),
+]
+
+
+def verbosity_options(quiet: Quiet = False, verbose: Verbose = False) -> None:
+    """-q and -v given before the command: ``xlner -q silver ...``."""
+
+
+class VerbosityGroup(TyperGroup):
+    """The app's command group: ``-q``/``-v`` before the command (the app's callback,
+    :func:`verbosity_options`) or after it (every command and group below takes them too);
+    the verbosity chosen lasts for one run of the app."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        holder = typer.Typer(add_completion=False)
+        holder.command()(verbosity_options)
+        options = typer.main.get_command(holder).params  # as typer makes them, once
+        for command in _below(self):
+            command.params.extend(options)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        with _one_run():
+            return super().main(*args, **kwargs)
+
+
+def _below(group: TyperGroup) -> Iterator[Any]:
+    for command in group.commands.values():
+        yield command
+        if isinstance(command, TyperGroup):
+            yield from _below(command)
+
+
+@contextmanager
+def _one_run() -> Iterator[None]:
+    """The normal verbosity until an option changes it; after the run, xlner's log level
+    and the verbosity as they were, and under -v the time the run took."""
+    logger, started = logging.getLogger("xlner"), time.perf_counter()
+    token, level = _VERBOSITY.set(Verbosity.normal), logger.level
+    try:
+        yield
+    finally:
+        if verbosity() is Verbosity.verbose:
+            say(f"took {time.perf_counter() - started:.1f} s")
+        _VERBOSITY.reset(token)
+        logger.setLevel(level)
+
+
 def say(message: str) -> None:
-    console.print(f"[dim]{message}[/dim]", highlight=False)
+    """A message about the work (what is read, written, done); not under -q."""
+    if verbosity() is not Verbosity.quiet:
+        console.print(f"[dim]{message}[/dim]", highlight=False)
 
 
 def warn(message: str) -> None:
@@ -173,10 +294,13 @@ def warn(message: str) -> None:
 
 class _WarnHandler(logging.Handler):
     """xlner's log warnings (a long sentence pair cut, eflomal's iterations capped) as
-    ``warning:`` lines."""
+    ``warning:`` lines, and under -v its INFO records as messages."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        warn(record.getMessage())
+        if record.levelno >= logging.WARNING:
+            warn(record.getMessage())
+        else:
+            say(record.getMessage())
 
 
 @contextmanager
@@ -184,7 +308,7 @@ def own_warnings() -> Iterator[None]:
     """Print xlner's warnings as ``warning: FILE:LINE: problem`` lines: a warning about the
     user's input names the input, not the place in xlner's code that issued it (as Python's
     default display would). Warnings of other packages are shown as Python shows them."""
-    logger, handler = logging.getLogger("xlner"), _WarnHandler(logging.WARNING)
+    logger, handler = logging.getLogger("xlner"), _WarnHandler(logging.INFO)
     with warnings.catch_warnings():
         python_shows = warnings.showwarning
 
@@ -244,7 +368,7 @@ class RateColumn(ProgressColumn):
 
 def progress_bar() -> Progress:
     """Steps with their bar, count, rate, time spent and time left (on standard error, when
-    it is a terminal: elsewhere a live display only leaves blank lines)."""
+    it is a terminal: elsewhere a live display only leaves blank lines; not under -q)."""
     return Progress(
         TextColumn("{task.description:10}"),
         BarColumn(),
@@ -254,7 +378,7 @@ def progress_bar() -> Progress:
         TimeRemainingColumn(),
         console=console,
         transient=True,
-        disable=not console.is_terminal,
+        disable=not console.is_terminal or verbosity() is Verbosity.quiet,
     )
 
 

@@ -68,7 +68,7 @@ def evaluate(
     ] = None,
     signature: SignatureOption = SignatureForm.short,
 ) -> None:
-    """Strict IOB2 span precision, recall and F1, per class, with seqeval.
+    """Strict IOB2 span precision, recall and F1, per class, as seqeval's strict mode.
 
     Both files are read in SCHEME (detected per file with auto) and scored as spans. Tokens
     are compared after Unicode NFC normalisation, so a file in NFD matches its NFC gold.

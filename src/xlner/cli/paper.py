@@ -16,9 +16,11 @@ from xlner.cli.common import (
     fail,
     out,
     print_full_signatures,
+    progress_bar,
     say,
+    step_updater,
 )
-from xlner.cli.run import RUN_ERRORS, _progress, _stop, _updater
+from xlner.cli.run import RUN_ERRORS, _stop
 
 
 def paper(
@@ -53,7 +55,7 @@ def paper(
         return
     if lang is None:
         fail("give a language (xlner paper --list shows them)")
-    bar = _progress()
+    bar = progress_bar()
     try:
         result = protocol.run_paper(
             lang,
@@ -61,7 +63,7 @@ def paper(
             data_dir=data_dir,
             run_dir=run_dir,
             with_model_transfer=model_transfer,
-            progress=_updater(bar),
+            progress=step_updater(bar),
         )
     except (*RUN_ERRORS, ValueError) as error:
         _stop(bar)

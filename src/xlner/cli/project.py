@@ -24,6 +24,7 @@ from xlner.cli.common import (
     TagScheme,
     check_output_paths,
     fail,
+    help_with_defaults,
     key_values,
     label_map_table,
     out,
@@ -53,10 +54,22 @@ from xlner.registry import ComponentError, registry
 from xlner.signature import make_signature, preset_baseline
 from xlner.types import Span, TaggedSentence, Tokens
 
-_HEURISTIC = registry.projectors.defaults("heuristic")
-_MATCH = registry.projectors.defaults("match")
-_SOLVER = registry.solvers.defaults(_MATCH["solver"])
-_EFLOMAL = registry.aligners.defaults("eflomal")
+
+def _component_defaults() -> dict[str, Any]:
+    """The components' defaults that the help of the flags below names: read when the help
+    is shown, as reading them imports the components (eflomal, numpy, scipy)."""
+    heuristic = registry.projectors.defaults("heuristic")
+    solver = registry.solvers.defaults(registry.projectors.defaults("match")["solver"])
+    return {
+        "symmetrization": registry.aligners.defaults("eflomal")["symmetrization"],
+        "merge_distance": heuristic["merge_distance"],
+        "length_ratio": heuristic["length_ratio"],
+        "n": solver["n"],
+        "threshold": solver["threshold"],
+    }
+
+
+ProjectCommand = help_with_defaults(_component_defaults)
 
 # The panels of --help, so that it fits on a screen.
 FILES, ALIGN, METHOD, TAG = "Input and output", "Alignment", "Projection", "Tagging and scoring"
@@ -145,7 +158,7 @@ def project(
     symmetrization: Annotated[
         str | None,
         typer.Option(
-            help=f"eflomal's ({_EFLOMAL['symmetrization']}).",
+            help="eflomal's ({symmetrization}).",
             rich_help_panel=ALIGN,
         ),
     ] = None,
@@ -175,14 +188,14 @@ def project(
         int | None,
         typer.Option(
             "-d",
-            help=f"Heuristic: gap to merge ({_HEURISTIC['merge_distance']}).",
+            help="Heuristic: gap to merge ({merge_distance}).",
             rich_help_panel=METHOD,
         ),
     ] = None,
     length_ratio: Annotated[
         float | None,
         typer.Option(
-            help=f"Heuristic: run/entity ratio ({_HEURISTIC['length_ratio']}).",
+            help="Heuristic: run/entity ratio ({length_ratio}).",
             rich_help_panel=METHOD,
         ),
     ] = None,
@@ -210,14 +223,12 @@ def project(
     ] = None,
     limit_n: Annotated[
         int | None,
-        typer.Option(
-            help=f"Match: projections per entity ({_SOLVER['n']}).", rich_help_panel=METHOD
-        ),
+        typer.Option(help="Match: projections per entity ({n}).", rich_help_panel=METHOD),
     ] = None,
     threshold: Annotated[
         float | None,
         typer.Option(
-            help=f"Match: lowest pair score ({_SOLVER['threshold']}).",
+            help="Match: lowest pair score ({threshold}).",
             rich_help_panel=METHOD,
         ),
     ] = None,

@@ -6,17 +6,19 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 
 from xlner.cli.common import (
     DataDir,
     SignatureForm,
     SignatureOption,
-    console,
     fail,
     out,
     print_signature,
+    progress_bar,
     say,
+    step_updater,
+    warn,
 )
 from xlner.cli.engine import make_engine, with_engine_options
 from xlner.engine.base import EngineError
@@ -65,14 +67,14 @@ def run(
     except (OSError, ValueError) as error:
         fail(str(error))
     runner = make_engine(engine_options, run_dir or Path(settings["run"]["dir"]), in_memory=True)
-    bar = _progress()
+    bar = progress_bar()
     try:
         result = run_pipeline(
             settings,
             run_dir=run_dir,
             data_dir=data_dir,
-            progress=_updater(bar),
-            warn=_warn,
+            progress=step_updater(bar),
+            warn=warn,
             engine=runner,
         )
     except RUN_ERRORS as error:
@@ -83,34 +85,9 @@ def run(
     _print(result, signature)
 
 
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description:14}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
-
-
 def _stop(bar: Progress) -> None:
     if bar.live.is_started:  # stopping a bar never started would print an empty line
         bar.stop()
-
-
-def _updater(bar: Progress):
-    """Progress per batched stage; the bar shows from the first batch (errors before: none)."""
-    tasks: dict[str, int] = {}
-
-    def update(stage: str, done: int, total: int) -> None:
-        if not tasks:
-            bar.start()
-        if stage not in tasks:
-            tasks[stage] = bar.add_task(stage, total=total)
-        bar.update(tasks[stage], completed=done)
-
-    return update
 
 
 def _print(result: RunResult, signature: SignatureForm) -> None:
@@ -131,7 +108,3 @@ def _print(result: RunResult, signature: SignatureForm) -> None:
     )
     print_signature(result.signature, signature)
     say(f"run directory: {result.run_dir} (manifest.json, report.json, predictions.conll)")
-
-
-def _warn(message: str) -> None:
-    console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)

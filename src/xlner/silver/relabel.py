@@ -37,9 +37,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from xlner.corpora.conll import read_conll
 from xlner.corpora.lines import iter_lines
@@ -68,6 +66,9 @@ from xlner.tagging.ensemble import ProbabilityTagger, classes_of_labels
 from xlner.tags import tags_to_spans
 from xlner.text import Word
 from xlner.types import Span, TaggedSentence
+
+if TYPE_CHECKING:  # numpy is imported where it is used: the command line imports this module
+    import numpy as np
 
 Progress = Callable[[str, int, int | None], None]
 ScoredSpan = tuple[Span, float]  # a tagger span and its confidence
@@ -197,6 +198,8 @@ def check_tagger_classes(
 def scored_spans(probabilities: np.ndarray, labels: Sequence[str]) -> list[ScoredSpan]:
     """The spans of the most probable tags (a stray ``I-X`` starts an entity), each with its
     confidence: the smallest probability of its words' tags."""
+    import numpy as np
+
     best = probabilities.argmax(axis=1)
     tags = [labels[i] for i in best]
     chosen = probabilities[np.arange(len(best)), best]
@@ -214,6 +217,8 @@ def _predict(
     progress: Progress,
 ) -> list[list[ScoredSpan]]:
     """The tagger's scored spans of every sentence, label map applied, batch by batch."""
+    import numpy as np
+
     out: list[list[ScoredSpan]] = []
     step = max(batch_size * 32, 1)
     progress("relabel", 0, len(sentences))

@@ -473,7 +473,7 @@ def make_manifest(
     n_cells: int,
     n_examples: int,
 ) -> dict[str, Any]:
-    packages = ("eflomal", "numpy", "scipy", "seqeval")
+    packages = ("eflomal", "numpy", "scipy")
     return {
         "study": "noise",
         "created": created,

@@ -13,7 +13,30 @@ Typical use::
 Needs the ``encoder`` extra (torch, transformers).
 """
 
-from xlner.tagging.tagger import TokenTagger, labels_from
-from xlner.tagging.training import TrainConfig, fit, latest_checkpoint
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from xlner.tagging.tagger import TokenTagger, labels_from
+    from xlner.tagging.training import TrainConfig, fit, latest_checkpoint
 
 __all__ = ["TokenTagger", "TrainConfig", "fit", "labels_from", "latest_checkpoint"]
+
+# The module of each name above. They are imported on first use (PEP 562), so that importing
+# a light module of the package (``base``, the source taggers the registry finds) does not
+# also load the encoder's tagger and its training loop.
+_HOMES = {
+    "TokenTagger": "tagger",
+    "labels_from": "tagger",
+    "TrainConfig": "training",
+    "fit": "training",
+    "latest_checkpoint": "training",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)

@@ -24,8 +24,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
 from xlner.corpora.conll import ReadScheme, read_conll
 from xlner.corpora.lines import require_sentences
 from xlner.errors import InputError
@@ -102,6 +100,8 @@ def mix(
 ) -> list[TaggedSentence]:
     """``train`` and ``ratio * len(train)`` sentences of ``extra`` (all of it at most), drawn
     without replacement with ``seed``; the training loop shuffles them together."""
+    import numpy as np  # here, not at the top: the command line imports this module
+
     if not ratio >= 0:  # also refuses NaN
         raise ValueError(f"the mixing ratio must be 0 or more, not {ratio}")
     wanted = min(round(ratio * len(train)), len(extra))

@@ -22,15 +22,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Protocol
 
 from xlner.registry import ComponentError
 from xlner.tagging.base import LabelMap, SourceTagger, check_label_map, register_tagger, rename
 from xlner.tagging.tagger import ArgmaxDecoding
 from xlner.tags import OUTSIDE, TagError, split_tag
 from xlner.types import Span, Tokens
+
+if TYPE_CHECKING:  # numpy, as in the taggers, is imported where it is used
+    import numpy as np
 
 LABEL_MODES = ("union", "same")
 
@@ -102,11 +103,15 @@ class ProbabilityEnsemble(ArgmaxDecoding):
         self.names = list(names)
         self.weights = check_weights(weights, len(self.members))
         self.labels = union_labels([m.labels for m in self.members], self.names, labels)
+        import numpy as np
+
         where = {label: i for i, label in enumerate(self.labels)}
         self._columns = [np.array([where[label] for label in m.labels]) for m in self.members]
 
     def predict_proba(self, sentences: Sequence[Tokens], batch_size: int = 32) -> list[np.ndarray]:
         """Per sentence a (n_words, n_labels) array: the weighted mean of the members'."""
+        import numpy as np
+
         out = [np.zeros((len(words), len(self.labels)), dtype=np.float64) for words in sentences]
         total = sum(self.weights)
         for member, weight, columns in zip(self.members, self.weights, self._columns, strict=True):

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from xlner.encoders.base import check_precision, resolve_precision
+from xlner.quiet import quiet_transformers
 from xlner.tagging.base import LabelMap, SourceTagger, register_tagger, rename
 from xlner.tags import TagError, split_tag
 from xlner.types import Span, Tokens
@@ -88,6 +89,7 @@ def load_token_tagger(
 
     if (Path(name_or_path) / META_FILE).is_file():
         return TokenTagger.load(name_or_path, device=device, precision=precision)
+    quiet_transformers()
     model = AutoModelForTokenClassification.from_pretrained(name_or_path)
     tokenizer = AutoTokenizer.from_pretrained(name_or_path)
     labels = [model.config.id2label[i] for i in range(len(model.config.id2label))]

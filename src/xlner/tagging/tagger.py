@@ -16,14 +16,16 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from xlner.errors import InputError
 from xlner.io import atomic_write, files_into, remove_file
+from xlner.quiet import quiet_transformers
 from xlner.tags import OUTSIDE, UNKNOWN, split_tag, tags_to_spans
 from xlner.types import Span, TaggedSentence, Tokens
+
+if TYPE_CHECKING:  # numpy, as torch, is imported where used: the command line imports this module
+    import numpy as np
 
 META_FILE = "xlner-tagger.json"
 IGNORE = -100  # label id the loss skips: non-first subwords, specials, padding, unknown words
@@ -160,6 +162,7 @@ class TokenTagger(ArgmaxDecoding):
         from xlner.encoders.base import resolve_encoder
 
         path = resolve_encoder(encoder)
+        quiet_transformers()  # its LOAD REPORT: the new classifier's weights are missing
         torch.manual_seed(seed)  # the classifier's random initialisation
         model = AutoModelForTokenClassification.from_pretrained(
             path,
@@ -187,6 +190,7 @@ class TokenTagger(ArgmaxDecoding):
         Other files in ``path`` (a training run's checkpoints) stay.
         """
         path = Path(path)
+        quiet_transformers()
         with files_into(path) as staging:
             self.model.save_pretrained(staging)
             self.tokenizer.save_pretrained(staging)
@@ -209,6 +213,7 @@ class TokenTagger(ArgmaxDecoding):
 
         path = Path(path)
         meta = read_meta(path)
+        quiet_transformers()
         with _loading(path):
             model = AutoModelForTokenClassification.from_pretrained(path)
             tokenizer = AutoTokenizer.from_pretrained(path)
@@ -249,6 +254,8 @@ class TokenTagger(ArgmaxDecoding):
         """Consecutive [start, end) word ranges whose subwords fit ``max_length``."""
         if not words:
             return []
+        import numpy as np
+
         budget = self.max_length - self.tokenizer.num_special_tokens_to_add()
         # Only counted here, never fed to the model whole: no "longer than the maximum" warning.
         encoding = self.tokenizer(
@@ -346,6 +353,8 @@ class TokenTagger(ArgmaxDecoding):
         return resolve_precision(self.precision, self.device_type)
 
     def _empty_rows(self, n_words: int) -> np.ndarray:
+        import numpy as np
+
         rows = np.zeros((n_words, len(self.labels)), dtype=np.float32)
         if OUTSIDE in self.labels:
             rows[:, self.labels.index(OUTSIDE)] = 1.0

@@ -26,8 +26,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from xlner.errors import InputError
 from xlner.io import atomic_folder, atomic_write, remove_folder
 from xlner.tagging.tagger import IGNORE, Chunk, TokenTagger
@@ -136,8 +134,10 @@ def fit(
     from the newest one (an InputError if it was made with other settings or data); without
     ``resume`` xlner's checkpoints there are deleted and training starts afresh. With ``dev``,
     span F1 on it is computed after each epoch. ``progress`` is called after the first step
-    of the run, every ``log_every`` steps and after the last one.
+    of the run, every ``log_every`` steps and after the last one (without it, these reports
+    are logged at INFO).
     """
+    import numpy as np
     import torch
 
     config = config or TrainConfig()
@@ -183,9 +183,10 @@ def fit(
             rate = (step - first_step) / (time.perf_counter() - started)
             recent = float(np.mean(running[-(config.log_every or 50) :]))
             report = TrainProgress(step, end_step, recent, rate)
-            logger.info("%s", report)
             if progress is not None:
                 progress(report)
+            else:
+                logger.info("%s", report)
         epoch_done = step % steps_per_epoch == 0 or step == total_steps  # a cut last epoch
         if epoch_done:
             state["history"].append(_epoch_record(tagger, epoch, running, dev))
@@ -238,6 +239,8 @@ def _epoch_batches(chunks: Sequence[Chunk], config: TrainConfig, epoch: int) -> 
 
     A fresh generator per epoch makes the order independent of how the run was interrupted.
     """
+    import numpy as np
+
     rng = np.random.default_rng([config.seed, epoch])
     order = rng.permutation(len(chunks))
     size = config.batch_size
@@ -311,6 +314,8 @@ def bf16_training(tagger: TokenTagger) -> bool:
 def _epoch_record(
     tagger: TokenTagger, epoch: int, losses: list[float], dev: Sequence[TaggedSentence] | None
 ) -> dict[str, Any]:
+    import numpy as np
+
     record: dict[str, Any] = {
         "epoch": epoch + 1,
         "loss": float(np.mean(losses)) if losses else None,

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from xlner.languages import iso3
+from xlner.quiet import quiet_transformers
 from xlner.translate.base import TranslationError, Translator, batched, register_translator
 
 DEFAULT_MODEL = "facebook/nllb-200-distilled-600M"
@@ -201,6 +202,7 @@ class NllbTranslator(Translator):
 
             device = self.device or default_device()
             extra = {"dtype": getattr(torch, self.dtype)} if self.dtype else {}
+            quiet_transformers()
             tokenizer = AutoTokenizer.from_pretrained(self.model)
             model = AutoModelForSeq2SeqLM.from_pretrained(self.model, **extra)
             self._loaded = tokenizer, model.to(device).eval()

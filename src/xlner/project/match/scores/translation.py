@@ -26,6 +26,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from xlner.project.match.scores.base import MatchContext, Score
+from xlner.quiet import quiet_transformers
 from xlner.registry import registry
 
 
@@ -155,6 +156,7 @@ class HFSeq2SeqScorer:
         self.batch_size = batch_size
         self.max_length = max_length
         self.device = device or default_device()
+        quiet_transformers()
         self.tokenizer: Any = AutoTokenizer.from_pretrained(str(model))
         self.model: Any = AutoModelForSeq2SeqLM.from_pretrained(str(model)).to(self.device)
         self.model.eval()
