@@ -6,7 +6,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from xlner.cli.common import (
     DataDir,
@@ -101,7 +108,7 @@ def _stop(bar: Progress) -> None:
 
 def _updater(bar: Progress):
     """Progress per batched stage; the bar shows from the first batch (errors before: none)."""
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
 
     def update(stage: str, done: int, total: int) -> None:
         if not tasks:

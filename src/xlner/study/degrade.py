@@ -50,7 +50,7 @@ class Sentence:
     spans: tuple[Span, ...]
 
 
-Apply = Callable[[Sentence, float, int, Sequence[str], Mapping[str, float]], list[Span]]
+Apply = Callable[[Sentence, float, Sequence[int], Sequence[str], Mapping[str, float]], list[Span]]
 
 
 @dataclass(frozen=True)
