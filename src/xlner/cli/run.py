@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -106,7 +107,7 @@ def _stop(bar: Progress) -> None:
         bar.stop()
 
 
-def _updater(bar: Progress):
+def _updater(bar: Progress) -> Callable[[str, int, int], None]:
     """Progress per batched stage; the bar shows from the first batch (errors before: none)."""
     tasks: dict[str, TaskID] = {}
 
