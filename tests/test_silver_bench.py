@@ -282,6 +282,7 @@ def test_tagger_classes_outside_masakhaner_are_named(capsys, setup, tmp_path) ->
         (("preset=heavy",), "unknown preset 'heavy'"),
         (("tagger.label_map=keep-all",), "tagger.label_map: unknown label map 'keep-all'"),
         (("label_map=drop",), "label_map: unknown label map 'drop'"),
+        (("bitext='masakhaner2'",), "corpus 'masakhaner2' has no pair for"),  # not line-parallel
     ],
 )
 def test_bad_settings_are_one_line_errors(capsys, setup, args, message) -> None:

@@ -45,6 +45,20 @@ def test_each_language_crosses_model_transfer_where_its_line_says() -> None:
     assert aaa["model_transfer_f1"] == 60.0 and bbb["points"] == 5
 
 
+def test_model_transfer_counts_widen_the_crossover_interval() -> None:
+    # A row that kept model transfer's sentence counts (as the silver benchmark's test stage
+    # writes them) resamples model transfer too: its replicates are an array.
+    plain = crossover_study(_ablation())["per_language"]["aaa"]["crossover"]
+    variants = _ablation()
+    counts = [[1, 2, 1], [0, 1, 1], [2, 2, 2], [1, 1, 2], [0, 2, 0]] * 20
+    for variant in variants:
+        for row in variant["rows"]:
+            row["model_transfer"]["counts"] = counts
+    noisy = crossover_study(variants)["per_language"]["aaa"]["crossover"]
+    assert noisy["silver_f1"] == pytest.approx(plain["silver_f1"])
+    assert noisy["high"] - noisy["low"] > plain["high"] - plain["low"]
+
+
 def test_damage_per_point_ranks_the_kinds_of_error() -> None:
     damage = crossover_study(_ablation())["damage_per_point"]
     assert damage["drop_entities"]["mean"] == pytest.approx(1.0)

@@ -211,8 +211,8 @@ def preset_defaults(
     takes none of the preset's settings (see :func:`resolve` for the two rules that let it
     run under any preset)."""
     out = copy.deepcopy(dict(base))
-    given = {section: config.get(section) for section in SECTIONS}
-    given = {key: table if isinstance(table, Mapping) else {} for key, table in given.items()}
+    tables = {section: config.get(section) for section in SECTIONS}
+    given = {key: table if isinstance(table, Mapping) else {} for key, table in tables.items()}
     align = _align_section(name, given["align"].get("aligner"))
     options = given["align"].get("options")
     # Options that are not a table are the stage's to refuse, naming the setting.

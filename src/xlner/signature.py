@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -159,6 +159,7 @@ def stored_signatures(data: Any) -> dict[str, dict[str, Any]]:
     """short form -> full form of every signature stored in ``data`` (a result file's JSON,
     at any depth), as :meth:`Signature.stored` stores them."""
     found: dict[str, dict[str, Any]] = {}
+    items: Iterable[Any]
     if isinstance(data, Mapping):
         if isinstance(data.get("signature"), str) and isinstance(data.get("signature_full"), dict):
             found[data["signature"]] = data["signature_full"]
@@ -173,8 +174,8 @@ def stored_signatures(data: Any) -> dict[str, dict[str, Any]]:
 def full_settings(short: str, data: Any) -> dict[str, Any] | None:
     """The full form ``short`` stands for, found in ``data`` by its hash (checked: the hash
     of the full form found is the one in ``short``); None if ``data`` holds none."""
-    wanted = parse_signature(short).get("hash") if "=" in short else short.strip()
-    if not re.fullmatch("[0-9a-f]{6,64}", wanted or ""):
+    wanted = (parse_signature(short).get("hash") if "=" in short else short.strip()) or ""
+    if not re.fullmatch("[0-9a-f]{6,64}", wanted):
         raise ValueError(f"{short!r} is not a short signature (no hash=HEX field) nor a hash")
     matches = (full for full in stored_signatures(data).values() if digest(full).startswith(wanted))
     return next(matches, None)

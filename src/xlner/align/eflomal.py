@@ -251,6 +251,7 @@ class EflomalAligner(Aligner):
                 command += ["-p", str(indexed)]
             command += ["-n", str(self.n_samplers), "-N", str(self.null_prior), "-q"]
             command += _iteration_arguments(self._iterations(corpus), self.model)
+            jobs: list[tuple[list[str], dict[str, str] | None]]
             if self.seed is None:
                 jobs = [(command + ["-f", str(fwd), "-r", str(rev)], None)]
             else:

@@ -47,15 +47,15 @@ def quality_chart(rows: list[Mapping[str, Any]]) -> str:
     points, links = [], []
     for row in rows:
         c = cells(row)
-        if c["silver_f1"] is None:
+        silver, tagger, mt = c["silver_f1"], c["silver_tagger_f1"], c["model_transfer_f1"]
+        if silver is None or tagger is None:
             continue
-        ours = Point(c["silver_f1"], c["silver_tagger_f1"], f"{row['lang']} silver tagger",
+        ours = Point(silver, tagger, f"{row['lang']} silver tagger",
                      SERIES["silver_tagger_f1"][1], row["lang"])  # fmt: skip
         points.append(ours)
-        if c["model_transfer_f1"] is not None:
+        if mt is not None:
             _, colour, hollow = SERIES["model_transfer_f1"]
-            transfer = Point(c["silver_f1"], c["model_transfer_f1"],
-                             f"{row['lang']} model transfer", colour, hollow=hollow)  # fmt: skip
+            transfer = Point(silver, mt, f"{row['lang']} model transfer", colour, hollow=hollow)
             points.append(transfer)
             links.append((transfer, ours))
     if not points:
@@ -76,8 +76,8 @@ def languages_chart(rows: list[Mapping[str, Any]]) -> str:
     for i, row in enumerate(rows):
         c = cells(row)
         for key, (name, colour, hollow) in SERIES.items():
-            if c.get(key) is not None:
-                points.append(Point(i, c[key], f"{row['lang']} {name}", colour, hollow=hollow))
+            if (value := c.get(key)) is not None:
+                points.append(Point(i, value, f"{row['lang']} {name}", colour, hollow=hollow))
     if not points:
         return ""
     return dot_chart(
@@ -146,10 +146,9 @@ def _study_points(result: Mapping[str, Any]) -> dict[str, list[tuple[str, float,
     for variant in result["variants"]:
         for row in variant["rows"]:
             c = cells(row)
-            if c["silver_f1"] is not None:
-                found.setdefault(row["lang"], []).append(
-                    (operator_of(row), c["silver_f1"], c["silver_tagger_f1"])
-                )
+            silver, tagger = c["silver_f1"], c["silver_tagger_f1"]
+            if silver is not None and tagger is not None:
+                found.setdefault(row["lang"], []).append((operator_of(row), silver, tagger))
     return found
 
 

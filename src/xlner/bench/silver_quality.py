@@ -21,7 +21,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from xlner.corpora import get_corpus
+from xlner.corpora.masakhaner2 import MASAKHANER2
+from xlner.corpora.masakhaner2_parallel import MASAKHANER2_PARALLEL
 from xlner.evaluate import evaluate_spans
 from xlner.evaluate.bootstrap import bootstrap_f1, sentence_counts
 from xlner.silver.job import SilverResult, SilverSentence
@@ -39,8 +40,8 @@ def gold_by_line(
     lang: str, splits: Sequence[str] = ("train", "dev"), data_dir: str | Path | None = None
 ) -> dict[GoldKey, TaggedSentence]:
     """The MasakhaNER 2.0 sentences of ``splits`` by the MAFAND-MT split and line they are."""
-    parallel = get_corpus("masakhaner2-parallel")
-    ner = get_corpus("masakhaner2")
+    parallel = MASAKHANER2_PARALLEL
+    ner = MASAKHANER2
     found: dict[GoldKey, TaggedSentence] = {}
     for split in splits:
         sentences = ner.load(lang=lang, split=split, data_dir=data_dir)

@@ -1,7 +1,7 @@
 """Throughput of xlner's slow steps, before and after the speed-ups, in one run.
 
-* ``simalign``: SimAlign on e5-small with the settings of the Europarl embedding preset
-  (:data:`~xlner.bench.europarl.EMBEDDING_ALIGNER`) aligning Europarl-NER en→de, es, it:
+* ``simalign``: SimAlign on e5-small with the settings of the default preset's SimAlign member
+  (configs/presets/default.toml) aligning Europarl-NER en→de, es, it:
   sentence pairs a second, and the F1 of the gold English entities projected over its links
   (heuristic, and coverage matching as in ``match/coverage(s)/greedy``), so that a speed-up is
   seen not to cost accuracy;
@@ -159,25 +159,29 @@ def run_worker(spec: Mapping[str, Any]) -> dict[str, Any]:
 def _simalign(spec: Mapping[str, Any]) -> dict[str, Any]:
     from xlner.align.simalign import SimAlignAligner
     from xlner.bench import europarl
-    from xlner.project import make_projector
+    from xlner.corpora.europarl_ner import EUROPARL_NER
+    from xlner.presets import DEFAULT_PRESET, preset_section
     from xlner.project.heuristic import HeuristicProjector
 
     languages = europarl.LANGUAGES
-    corpus = europarl.load_europarl(Path(spec["data_dir"]), (europarl.SOURCE_LANGUAGE, *languages))
+    data_dir = Path(spec["data_dir"])
+    corpus = EUROPARL_NER.load_languages((europarl.SOURCE_LANGUAGE, *languages), data_dir=data_dir)
     corpus = {lang: sentences[: spec["pairs"] or None] for lang, sentences in corpus.items()}
     source = corpus[europarl.SOURCE_LANGUAGE]
-    aligner = SimAlignAligner(**{**europarl.EMBEDDING_ALIGNER, **spec["options"]})
+    members = preset_section(DEFAULT_PRESET, "align")["options"]["members"]
+    aligner = SimAlignAligner(**{**members["simalign"], **spec["options"]})
     aligner.align([(["warm", "up"], ["auf", "wärmen"])])  # loads the model
-    coverage = make_projector("match", **europarl.EMBEDDING_CONFIGS["match/coverage(s)/greedy"])
+    coverage = europarl.projector_group("embedding")["match/coverage(s)/greedy"].projector
     projectors = {"heuristic": HeuristicProjector(), "coverage": coverage}
-    seconds, f1 = 0.0, {name: [] for name in projectors}
+    seconds = 0.0
+    f1: dict[str, list[float]] = {name: [] for name in projectors}
     for lang in languages:
         pairs = [(s.tokens, t.tokens) for s, t in zip(source, corpus[lang], strict=True)]
         started = time.perf_counter()
         links = aligner.align(pairs)
         seconds += time.perf_counter() - started
         for name, projector in projectors.items():
-            f1[name].append(_projection_f1(projector, source, corpus[lang], links))
+            f1[name].append(_projection_f1(projector, source, corpus[lang], links, aligner.name))
     n_pairs = len(source) * len(languages)
     return {
         "rate": n_pairs / seconds,
@@ -188,16 +192,18 @@ def _simalign(spec: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _projection_f1(projector: Any, source: list[Any], target: list[Any], links: list[Any]) -> float:
-    """Span F1 of the gold source entities projected onto ``target`` over SimAlign ``links``."""
-    from xlner.bench.europarl import SIMALIGN
+def _projection_f1(
+    projector: Any, source: list[Any], target: list[Any], links: list[Any], name: str
+) -> float:
+    """Span F1 of the gold source entities projected onto ``target`` over SimAlign ``links``
+    (the link set ``name`` that the coverage score reads)."""
     from xlner.evaluate import evaluate_spans
     from xlner.types import LinkSets
 
     predicted = [
         [p.span for p in projector.project(s.tokens, s.spans, t.tokens, sets)]
         for s, t, sets in zip(
-            source, target, [LinkSets.of({SIMALIGN: x}, SIMALIGN) for x in links], strict=True
+            source, target, [LinkSets.of({name: x}, name) for x in links], strict=True
         )
     ]
     lengths = [len(t.tokens) for t in target]
@@ -257,9 +263,9 @@ def _training(spec: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _conll(split: str, spec: Mapping[str, Any]) -> list[Any]:
-    from xlner.corpora.registry import get_corpus
+    from xlner.corpora import get_corpus
 
-    return get_corpus("conll2003").load(split, data_dir=Path(spec["data_dir"]))
+    return get_corpus("conll2003").load(split=split, data_dir=Path(spec["data_dir"]))
 
 
 # ---------------------------------------------------------------------------- output

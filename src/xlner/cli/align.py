@@ -82,7 +82,11 @@ def align(
         given = ", ".join(backend.link_set_names()) or "none"
         fail(f"--links {links}: aligner {backend.name!r} gives no such link set (it gives {given})")
     # Extra bitext only feeds the aligner's statistics; empty lines there are harmless.
-    extra = read_bitext(extra_source, extra_target, allow_empty=True) if extra_source else []
+    extra = (
+        read_bitext(extra_source, extra_target, allow_empty=True)
+        if extra_source and extra_target
+        else []
+    )
     pairs = require_first(iter_bitext(source, target), source)  # read before any output
     # Counted ahead for the progress bar, unless it can be read only once (a pipe).
     total = sum(1 for _ in iter_lines(source)) if source.is_file() else None

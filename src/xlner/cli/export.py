@@ -25,7 +25,8 @@ from xlner.io import is_stdout
 from xlner.tags import TagError, tags_to_spans
 from xlner.types import TaggedSentence
 
-Format = StrEnum("Format", {name: name for name in FORMATS})
+# Choices built from a table (mypy cannot list such an Enum's members: its ignore[misc]).
+Format = StrEnum("Format", {name: name for name in FORMATS})  # type: ignore[misc]
 
 
 def export(
@@ -108,8 +109,8 @@ def read_jsonl(path: Path) -> list[TaggedSentence]:
             problem = f"{problem}: expected an object with tokens and tags"
             raise InputError(path, number, problem) from None
         for field, values in (("tokens", tokens), ("tags", tags)):
-            if problem := _not_strings(field, values):
-                raise InputError(path, number, problem)
+            if not_strings := _not_strings(field, values):
+                raise InputError(path, number, not_strings)
         if len(tokens) != len(tags):
             raise InputError(path, number, f"{len(tokens)} tokens but {len(tags)} tags")
         try:

@@ -318,7 +318,7 @@ def project(
         sources = iter(tag_source(source, source_tagger))
     else:
         sources = require_first(iter_conll(source, scheme.value), source)
-    targets = require_first(_iter_target(target, target_conll, scheme.value, gold), target)
+    targets = require_first(_iter_target(target, target_conll, scheme, gold), target)
     extra = _read_extra(extra_source, extra_target)
     bar = progress_bar()
     tally = _Tally(keep=evaluate, bar=bar)
@@ -428,12 +428,14 @@ def _method_table(
     return options | dict(given)
 
 
-def _iter_target(path: Path, conll: bool, scheme: str, gold: list[Gold] | None) -> Iterator[Tokens]:
+def _iter_target(
+    path: Path, conll: bool, scheme: TagScheme, gold: list[Gold] | None
+) -> Iterator[Tokens]:
     """The target's tokens; with ``gold``, each sentence's spans and length are kept there."""
     if not conll:
         yield from iter_sentences(path)
         return
-    for sentence in iter_conll(path, scheme):
+    for sentence in iter_conll(path, scheme.value):
         if gold is not None:
             gold.append((sentence.spans, len(sentence.tokens)))
         yield sentence.tokens

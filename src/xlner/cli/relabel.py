@@ -45,7 +45,9 @@ from xlner.silver.relabel import (
 )
 from xlner.silver.writers import RECORD_FORMATS, check_folder
 
-RecordFormat = StrEnum("RecordFormat", {name: name for name in ("same", *RECORD_FORMATS)})
+# Choices built from a table (mypy cannot list such an Enum's members: its ignore[misc]).
+RecordFormat = StrEnum("RecordFormat", {name: name for name in ("same", *RECORD_FORMATS)})  # type: ignore[misc]
+SAME_FORMAT = RecordFormat("same")  # the input's
 
 
 def relabel_command(
@@ -101,7 +103,7 @@ def relabel_command(
     record_format: Annotated[
         RecordFormat,
         typer.Option("--format", help="jsonl or parquet records (same: the input's)."),
-    ] = RecordFormat.same,
+    ] = SAME_FORMAT,
     batch_size: Annotated[int, typer.Option(help="Sentences per tagger batch.")] = 32,
     data_dir: DataDir = None,
 ) -> None:
@@ -149,7 +151,7 @@ def relabel_command(
                 "unlabelled": [str(path) for path in unlabelled or ()],
                 "relabelling": settings.as_dict(),
             }
-            kind = found.record_format if record_format == RecordFormat.same else record_format
+            kind = found.record_format if record_format == SAME_FORMAT else record_format
             summary = write_relabelled(output, result, fields, str(kind))
     except SILVER_ERRORS as error:
         fail(str(error))

@@ -88,7 +88,8 @@ class Tokenizer(StrEnum):
     whitespace = "whitespace"
 
 
-ExportFormat = StrEnum("ExportFormat", {name: name for name in FORMATS})
+# Choices built from a table (mypy cannot list such an Enum's members: its ignore[misc]).
+ExportFormat = StrEnum("ExportFormat", {name: name for name in FORMATS})  # type: ignore[misc]
 # The evaluation sets that never enter silver data (xlner silver, xlner relabel).
 ExcludeFiles = Annotated[
     list[Path] | None,
@@ -104,14 +105,15 @@ ExcludeCorpora = Annotated[
 ExcludeSplits = Annotated[
     list[str] | None, typer.Option(help="Its splits to exclude; repeatable (default: test).")
 ]
-DroppedClass = StrEnum("DroppedClass", {name: name for name in DROPPED_CLASS})
-Unprojected = StrEnum("Unprojected", {name: name for name in UNPROJECTED})
+DroppedClass = StrEnum("DroppedClass", {name: name for name in DROPPED_CLASS})  # type: ignore[misc]
+Unprojected = StrEnum("Unprojected", {name: name for name in UNPROJECTED})  # type: ignore[misc]
 # Selection's defaults, as the options' choices.
 DEFAULT_DROPPED_CLASS = DroppedClass(Selection.dropped_class)
 DEFAULT_UNPROJECTED = Unprojected(Selection.unprojected)
-ConsistencyAction = StrEnum("ConsistencyAction", {name: name for name in CONSISTENCY_ACTIONS})
+ConsistencyAction = StrEnum("ConsistencyAction", {name: name for name in CONSISTENCY_ACTIONS})  # type: ignore[misc]
 DEFAULT_CONSISTENCY_ACTION = ConsistencyAction(Selection.consistency_action)
-RecordFormat = StrEnum("RecordFormat", {name: name for name in RECORD_FORMATS})
+RecordFormat = StrEnum("RecordFormat", {name: name for name in RECORD_FORMATS})  # type: ignore[misc]
+DEFAULT_RECORD_FORMAT = RecordFormat("jsonl")
 
 
 @with_engine_options
@@ -253,7 +255,7 @@ def silver(
             help="The records beside silver.conll (and each shard's): jsonl (silver.jsonl) "
             "or parquet (silver.parquet, a row a sentence).",
         ),
-    ] = RecordFormat.jsonl,
+    ] = DEFAULT_RECORD_FORMAT,
     batch_size: Annotated[
         int, typer.Option(help="Sentences per tagging batch (each one kept when done).")
     ] = 256,

@@ -115,7 +115,7 @@ def _split(name: str, loaded: Any, split: str | None) -> Any:
 
 def _label_names(feature: Any) -> list[str] | None:
     """The class names of a ``ClassLabel`` sequence; None when the tags are strings."""
-    inner = getattr(feature, "feature", None)
+    inner: Any = getattr(feature, "feature", None)
     return list(inner.names) if hasattr(inner, "names") else None
 
 

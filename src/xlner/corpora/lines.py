@@ -7,11 +7,12 @@ so that every reader reports a bad byte or a bad line the same way.
 from __future__ import annotations
 
 import gzip
+import io
 import zlib
 from collections.abc import Iterable, Iterator
 from itertools import chain
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import TypeVar
 
 from xlner.errors import InputError
 
@@ -64,11 +65,14 @@ def iter_lines(path: str | Path) -> Iterator[tuple[int, str]]:
         raise InputError(path, line, f"not readable as gzip: {error}") from None
 
 
-def _open(path: str | Path) -> BinaryIO:
+def _open(path: str | Path) -> io.BufferedReader | gzip.GzipFile:
+    # Both have peek(), which BinaryIO does not promise.
     try:
         if str(path).endswith(".gz"):
             return gzip.open(path, "rb")
-        return open(path, "rb", buffering=_BLOCK)
+        # typeshed types open() with a buffer size that is not a literal as BinaryIO; with
+        # one above 1 it is a BufferedReader.
+        return open(path, "rb", buffering=_BLOCK)  # type: ignore[return-value]
     except FileNotFoundError:
         raise InputError(path, None, "no such file") from None
     except IsADirectoryError:
@@ -77,7 +81,7 @@ def _open(path: str | Path) -> BinaryIO:
         raise InputError(path, None, f"cannot read: {error.strerror or error}") from None
 
 
-def _split_on_cr(handle: BinaryIO) -> Iterator[bytes]:
+def _split_on_cr(handle: io.BufferedIOBase) -> Iterator[bytes]:
     rest = b""
     while block := handle.read(_BLOCK):
         *lines, rest = (rest + block).split(b"\r")

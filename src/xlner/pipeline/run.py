@@ -30,6 +30,7 @@ import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +87,9 @@ Warn = Callable[[str], None]
 # ---------------------------------------------------------------------------- config
 
 
-def load_run_config(path: str | Path | None, overrides: Sequence[str] = ()) -> dict[str, Any]:
+def load_run_config(
+    path: str | Path | Traversable | None, overrides: Sequence[str] = ()
+) -> dict[str, Any]:
     """:data:`DEFAULTS`, then the TOML file, then the ``key=value`` overrides, checked; the
     aligner and projection of the preset the config names (see :func:`resolve_config`).
 

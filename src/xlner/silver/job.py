@@ -208,13 +208,13 @@ def build_silver(
     wanted = [reason is None for reason in early]
     tagged = tag_sources(tagger, sources, cache, batch_size, notify, check, warn, wanted)
     kept: list[_Candidate] = []
-    for candidate, sentence, reason in zip(candidates, tagged, early, strict=True):
-        reason = reason or ("tagger_error" if sentence.error else None)
+    for candidate, source, reason in zip(candidates, tagged, early, strict=True):
+        reason = reason or ("tagger_error" if source.error else None)
         if reason is not None:
             dropped[reason] += 1
             continue
-        candidate.spans = map_spans(sentence.spans, label_map)
-        candidate.dropped = [span for span in sentence.spans if not map_spans([span], label_map)]
+        candidate.spans = map_spans(source.spans, label_map)
+        candidate.dropped = [span for span in source.spans if not map_spans([span], label_map)]
         result.source_entities.update(span.label for span in candidate.spans)
         kept.append(candidate)
 

@@ -14,7 +14,7 @@ rows there are.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
 from types import ModuleType
@@ -158,7 +158,7 @@ def silver_schema() -> Any:
     )
 
 
-def write_records(path: Path, records: Iterable[dict[str, Any]]) -> None:
+def write_records(path: Path, records: Iterable[Mapping[str, Any]]) -> None:
     """``records`` (JSONL objects) as one Parquet file, written atomically, batch by batch."""
     pa, pq = pyarrow()
     schema = silver_schema()

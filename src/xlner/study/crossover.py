@@ -91,7 +91,7 @@ def _solve(xs: np.ndarray, ys: np.ndarray, level: float) -> float | None:
 def crossover(
     points: Sequence[Point],
     transfer_f1: float,
-    transfer_replicates: Sequence[float] | None = None,
+    transfer_replicates: Sequence[float] | np.ndarray | None = None,
     resamples: int = RESAMPLES,
     seed: int = 0,
     level: float = LEVEL,
@@ -104,7 +104,7 @@ def crossover(
     ys = np.array([p.test_f1 for p in points], dtype=float)
     rng = np.random.default_rng(seed)
     levels = _draw_levels(rng, transfer_f1, transfer_replicates, resamples)
-    draws = []
+    draws: list[float] = []
     for target in levels:
         while (found := _solve(*_resample(rng, xs, ys), target)) is None:
             pass  # a resample of one silver F1 only says nothing about the slope
@@ -136,7 +136,7 @@ def pooled_crossover(
     ys = np.array([p.test_f1 for p in every], dtype=float)
     rng = np.random.default_rng(seed)
     offsets = np.cumsum([0] + [len(gaps[lang]) for lang in langs])
-    draws = []
+    draws: list[float] = []
     while len(draws) < resamples:
         bounds = zip(offsets[:-1], offsets[1:], strict=True)
         pick = np.concatenate(
@@ -147,7 +147,9 @@ def pooled_crossover(
     return line, _interval(_solve(xs, ys, 0.0), np.array(draws), xs, level)
 
 
-def _resample(rng: np.random.Generator, xs: np.ndarray, ys: np.ndarray):
+def _resample(
+    rng: np.random.Generator, xs: np.ndarray, ys: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """The points drawn with replacement, as many as there are."""
     pick = rng.integers(0, len(xs), len(xs))
     return xs[pick], ys[pick]
@@ -156,11 +158,11 @@ def _resample(rng: np.random.Generator, xs: np.ndarray, ys: np.ndarray):
 def _draw_levels(
     rng: np.random.Generator,
     value: float,
-    replicates: Sequence[float] | None,
+    replicates: Sequence[float] | np.ndarray | None,
     count: int,
 ) -> np.ndarray:
     """The model-transfer F1 of each resample: one of its bootstrap replicates, or itself."""
-    if not replicates:
+    if replicates is None or len(replicates) == 0:  # not `not replicates`: it may be an array
         return np.full(count, value)
     return rng.choice(np.asarray(replicates, dtype=float), size=count)
 

@@ -50,7 +50,7 @@ class Sentence:
     spans: tuple[Span, ...]
 
 
-Apply = Callable[[Sentence, float, int, Sequence[str], Mapping[str, float]], list[Span]]
+Apply = Callable[[Sentence, float, Sequence[int], Sequence[str], Mapping[str, float]], list[Span]]
 
 
 @dataclass(frozen=True)
@@ -109,19 +109,43 @@ def _free_starts(spans: Sequence[Span], length: int, n_tokens: int) -> list[int]
     ]
 
 
-def _drop(item: Sentence, rate: float, seed, labels, shares) -> list[Span]:
+def _drop(
+    item: Sentence,
+    rate: float,
+    seed: Sequence[int],
+    labels: Sequence[str],
+    shares: Mapping[str, float],
+) -> list[Span]:
     return drop_entities(item.spans, rate, _stream(seed, "missed"))
 
 
-def _shift(item: Sentence, rate: float, seed, labels, shares) -> list[Span]:
+def _shift(
+    item: Sentence,
+    rate: float,
+    seed: Sequence[int],
+    labels: Sequence[str],
+    shares: Mapping[str, float],
+) -> list[Span]:
     return shift_boundaries(item.spans, rate, _stream(seed, "boundary"), item.length)
 
 
-def _swap(item: Sentence, rate: float, seed, labels, shares) -> list[Span]:
+def _swap(
+    item: Sentence,
+    rate: float,
+    seed: Sequence[int],
+    labels: Sequence[str],
+    shares: Mapping[str, float],
+) -> list[Span]:
     return swap_classes(item.spans, rate, _stream(seed, "class"), labels)
 
 
-def _add(item: Sentence, rate: float, seed, labels, shares) -> list[Span]:
+def _add(
+    item: Sentence,
+    rate: float,
+    seed: Sequence[int],
+    labels: Sequence[str],
+    shares: Mapping[str, float],
+) -> list[Span]:
     return add_entities(item.spans, rate, _stream(seed, "spurious"), item.length, labels)
 
 
@@ -139,7 +163,13 @@ def mix_rates(rate: float, shares: Mapping[str, float]) -> dict[str, float]:
     return {kind: value if kind == "spurious" else min(value, 1.0) for kind, value in rates.items()}
 
 
-def _mix(item: Sentence, rate: float, seed, labels, shares) -> list[Span]:
+def _mix(
+    item: Sentence,
+    rate: float,
+    seed: Sequence[int],
+    labels: Sequence[str],
+    shares: Mapping[str, float],
+) -> list[Span]:
     current = item
     for kind, kind_rate in mix_rates(rate, shares).items():
         spans = _BY_KIND[kind](current, kind_rate, seed, labels, shares)

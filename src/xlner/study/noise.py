@@ -181,16 +181,22 @@ class SentenceInput:
     n_tgt: int
 
 
+# An operator: (sentence pair, rate, generator, labels) -> the sentence pair degraded.
+Apply = Callable[[SentenceInput, float, np.random.Generator, Sequence[str]], SentenceInput]
+
+
 @dataclass(frozen=True)
 class Operator:
     """A degradation of one sentence pair's links or source entities (named by the registry)."""
 
     kind: str  # "links" or "entities"
     description: str
-    apply: Callable[[SentenceInput, float, np.random.Generator, Sequence[str]], SentenceInput]
+    apply: Apply
 
 
-def _on_links(fn: Callable[[SentenceInput, float, np.random.Generator], list[Link]]):
+def _on_links(
+    fn: Callable[[SentenceInput, float, np.random.Generator], list[Link]],
+) -> Apply:
     def apply(
         item: SentenceInput, rate: float, rng: np.random.Generator, labels: Sequence[str]
     ) -> SentenceInput:
@@ -201,7 +207,7 @@ def _on_links(fn: Callable[[SentenceInput, float, np.random.Generator], list[Lin
 
 def _on_spans(
     fn: Callable[[SentenceInput, float, np.random.Generator, Sequence[str]], list[Span]],
-):
+) -> Apply:
     def apply(
         item: SentenceInput, rate: float, rng: np.random.Generator, labels: Sequence[str]
     ) -> SentenceInput:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -12,6 +12,8 @@ from html import escape
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf")
 HEURISTIC_COLOUR = "#333333"
 DASHED_SOLVERS = ("ilp", "dp")
+Scale = Callable[[float], float]  # a data coordinate to a pixel coordinate
+Range = tuple[float, float]  # (low, high) of an axis
 
 
 @dataclass(frozen=True)
@@ -83,8 +85,8 @@ def line_chart(
 def _grid(
     xs: Sequence[float],
     y_range: tuple[float, float],
-    px,
-    py,
+    px: Scale,
+    py: Scale,
     x_left: float,
     x_right: float,
     x_format: str,
@@ -108,7 +110,7 @@ def _grid(
     return parts
 
 
-def _reference(value: float, label: str, py, x_left: float, x_right: float) -> str:
+def _reference(value: float, label: str, py: Scale, x_left: float, x_right: float) -> str:
     y = py(value)
     return (
         f'<g class="reference"><title>{escape(label)}: {value:.1f}</title>'
@@ -118,7 +120,7 @@ def _reference(value: float, label: str, py, x_left: float, x_right: float) -> s
     )
 
 
-def _series(s: Series, px, py) -> str:
+def _series(s: Series, px: Scale, py: Scale) -> str:
     points = [(px(x), py(y)) for x, y in zip(s.xs, s.ys, strict=True)]
     if not points:
         return ""
@@ -184,7 +186,9 @@ def _frame(
     return parts, (left, right, top, width - left - right, height - top - bottom)
 
 
-def _scales(x_range: tuple, y_range: tuple, left: float, top: float, plot_w: float, plot_h: float):
+def _scales(
+    x_range: Range, y_range: Range, left: float, top: float, plot_w: float, plot_h: float
+) -> tuple[Scale, Scale]:
     """The functions from data to pixel coordinates."""
     (x0, x1), (y0, y1) = x_range, y_range
 
@@ -275,11 +279,12 @@ def scatter_chart(
     return "\n".join(parts)
 
 
-def _segment(segment: Segment, px, py, x_range: tuple, y_range: tuple) -> str:
+def _segment(segment: Segment, px: Scale, py: Scale, x_range: Range, y_range: Range) -> str:
     """The part of ``segment`` inside the plot, as an SVG line ("" when none is)."""
-    (xa, ya), (xb, yb) = _clip(segment, x_range, y_range)
-    if xa is None:
+    ends = _clip(segment, x_range, y_range)
+    if ends is None:
         return ""
+    (xa, ya), (xb, yb) = ends
     dash = ' stroke-dasharray="5 4"' if segment.dashed else ""
     return (
         f'<line class="segment" x1="{px(xa):.1f}" y1="{py(ya):.1f}" x2="{px(xb):.1f}" '
@@ -288,8 +293,10 @@ def _segment(segment: Segment, px, py, x_range: tuple, y_range: tuple) -> str:
     )
 
 
-def _clip(segment: Segment, x_range: tuple, y_range: tuple):
-    """The segment's ends cut to the box (Liang-Barsky); (None, None) pairs when outside."""
+def _clip(
+    segment: Segment, x_range: Range, y_range: Range
+) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """The segment's ends cut to the box (Liang-Barsky); None when it is outside."""
     x0, y0, dx, dy = segment.x0, segment.y0, segment.x1 - segment.x0, segment.y1 - segment.y0
     low, high = 0.0, 1.0
     for p, q in (
@@ -298,7 +305,7 @@ def _clip(segment: Segment, x_range: tuple, y_range: tuple):
     ):  # fmt: skip
         if p == 0:
             if q < 0:
-                return (None, None), (None, None)
+                return None
             continue
         t = q / p
         if p < 0:
@@ -306,7 +313,7 @@ def _clip(segment: Segment, x_range: tuple, y_range: tuple):
         else:
             high = min(high, t)
     if low > high:
-        return (None, None), (None, None)
+        return None
     return (x0 + low * dx, y0 + low * dy), (x0 + high * dx, y0 + high * dy)
 
 

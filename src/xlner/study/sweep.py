@@ -418,7 +418,8 @@ def sweep(
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Align, degrade, project and score every language; the results and the examples."""
     projectors = build_projectors(config.methods)
-    cells, aligners, examples, datasets = [], [], [], {}
+    cells, aligners, examples = [], [], []
+    datasets: dict[str, dict[str, Any]] = {}
     for dataset, data in languages:
         indices = pick_examples(data, config.example_sentences, config.example_max_tokens)
         ctx = LanguageContext(config, dataset, data, projectors, progress, indices)

@@ -65,7 +65,9 @@ def rename(sentences: list[list[Span]], label_map: LabelMap | None) -> list[list
     """Rename the classes ``label_map`` names (None drops one); the others stay as they are."""
     if not label_map:
         return sentences
-    table = {label: label for label in {span.label for spans in sentences for span in spans}}
+    table: dict[str, str | None] = {
+        label: label for label in {span.label for spans in sentences for span in spans}
+    }
     table.update(label_map)
     return [relabel(spans, table) for spans in sentences]
 

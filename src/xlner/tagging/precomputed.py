@@ -35,7 +35,7 @@ class PrecomputedTagger:
         ends = np.cumsum(lengths)
         probabilities = saved["probabilities"].astype(np.float64)
         for sentence, end, n in zip(sentences, ends, lengths, strict=True):
-            tokens = tuple(getattr(sentence, "tokens", sentence))
+            tokens = tuple(sentence.tokens if isinstance(sentence, TaggedSentence) else sentence)
             if len(tokens) != n:
                 raise ValueError(f"{path}: a sentence of {len(tokens)} words was saved with {n}")
             self._rows[tokens] = probabilities[end - n : end]

@@ -219,7 +219,8 @@ def _optimizer(model: Any, config: TrainConfig, total_steps: int) -> tuple[Any, 
     from transformers import get_linear_schedule_with_warmup
 
     # No weight decay on biases and LayerNorm weights, as in BERT fine-tuning.
-    decay, no_decay = [], []
+    decay: list[Any] = []  # torch parameters
+    no_decay: list[Any] = []
     for parameter in model.parameters():
         if parameter.requires_grad:
             (no_decay if parameter.ndim < 2 else decay).append(parameter)
@@ -406,7 +407,7 @@ _START_AFRESH = (
 def _rng_state() -> dict[str, Any]:
     import torch
 
-    state = {"torch": torch.get_rng_state()}
+    state: dict[str, Any] = {"torch": torch.get_rng_state()}
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state

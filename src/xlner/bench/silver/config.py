@@ -18,6 +18,7 @@ from xlner.bench.masakhaner import zero_shot_options
 from xlner.bench.silver.degrade import DegradeSettings
 from xlner.config import apply_overrides, builtin_config, check_key, dotted_keys, merge, read_toml
 from xlner.corpora import get_corpus
+from xlner.corpora.mafand_mt import MafandMT
 from xlner.pipeline.stages.base import StageError
 from xlner.presets import resolve
 from xlner.registry import ComponentError, registry
@@ -119,7 +120,9 @@ def plan(lang: str, settings: Mapping[str, Any], run_root: Path, data_dir: Path 
         raise ValueError(
             f"unknown language {lang!r}; choose from {', '.join(settings['languages'])}"
         )
-    pair = get_corpus(settings["bitext"]).pair_for(lang)
+    bitext = get_corpus(settings["bitext"])
+    # Only a line-parallel pair corpus (MafandMT) names a pair per language.
+    pair = bitext.pair_for(lang) if isinstance(bitext, MafandMT) else None
     if pair is None:
         raise ValueError(f"corpus {settings['bitext']!r} has no pair for {lang!r}")
     _check_files(settings, lang, pair, data_dir)

@@ -88,7 +88,11 @@ def read_silver(path: Path, gold: Mapping[GoldKey, TaggedSentence]) -> SilverRec
     return SilverRecords(tokens, sentences, matched)
 
 
-def quality(records: SilverRecords, spans: Sequence[Sequence[Span]], label_map=None) -> dict:
+def quality(
+    records: SilverRecords,
+    spans: Sequence[Sequence[Span]],
+    label_map: Mapping[str, str | None] | None = None,
+) -> dict[str, Any]:
     """Silver F1 of ``spans`` on the sentences with gold, with its bootstrap interval, in the
     shape of :func:`xlner.bench.silver_quality.kept_quality`'s (the row's silver F1)."""
     indices = sorted(records.gold)

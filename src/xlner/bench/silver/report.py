@@ -173,14 +173,17 @@ def averages(rows: Sequence[Mapping[str, Any]], settings: Mapping[str, Any]) -> 
         {key: _mean([c.get(key) for c in table]) for key in table[0]} if (table) else {}
     )
     pairs = [(c["silver_tagger_f1"], c["model_transfer_f1"]) for c in table]
-    means["beats_model_transfer"] = sum(1 for ours, mt in pairs if mt is not None and ours > mt)
+    means["beats_model_transfer"] = sum(
+        1 for ours, mt in pairs if ours is not None and mt is not None and ours > mt
+    )
     means["languages"] = len(rows)
-    scored = [c for c in table if c["silver_f1"] is not None]
+    both = [(c["silver_f1"], c["silver_tagger_f1"]) for c in table]
+    scored = [
+        (silver, tagger) for silver, tagger in both if silver is not None and tagger is not None
+    ]
     means["across_languages"] = {  # the research question over languages, not variants
         "languages": len(scored),
-        "pearson_r": _pearson(
-            [c["silver_f1"] for c in scored], [c["silver_tagger_f1"] for c in scored]
-        ),
+        "pearson_r": _pearson([silver for silver, _ in scored], [tagger for _, tagger in scored]),
     }
     for name, anchor in settings["anchors"].items():
         shared = [c for c, row in zip(table, rows, strict=True) if row["lang"] in anchor]

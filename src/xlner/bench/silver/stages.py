@@ -418,7 +418,13 @@ def train_stage(
         tagger = TokenTagger.from_encoder(encoder, labels)
     tagger.languages = (lang,) if isinstance(lang, str) else tuple(lang)
     say(f"training on {len(train_set)} silver sentences")
-    history = fit(tagger, train_set, config=config, output_dir=out / "model", progress=say)
+    history = fit(
+        tagger,
+        train_set,
+        config=config,
+        output_dir=out / "model",
+        progress=lambda report: say(str(report)),
+    )
     assert (out / "model" / META_FILE).is_file()  # stop_after is refused: training finished
     return {
         "sentences": len(train_set),

@@ -34,7 +34,7 @@ def backtranslate_stage(config: Mapping[str, Any], data_dir: Path | None) -> Sta
         return translator.translate(texts, src, tgt)
 
     def run_batch(inputs: Inputs, start: int, end: int) -> list[BackTranslation]:
-        tagged: list[Tagged] = inputs["tag"][start:end]
+        tagged: Sequence[Tagged] = inputs["tag"][start:end]
         entities = _entity_translations(tagged, translate)
         todo = [i for i, record in enumerate(tagged) if record.spans]
         marked = [mark_entities(tagged[i].tokens, tagged[i].spans) for i in todo]

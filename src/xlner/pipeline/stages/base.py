@@ -9,7 +9,7 @@ from typing import Any
 
 from xlner.registry import Catalogue, ComponentError
 
-Inputs = Mapping[str, list[Any]]  # stage name -> its records, one per sentence
+Inputs = Mapping[str, Sequence[Any]]  # stage name -> its records, one per sentence
 Batch = Callable[[Inputs, int, int], list[Any]]
 
 

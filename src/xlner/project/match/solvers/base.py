@@ -83,7 +83,12 @@ class Solver(Signed, ABC):
     def __init__(self, limit: Limit = "at_most", n: int = 1, threshold: float = 0.0) -> None:
         self.constraints = Constraints(limit, n, threshold)
 
-    def solve(self, scores: np.ndarray, starts: Sequence[int], ends: Sequence[int]) -> Matching:
+    def solve(
+        self,
+        scores: np.ndarray,
+        starts: Sequence[int] | np.ndarray,
+        ends: Sequence[int] | np.ndarray,
+    ) -> Matching:
         """Choose pairs for an ``(n_entities, n_candidates)`` score matrix.
 
         ``starts`` / ``ends`` give each candidate's word range (end exclusive).
