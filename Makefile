@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 XLNER_DATA ?= $(if $(wildcard ../shared/data/README.md),$(abspath ../shared/data),)
 export XLNER_DATA
 
-.PHONY: demo test lint benchmark-europarl clean
+.PHONY: demo test lint typecheck benchmark-europarl clean
 
 $(BIN)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -36,15 +36,19 @@ $(BIN)/.installed: pyproject.toml Makefile
 demo: $(BIN)/.installed
 	$(BIN)/xlner demo
 
-test: $(BIN)/.installed lint
+test: $(BIN)/.installed lint typecheck
 	$(BIN)/pytest
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check src tests benchmarks docs/examples
 	$(BIN)/ruff format --check src tests benchmarks docs/examples
 
+# mypy on src/ (its settings: pyproject.toml [tool.mypy]).
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy
+
 benchmark-europarl: $(BIN)/.installed
 	$(BIN)/python benchmarks/europarl.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -123,7 +123,7 @@ class EflomalAligner(Aligner):
         {"stem_length", "source_prefix_len", "target_prefix_len", "temp_dir", "priors"}
     )
 
-    def __init__(
+    def __init__(  # noqa: PLR0913
         self,
         symmetrization: str = GROW_DIAG_FINAL_AND,
         *,

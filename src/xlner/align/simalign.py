@@ -144,7 +144,7 @@ class SimAlignAligner(Aligner):
     signed_as = {"method": "matching"}  # "method" names the aligner
     per_sentence = True  # each pair embedded and matched alone
 
-    def __init__(
+    def __init__(  # noqa: PLR0913
         self,
         model: str = "e5-small",
         *,

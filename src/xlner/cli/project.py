@@ -91,7 +91,7 @@ class OutputFormat(StrEnum):
     jsonl = "jsonl"
 
 
-def project(
+def project(  # noqa: PLR0915
     source: Annotated[
         Path,
         typer.Option(

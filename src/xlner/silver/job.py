@@ -167,7 +167,7 @@ class _Candidate:
     dropped: list[Span] = field(default_factory=list)  # the tagger's the label map drops
 
 
-def build_silver(
+def build_silver(  # noqa: PLR0913
     pairs: Sequence[BitextPair],
     tagger: SourceTagger,
     aligner: Aligner,

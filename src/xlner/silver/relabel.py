@@ -143,7 +143,7 @@ class RelabelResult:
         }
 
 
-def relabel(
+def relabel(  # noqa: PLR0913
     records: Sequence[Mapping[str, Any]],
     tagger: ProbabilityTagger,
     *,

@@ -397,7 +397,7 @@ def sample_pairs(
     return sample, seen
 
 
-def learn_priors(
+def learn_priors(  # noqa: PLR0913
     aligner: Any,
     pairs: Iterable[BitextPair],
     size: int,

@@ -51,7 +51,7 @@ def nice_range(values: Sequence[float], floor: float = 0.0, ceiling: float = 100
     return (low, high) if high > low else (low, low + 10)
 
 
-def line_chart(
+def line_chart(  # noqa: PLR0913
     series: Sequence[Series],
     *,
     title: str,
@@ -243,7 +243,7 @@ class Segment:
     dashed: bool = False
 
 
-def scatter_chart(
+def scatter_chart(  # noqa: PLR0913
     points: Sequence[Point],
     *,
     title: str,

@@ -246,7 +246,7 @@ def _signature(
     )
 
 
-def _cell(
+def _cell(  # noqa: PLR0913
     ctx: LanguageContext,
     projector: Projector,
     method: str,

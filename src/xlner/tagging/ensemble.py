@@ -151,7 +151,7 @@ class EnsembleTagger(SourceTagger):
     )
     signed_when_set = frozenset({"label_map"})
 
-    def __init__(
+    def __init__(  # noqa: PLR0913
         self,
         members: Sequence[str],
         *,

@@ -118,7 +118,7 @@ def _duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def fit(
+def fit(  # noqa: C901, PLR0912, PLR0915
     tagger: TokenTagger,
     train: Sequence[TaggedSentence],
     *,

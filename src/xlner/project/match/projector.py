@@ -186,7 +186,7 @@ def _rule(punctuation: PunctuationRule | bool) -> PunctuationRule | None:
 
 
 @registry.projectors.register("match")
-def make_match_projector(
+def make_match_projector(  # noqa: PLR0913
     score: str | Mapping[str, float] = "alignment",
     solver: str = "greedy",
     *,
