@@ -50,7 +50,22 @@ class Sentence:
     spans: tuple[Span, ...]
 
 
-Apply = Callable[[Sentence, float, Sequence[int], Sequence[str], Mapping[str, float]], list[Span]]
+@dataclass(frozen=True)
+class Draw:
+    """What a degradation draws with for one sentence: its seed (the corpus seed and the
+    sentence's place), the classes a new or swapped span may take, and the error shares the
+    mix scales (:func:`error_profile`)."""
+
+    seed: Sequence[int]
+    labels: Sequence[str]
+    shares: Mapping[str, float]
+
+    def stream(self, kind: str) -> np.random.Generator:
+        """The generator of this sentence and one kind of error (independent of the rate)."""
+        return np.random.default_rng([*self.seed, ERROR_KINDS.index(kind)])
+
+
+Apply = Callable[[Sentence, float, Draw], list[Span]]
 
 
 @dataclass(frozen=True)
@@ -60,12 +75,7 @@ class Degradation:
     error: str  # the kind of error it makes (ERROR_KINDS), or "mixed"
     description: str
     max_rate: float  # the highest rate that means something (calibration searches below it)
-    apply: Apply  # (sentence, rate, sentence seed, labels, error shares) -> new spans
-
-
-def _stream(seed: Sequence[int], kind: str) -> np.random.Generator:
-    """The generator of one sentence and one kind of error (independent of the rate)."""
-    return np.random.default_rng([*seed, ERROR_KINDS.index(kind)])
+    apply: Apply  # (sentence, rate, what it draws with) -> new spans
 
 
 def add_entities(
@@ -109,44 +119,20 @@ def _free_starts(spans: Sequence[Span], length: int, n_tokens: int) -> list[int]
     ]
 
 
-def _drop(
-    item: Sentence,
-    rate: float,
-    seed: Sequence[int],
-    labels: Sequence[str],
-    shares: Mapping[str, float],
-) -> list[Span]:
-    return drop_entities(item.spans, rate, _stream(seed, "missed"))
+def _drop(item: Sentence, rate: float, draw: Draw) -> list[Span]:
+    return drop_entities(item.spans, rate, draw.stream("missed"))
 
 
-def _shift(
-    item: Sentence,
-    rate: float,
-    seed: Sequence[int],
-    labels: Sequence[str],
-    shares: Mapping[str, float],
-) -> list[Span]:
-    return shift_boundaries(item.spans, rate, _stream(seed, "boundary"), item.length)
+def _shift(item: Sentence, rate: float, draw: Draw) -> list[Span]:
+    return shift_boundaries(item.spans, rate, draw.stream("boundary"), item.length)
 
 
-def _swap(
-    item: Sentence,
-    rate: float,
-    seed: Sequence[int],
-    labels: Sequence[str],
-    shares: Mapping[str, float],
-) -> list[Span]:
-    return swap_classes(item.spans, rate, _stream(seed, "class"), labels)
+def _swap(item: Sentence, rate: float, draw: Draw) -> list[Span]:
+    return swap_classes(item.spans, rate, draw.stream("class"), draw.labels)
 
 
-def _add(
-    item: Sentence,
-    rate: float,
-    seed: Sequence[int],
-    labels: Sequence[str],
-    shares: Mapping[str, float],
-) -> list[Span]:
-    return add_entities(item.spans, rate, _stream(seed, "spurious"), item.length, labels)
+def _add(item: Sentence, rate: float, draw: Draw) -> list[Span]:
+    return add_entities(item.spans, rate, draw.stream("spurious"), item.length, draw.labels)
 
 
 _BY_KIND: dict[str, Apply] = {"missed": _drop, "boundary": _shift, "class": _swap}
@@ -163,16 +149,10 @@ def mix_rates(rate: float, shares: Mapping[str, float]) -> dict[str, float]:
     return {kind: value if kind == "spurious" else min(value, 1.0) for kind, value in rates.items()}
 
 
-def _mix(
-    item: Sentence,
-    rate: float,
-    seed: Sequence[int],
-    labels: Sequence[str],
-    shares: Mapping[str, float],
-) -> list[Span]:
+def _mix(item: Sentence, rate: float, draw: Draw) -> list[Span]:
     current = item
-    for kind, kind_rate in mix_rates(rate, shares).items():
-        spans = _BY_KIND[kind](current, kind_rate, seed, labels, shares)
+    for kind, kind_rate in mix_rates(rate, draw.shares).items():
+        spans = _BY_KIND[kind](current, kind_rate, draw)
         current = Sentence(item.length, tuple(spans))
     return list(current.spans)
 
@@ -217,7 +197,7 @@ def degrade(
     ``i``), whatever happens to the others: a subset degrades as it does in the corpus."""
     places = range(len(sentences)) if indices is None else indices
     return [
-        degradation.apply(item, rate, (seed, place), labels, shares or {})
+        degradation.apply(item, rate, Draw((seed, place), labels, shares or {}))
         for item, place in zip(sentences, places, strict=True)
     ]
 
