@@ -457,6 +457,36 @@ def test_bad_variants_are_one_line_errors(capsys, setup, tmp_path, variants, mes
     assert "Traceback" not in result.err and not setup["runs"].exists()
 
 
+def test_variants_runs_only_the_variants_it_names(capsys, setup, tmp_path) -> None:
+    config = _ablation(
+        setup, tmp_path, "base = []\nlonger = ['selection.min_length=4']\nshort = []\n"
+    )
+    result = _bench(capsys, setup, "--config", config, "--variants", "short,base", languages="lug")
+    assert result.code == 0, result.err
+    # In the config's order, and the stages of the variant left out were never computed.
+    assert [v["name"] for v in _result(setup)["variants"]] == ["base", "short"]
+    assert len(list((setup["runs"] / "lug").glob("silver-*"))) == 1
+
+
+@pytest.mark.parametrize(
+    ("variants", "message"),
+    [
+        ("base,typo", "--variants: no variant 'typo' in the config (it has base, longer)"),
+        ("base,", "--variants must be comma-separated variant names, not 'base,'"),
+    ],
+)
+def test_bad_variant_names_are_one_line_errors(capsys, setup, tmp_path, variants, message) -> None:
+    config = _ablation(setup, tmp_path, "base = []\nlonger = ['selection.min_length=4']\n")
+    result = _bench(capsys, setup, "--config", config, "--variants", variants)
+    assert result.code == 2 and message in result.err, result.err
+    assert "Traceback" not in result.err and not setup["runs"].exists()
+
+
+def test_variants_of_a_config_without_them_is_a_one_line_error(capsys, setup) -> None:
+    result = _bench(capsys, setup, "--variants", "clean")
+    assert result.code == 2 and "has no [variants] table" in result.err, result.err
+
+
 def test_a_config_extends_another(tmp_path) -> None:
     child = tmp_path / "child.toml"
     child.write_text("extends = 'benchmarks/silver-quick'\npreset = 'light'\n", encoding="utf-8")

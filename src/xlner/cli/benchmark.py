@@ -305,6 +305,13 @@ def silver(
             "a .toml file; it names what differs from benchmarks/silver."
         ),
     ] = "benchmarks/silver",
+    variants: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated variants of a config with [variants] to run (default: all; "
+            "the others' stages stay where they are)."
+        ),
+    ] = None,
     runs: Annotated[
         Path, typer.Option(help="Stage folders, one per language; rerun to resume.")
     ] = Path("runs/bench-silver"),
@@ -329,9 +336,8 @@ def silver(
     from xlner.bench import silver as bench
     from xlner.bench.silver_chart import write_chart
 
-    chosen = [lang.strip() for lang in languages.split(",")] if languages is not None else None
-    if chosen is not None and not all(chosen):
-        fail(f"--languages must be comma-separated languages, not {languages!r}")
+    chosen = _names("--languages", "languages", languages)
+    picked = _names("--variants", "variant names", variants)
     page = chart or output.with_suffix(".html")
     if page == output:
         fail(f"--chart {page} is the --output file; give another")
@@ -342,6 +348,7 @@ def silver(
             chosen,
             config=config,
             overrides=overrides or [],
+            variants=picked,
             translate_test=translate_test,
             progress=say,
         )
@@ -354,3 +361,13 @@ def silver(
     write_json(result, output)
     write_chart(result, page)
     say(f"wrote {output} and {page}")
+
+
+def _names(option: str, what: str, value: str | None) -> list[str] | None:
+    """A comma-separated option's names (``None`` when not given); an empty name: one line."""
+    if value is None:
+        return None
+    names = [name.strip() for name in value.split(",")]
+    if not all(names):
+        fail(f"{option} must be comma-separated {what}, not {value!r}")
+    return names

@@ -24,17 +24,22 @@ def run_silver(
     *,
     config: str = DEFAULT_CONFIG,
     overrides: Sequence[str] = (),
+    variants: Sequence[str] | None = None,
     translate_test: Path | None = None,
     progress: Progress = lambda message: None,
 ) -> dict[str, Any]:
     """Every language's row (see the module docstring), their averages, the settings; for a
-    config with variants, :func:`run_ablation`'s result."""
+    config with variants, :func:`run_ablation`'s result (of the ones ``variants`` names, in
+    the config's order, where it names some)."""
     settings = load_settings(config, overrides)
     if settings["variants"]:
+        chosen_variants = pick_variants(load_variants(config, overrides), variants)
         return run_ablation(
-            data_dir, run_root, languages, load_variants(config, overrides),
+            data_dir, run_root, languages, chosen_variants,
             translate_test=translate_test, progress=progress,
         )  # fmt: skip
+    if variants:
+        raise ValueError(f"--variants: config {config} has no [variants] table")
     chosen = list(languages or settings["languages"])
     plans = [plan(lang, settings, run_root, data_dir) for lang in chosen]  # all checked first
     translated = read_translate_test(translate_test)
@@ -49,6 +54,22 @@ def run_silver(
         "average": averages(rows, settings),
         "wall_seconds": time.perf_counter() - started,
     }
+
+
+def pick_variants(
+    variants: Mapping[str, Mapping[str, Any]], names: Sequence[str] | None
+) -> dict[str, Mapping[str, Any]]:
+    """The variants ``names`` picks, in the config's order (all of them for ``None``); a
+    name the config lacks is a one-line error that lists the config's."""
+    if names is None:
+        return dict(variants)
+    unknown = [name for name in names if name not in variants]
+    if unknown:
+        raise ValueError(
+            f"--variants: no variant {', '.join(map(repr, unknown))} in the config "
+            f"(it has {', '.join(variants)})"
+        )
+    return {name: settings for name, settings in variants.items() if name in names}
 
 
 def _rows(
