@@ -221,9 +221,11 @@ def test_hf_export_split_outside_the_folder_is_refused(capsys, tmp_path: Path) -
     assert not (tmp_path / "a").exists() and not (tmp_path / "x").exists()
 
 
-def test_hf_export_to_standard_output_is_refused(capsys, tmp_path: Path) -> None:
+def test_hf_export_to_standard_output_is_refused(capsys, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # where a folder named "-" would appear
     result = xlner_cli(capsys, "export", _conll(tmp_path), "--to", "hf", "-o", "-")
     assert result.code == 2 and "'-' (standard output) is a file" in result.err
+    assert not (tmp_path / "-").exists()
 
 
 def test_spacy_export_keeps_the_mode_of_the_file_it_replaces(capsys, tmp_path: Path) -> None:
