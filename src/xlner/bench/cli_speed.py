@@ -19,13 +19,13 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from xlner.bench.report import format_table, machine
+from xlner.io import atomic_write, scratch_folder
 
 # The source tree of the running xlner: the folder that holds the package.
 THIS_TREE = Path(__file__).resolve().parents[2]
@@ -54,7 +54,7 @@ def run_cli_speed(
     after a warm-up round. A command that ends with another exit status than expected is
     a RuntimeError (the tree does not answer it as the others do)."""
     loads = [list(os.getloadavg())]
-    with tempfile.TemporaryDirectory(prefix="xlner-cli-speed-") as scratch:
+    with scratch_folder(prefix="xlner-cli-speed-") as scratch:
         env = _environment(Path(scratch))
         commands = {name: _fill(args, Path(scratch)) for name, args in COMMANDS.items()}
         measured: dict[tuple[str, str], list[dict[str, float]]] = {}
@@ -88,8 +88,10 @@ def _environment(scratch: Path) -> dict[str, str]:
 
 def _fill(args: list[str], scratch: Path) -> list[str]:
     source, gold = scratch / "source.txt", scratch / "gold.conll"
-    source.write_text("Juma lives in Kampala .\n", encoding="utf-8")
-    gold.write_text("Juma B-PER\nlives O\n", encoding="utf-8")
+    with atomic_write(source) as handle:
+        handle.write("Juma lives in Kampala .\n")
+    with atomic_write(gold) as handle:
+        handle.write("Juma B-PER\nlives O\n")
     fields = {"source": str(source), "gold": str(gold), "output": str(scratch / "silver")}
     return [arg.format_map(fields) for arg in args]
 
