@@ -270,7 +270,7 @@ def project(  # noqa: PLR0915
         ),
     ] = SignatureForm.short,
 ) -> None:
-    """Align source and target, project the source entities and write the tagged target."""
+    """Align, project the source entities onto the target, write the tagged target."""
     inputs = {"--source": source, "--target": target, "--extra-source": extra_source}
     check_output_paths({"--output": output}, {**inputs, "--extra-target": extra_target})
     # Every setting is checked before any file is read or any alignment is run.
