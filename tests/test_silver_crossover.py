@@ -128,3 +128,28 @@ def test_the_crossover_page_in_headless_chromium(tmp_path, browser) -> None:
     width = browser.execute_script("return document.documentElement.scrollWidth")
     assert width <= browser.execute_script("return window.innerWidth")
     assert len(browser.find_elements(By.CSS_SELECTOR, "table")) == 3
+
+
+def test_the_measured_curve_answers_where_a_collapse_bends_the_line() -> None:
+    # aaa's tagger holds its F1 down to silver F1 50, then collapses: 70 -> 76, 50 -> 60,
+    # 30 -> 0. The curve meets model transfer (60) at 50; a line through the three does not.
+    points = {70.0: 76.0, 50.0: 60.0, 30.0: 0.0}
+    rows = [_row("aaa", silver, "none" if silver == 70.0 else "mix", test=test)
+            for silver, test in points.items()]  # fmt: skip
+    counts = [[1, 1, 1], [1, 2, 1], [0, 1, 1], [2, 2, 2]] * 25
+    for row in rows:
+        row["test"]["counts"] = counts
+        row["model_transfer"]["counts"] = counts
+    study = crossover_study([{"name": f"v{i}", "rows": [row]} for i, row in enumerate(rows)])
+    aaa = study["per_language"]["aaa"]
+    assert aaa["curve_crossover"]["silver_f1"] == pytest.approx(50.0)
+    assert aaa["curve_crossover"]["beyond"] is None
+    assert abs(aaa["crossover"]["silver_f1"] - 50.0) > 5.0
+    assert "; 50.0" in format_crossover(study)
+
+
+def test_the_crossover_page_draws_the_measured_curve() -> None:
+    from xlner.bench.silver_chart import render
+
+    page = render(_page_result())
+    assert "measured curve" in page and "on the measured curve" in page

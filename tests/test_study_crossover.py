@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from xlner.study.crossover import Point, crossover, damage_per_point, fit, pooled_crossover
+from xlner.study.crossover import (
+    Point,
+    crossover,
+    curve_crossover,
+    damage_per_point,
+    fit,
+    pooled_crossover,
+)
 
 
 def _line(slope: float, intercept: float, xs, noise: float = 0.0, seed: int = 0) -> list[Point]:
@@ -76,3 +83,54 @@ def test_damage_per_point_is_test_f1_lost_per_silver_f1_lost() -> None:
     clean = Point(70.0, 75.0)
     assert damage_per_point(clean, [Point(60.0, 70.0), Point(50.0, 65.0)]) == pytest.approx(0.5)
     assert damage_per_point(clean, [Point(70.0, 60.0)]) is None
+
+
+# ------------------------------------------------------------------ the measured curve
+
+
+CLIFF = [Point(72.0, 74.0), Point(51.0, 72.5), Point(40.0, 60.0), Point(30.0, 0.0)]
+
+
+def test_the_curve_crossover_reads_a_cliff_where_a_line_cannot() -> None:
+    # 72.5 at silver F1 51 and 60.0 at 40: model transfer's 68.5 is met a third of the way.
+    found = curve_crossover(CLIFF, 68.5)
+    assert found is not None and found.beyond is None
+    assert found.silver_f1 == pytest.approx(51.0 - 11.0 * 4.0 / 12.5)
+    assert found.low is None  # no replicates, no interval
+    line = crossover(CLIFF, 68.5)
+    assert line is not None and line.silver_f1 != pytest.approx(found.silver_f1, abs=1.0)
+
+
+def test_the_curve_crossover_is_the_first_crossing_from_the_cleanest_data() -> None:
+    wobbly = [Point(70.0, 75.0), Point(60.0, 65.0), Point(50.0, 71.0), Point(40.0, 50.0)]
+    found = curve_crossover(wobbly, 70.0)
+    assert found is not None and found.silver_f1 == pytest.approx(65.0)
+
+
+def test_points_of_one_silver_f1_are_averaged() -> None:
+    seeds = [Point(70.0, 74.0), Point(70.0, 72.0), Point(50.0, 60.0), Point(50.0, 64.0)]
+    found = curve_crossover(seeds, 68.0)
+    assert found is not None and found.silver_f1 == pytest.approx(50.0 + 20.0 * 6.0 / 11.0)
+
+
+@pytest.mark.parametrize(("transfer", "side"), [(50.0, "below"), (90.0, "above")])
+def test_a_curve_that_never_meets_transfer_says_on_which_side(transfer, side) -> None:
+    points = [Point(70.0, 75.0), Point(50.0, 70.0)]
+    found = curve_crossover(points, transfer)
+    assert found is not None and (found.silver_f1, found.beyond) == (None, side)
+
+
+def test_the_curve_interval_comes_from_the_paired_resamples() -> None:
+    rng = np.random.default_rng(0)
+    noise = rng.normal(0.0, 1.0, size=(len(CLIFF), 500))
+    replicates = [p.test_f1 + noise[i] for i, p in enumerate(CLIFF)]
+    transfer = 68.5 + rng.normal(0.0, 1.0, size=500)
+    found = curve_crossover(CLIFF, 68.5, replicates, transfer)
+    assert found is not None and found.low is not None and found.high is not None
+    assert found.low < found.silver_f1 < found.high
+    assert found.low >= 40.0 and found.high <= 51.0  # the crossing stays on its segment
+    assert found.undefined == 0.0
+
+
+def test_one_silver_f1_is_no_curve() -> None:
+    assert curve_crossover([Point(70.0, 75.0), Point(70.0, 71.0)], 70.0) is None

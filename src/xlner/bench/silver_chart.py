@@ -21,11 +21,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from html import escape
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 from xlner.bench.silver import cells
-from xlner.bench.silver.crossover import CURVE, operator_of
+from xlner.bench.silver.crossover import CURVE, curve_text, operator_of
 from xlner.bench.silver.report import MEASURED, column_title, intervals
 from xlner.io import atomic_write
 from xlner.study.report import html_page, html_table
@@ -136,6 +137,7 @@ OPERATOR_COLOURS = {
     "add_entities": "#8c564b",
 }
 TRANSFER_COLOUR = "#d62728"
+CURVE_COLOUR = "#2ca02c"  # the measured curve, points joined
 # A colour per language on the pooled chart, apart from the degradations' colours.
 LANGUAGE_COLOURS = ("#17becf", "#bcbd22", "#e377c2", "#7f7f7f", "#2ca02c", "#393b79")
 
@@ -178,14 +180,30 @@ def language_curve(lang: str, points: Sequence[tuple[str, float, float]], answer
         )
     subtitle = "test F1 against silver F1; dashed: model transfer"
     if meets and meets["silver_f1"] is not None:
-        subtitle = f"meets model transfer at silver F1 {_interval_text(meets)}"
+        subtitle = f"line meets model transfer at silver F1 {_interval_text(meets)}"
         segments.append(
             Segment(meets["silver_f1"], 0, meets["silver_f1"], 100, "#999999", "crossover", True)
         )
+    segments += _measured_curve([(x, y) for operator, x, y in points if operator in CURVE])
+    curve = answer.get("curve_crossover")
+    if curve and curve["silver_f1"] is not None:
+        subtitle += f"; the measured curve at {_interval_text(curve)}"
     return scatter_chart(
         markers, segments=segments, title=lang, subtitle=subtitle, x_label=SILVER_AXIS,
         y_label="test F1", width=420, height=320,
     )  # fmt: skip
+
+
+def _measured_curve(points: Sequence[tuple[float, float]]) -> list[Segment]:
+    """The measured curve: test F1 averaged per silver F1, neighbours joined."""
+    by_x: dict[float, list[float]] = {}
+    for x, y in points:
+        by_x.setdefault(x, []).append(y)
+    means = sorted((x, sum(ys) / len(ys)) for x, ys in by_x.items())
+    return [
+        Segment(x0, y0, x1, y1, CURVE_COLOUR, "measured curve")
+        for (x0, y0), (x1, y1) in pairwise(means)
+    ]
 
 
 def pooled_chart(result: Mapping[str, Any], study: Mapping[str, Any]) -> str:
@@ -256,9 +274,11 @@ def answer_table(study: Mapping[str, Any]) -> str:
                 slope,
                 "gap 0" if lang == "pooled" else _f(transfer),
                 where,
+                curve_text(entry.get("curve_crossover")) or "-",
             ]
         )
-    header = ["language", "points", "slope [95 %]", "model transfer F1", "crossover silver F1"]
+    header = ["language", "points", "slope [95 %]", "model transfer F1"]
+    header += ["crossover silver F1: line", "on the measured curve"]
     return html_table(header, rows)
 
 

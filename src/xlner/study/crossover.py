@@ -12,12 +12,21 @@ resampling points within each language.
 
 A crossover outside the silver F1 the points span is an extrapolation and is flagged; a line
 that does not rise (slope <= 0) has no crossover.
+
+A line assumes test F1 falls evenly with silver F1. Where it does not (a tagger that keeps its
+F1 down to some silver F1 and then collapses), :func:`curve_crossover` reads the answer off the
+measured curve instead: the points (averaged per silver F1) joined by straight segments, and
+the highest silver F1 at which that curve, coming down from the cleanest data, falls to model
+transfer. Its interval resamples the test sentences: every point's test F1 and model
+transfer's are replaced by their bootstrap replicates of one resample (the same sentences
+for all, a paired bootstrap), and the crossing is found again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -179,6 +188,76 @@ def _interval(value: float | None, draws: np.ndarray, xs: np.ndarray, level: flo
     tail = 100 * (1 - level) / 2
     low, high = np.percentile(draws[~np.isnan(draws)], [tail, 100 - tail])
     return Crossover(value, float(low), float(high), extrapolated, undefined)
+
+
+@dataclass(frozen=True)
+class CurveCrossover:
+    """Where the measured curve falls to model transfer, with its bootstrap interval. With no
+    crossing, ``beyond`` says on which side of the measured silver F1 it lies: ``"below"``
+    (the silver tagger stays at or above model transfer down to the worst silver data) or
+    ``"above"`` (it is below model transfer even on the cleanest data)."""
+
+    silver_f1: float | None
+    low: float | None
+    high: float | None
+    beyond: str | None
+    undefined: float  # the share of resamples whose curve did not cross
+
+    def as_dict(self) -> dict[str, float | str | None]:
+        return dict(vars(self))
+
+
+def curve_crossing(xs: np.ndarray, ys: np.ndarray, level: float) -> float:
+    """The highest silver F1 where the curve through the points (test F1 averaged per silver
+    F1, straight between neighbours) comes down to ``level``; nan where it never does, or
+    starts below it."""
+    unique = np.unique(xs)[::-1]  # the cleanest silver data first
+    means = np.array([ys[xs == x].mean() for x in unique])
+    if means[0] < level:
+        return float("nan")
+    for (x0, y0), (x1, y1) in pairwise(zip(unique, means, strict=True)):
+        if y1 < level <= y0:
+            return float(x0 + (level - y0) * (x1 - x0) / (y1 - y0))
+    return float("nan")
+
+
+def curve_crossover(
+    points: Sequence[Point],
+    transfer_f1: float,
+    point_replicates: Sequence[np.ndarray] | None = None,
+    transfer_replicates: np.ndarray | None = None,
+    level: float = LEVEL,
+) -> CurveCrossover | None:
+    """The silver F1 where the measured curve meets ``transfer_f1``; None under two points.
+
+    ``point_replicates[i]`` holds point ``i``'s test F1 in each bootstrap resample of the test
+    sentences, ``transfer_replicates`` model transfer's in the same resamples (e.g.
+    :func:`xlner.evaluate.bootstrap.bootstrap_replicates` of each with one seed); without
+    them the answer has no interval."""
+    xs = np.array([p.silver_f1 for p in points], dtype=float)
+    ys = np.array([p.test_f1 for p in points], dtype=float)
+    if len(np.unique(xs)) < 2:
+        return None
+    value = curve_crossing(xs, ys, transfer_f1)
+    beyond = None
+    if np.isnan(value):
+        top = ys[xs == xs.max()].mean()
+        beyond = "above" if top < transfer_f1 else "below"
+    if point_replicates is None or any(r is None or not len(r) for r in point_replicates):
+        return CurveCrossover(None if beyond else value, None, None, beyond, 1.0)
+    table = np.stack([np.asarray(r, dtype=float) for r in point_replicates])  # points x draws
+    levels = (
+        np.asarray(transfer_replicates, dtype=float)
+        if transfer_replicates is not None and len(transfer_replicates) == table.shape[1]
+        else np.full(table.shape[1], transfer_f1)
+    )
+    draws = np.array([curve_crossing(xs, table[:, b], levels[b]) for b in range(table.shape[1])])
+    undefined = float(np.isnan(draws).mean())
+    if beyond or undefined > 1 - level:
+        return CurveCrossover(None if beyond else value, None, None, beyond, undefined)
+    tail = 100 * (1 - level) / 2
+    low, high = np.percentile(draws[~np.isnan(draws)], [tail, 100 - tail])
+    return CurveCrossover(value, float(low), float(high), None, undefined)
 
 
 def damage_per_point(clean: Point, degraded: Sequence[Point]) -> float | None:

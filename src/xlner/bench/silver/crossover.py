@@ -20,7 +20,15 @@ from typing import Any
 import numpy as np
 
 from xlner.evaluate.bootstrap import bootstrap_replicates
-from xlner.study.crossover import Point, crossover, damage_per_point, fit, pooled_crossover
+from xlner.study.crossover import (
+    CurveCrossover,
+    Point,
+    crossover,
+    curve_crossover,
+    damage_per_point,
+    fit,
+    pooled_crossover,
+)
 from xlner.study.degrade import get_degradation
 
 CLEAN = "none"
@@ -49,6 +57,7 @@ def points_by_language(variants: Sequence[Mapping[str, Any]]) -> dict[str, list[
                     "operator": operator_of(row),
                     "silver_f1": quality["f1"],
                     "test_f1": row["test"]["f1"],
+                    "test_counts": row["test"].get("counts"),
                 }
             )
     return dict(found)
@@ -83,11 +92,13 @@ def crossover_study(variants: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         line = fit(curves[lang])
         mt, replicates = transfer.get(lang, (None, None))
         meets = crossover(curves[lang], mt, replicates) if mt is not None else None
+        on_curve = _on_curve(group, mt, replicates)
         per_language[lang] = {
             "points": len(group),
             "model_transfer_f1": mt,
             "fit": line.as_dict() if line else None,
             "crossover": meets.as_dict() if meets else None,
+            "curve_crossover": on_curve.as_dict() if on_curve else None,
         }
     line, meets = pooled_crossover(curves, {lang: mt for lang, (mt, _) in transfer.items()})
     return {
@@ -129,6 +140,21 @@ def damage_by_kind(points: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[st
     }
 
 
+def _on_curve(
+    group: Sequence[Mapping[str, Any]], transfer_f1: float | None, replicates: np.ndarray | None
+) -> CurveCrossover | None:
+    """The crossover on the measured curve of the clean and mix points, its interval from
+    the test sentences' bootstrap (every row's counts resampled alike), where they have them."""
+    if transfer_f1 is None:
+        return None
+    chosen = [p for p in group if p["operator"] in CURVE]
+    counts = [p.get("test_counts") for p in chosen]
+    point_replicates = (
+        [bootstrap_replicates(np.asarray(c)) for c in counts] if all(counts) else None
+    )
+    return curve_crossover(_points(chosen), transfer_f1, point_replicates, replicates)
+
+
 def _points(group: Sequence[Mapping[str, Any]]) -> list[Point]:
     return [Point(p["silver_f1"], p["test_f1"]) for p in group]
 
@@ -143,9 +169,23 @@ def _span(low: float | None, high: float | None, digits: int = 1) -> str:
     return f"[{low:.{digits}f}, {high:.{digits}f}]"
 
 
+def curve_text(meets: Mapping[str, Any] | None) -> str:
+    """The crossover on the measured curve in words ("" where there is none to give)."""
+    if not meets:
+        return ""
+    if meets["beyond"] == "below":
+        return "below every point (model transfer never reached)"
+    if meets["beyond"] == "above":
+        return "above every point (model transfer never beaten)"
+    return f"{meets['silver_f1']:.1f} {_span(meets['low'], meets['high'])}"
+
+
 def format_crossover(study: Mapping[str, Any]) -> str:
     """The answer as text: a line per language and the pooled line, then the kinds of error."""
-    lines = ["lang     points  slope [95%]         transfer F1  crossover silver F1 [95%]"]
+    lines = [
+        "lang     points  slope [95%]         transfer F1  crossover silver F1 [95%]: "
+        "line; measured curve"
+    ]
     rows = list(study["per_language"].items()) + [("pooled", study["pooled"])]
     for lang, entry in rows:
         line, meets = entry.get("fit"), entry.get("crossover")
@@ -162,6 +202,8 @@ def format_crossover(study: Mapping[str, Any]) -> str:
             where = "none (the line does not rise)"
         transfer = "gap 0" if lang == "pooled" else _num(entry.get("model_transfer_f1"))
         count = entry.get("points", entry.get("languages"))
+        curve = curve_text(entry.get("curve_crossover"))
+        where += f"; {curve}" if curve else ""
         lines.append(f"{lang:8} {count:6}  {slope:19} {transfer:>11}  {where}")
     damage = study.get("damage_per_point") or {}
     if damage:
