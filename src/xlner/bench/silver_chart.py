@@ -156,7 +156,7 @@ def _study_points(result: Mapping[str, Any]) -> dict[str, list[tuple[str, float,
 
 def language_curve(lang: str, points: Sequence[tuple[str, float, float]], answer: Mapping) -> str:
     """One language: its points by degradation, the fitted line over the clean and mixed
-    points, model transfer (dashed) and where the line meets it."""
+    points and their measured curve, model transfer (dashed) and where they meet it."""
     markers = [
         Point(x, y, f"{lang} {operator}", OPERATOR_COLOURS.get(operator, "#777777"))
         for operator, x, y in points
@@ -178,16 +178,16 @@ def language_curve(lang: str, points: Sequence[tuple[str, float, float]], answer
         segments.append(
             Segment(start, _at(line, start), high, _at(line, high), "#1f77b4", "fitted line")
         )
-    subtitle = "test F1 against silver F1; dashed: model transfer"
-    if meets and meets["silver_f1"] is not None:
-        subtitle = f"line meets model transfer at silver F1 {_interval_text(meets)}"
-        segments.append(
-            Segment(meets["silver_f1"], 0, meets["silver_f1"], 100, "#999999", "crossover", True)
-        )
     segments += _measured_curve([(x, y) for operator, x, y in points if operator in CURVE])
+    # The crossover marked is the measured curve's where it has one (a line can miss a bend).
+    subtitle = "test F1 against silver F1; dashed: model transfer"
     curve = answer.get("curve_crossover")
-    if curve and curve["silver_f1"] is not None:
-        subtitle += f"; the measured curve at {_interval_text(curve)}"
+    for found, what in ((curve, "the curve"), (meets, "the fitted line")):
+        if found and found["silver_f1"] is not None:
+            subtitle = f"{what} meets model transfer at silver F1 {_interval_text(found)}"
+            x = found["silver_f1"]
+            segments.append(Segment(x, 0, x, 100, "#999999", "crossover", True))
+            break
     return scatter_chart(
         markers, segments=segments, title=lang, subtitle=subtitle, x_label=SILVER_AXIS,
         y_label="test F1", width=420, height=320,
