@@ -174,9 +174,9 @@ def curve_text(meets: Mapping[str, Any] | None) -> str:
     if not meets:
         return ""
     if meets["beyond"] == "below":
-        return "below every point (model transfer never reached)"
+        return "below every point (the silver tagger stays above model transfer)"
     if meets["beyond"] == "above":
-        return "above every point (model transfer never beaten)"
+        return "above every point (below model transfer even on the cleanest data)"
     return f"{meets['silver_f1']:.1f} {_span(meets['low'], meets['high'])}"
 
 
