@@ -153,3 +153,13 @@ def test_the_crossover_page_draws_the_measured_curve() -> None:
 
     page = render(_page_result())
     assert "measured curve" in page and "on the measured curve" in page
+
+
+def test_a_curve_above_model_transfer_everywhere_says_so() -> None:
+    rows = [_row("aaa", silver, "none" if silver == 70.0 else "mix", test=90.0 - silver / 10)
+            for silver in (70.0, 50.0, 30.0)]  # fmt: skip
+    study = crossover_study([{"name": f"v{i}", "rows": [row]} for i, row in enumerate(rows)])
+    assert study["per_language"]["aaa"]["curve_crossover"]["beyond"] == "below"
+    assert "below every point (the silver tagger stays above model transfer)" in (
+        format_crossover(study)
+    )
