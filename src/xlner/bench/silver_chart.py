@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from xlner.bench.silver import cells
-from xlner.bench.silver.crossover import CURVE, curve_text, operator_of
+from xlner.bench.silver.crossover import CURVE, answer_cells, estimate_text, operator_of
 from xlner.bench.silver.report import MEASURED, column_title, intervals
 from xlner.io import atomic_write
 from xlner.study.report import html_page, html_table
@@ -246,9 +246,7 @@ def _at(line: Mapping[str, float], x: float) -> float:
 
 
 def _interval_text(meets: Mapping[str, Any]) -> str:
-    if meets["low"] is None or meets["high"] is None:
-        return f"{meets['silver_f1']:.1f} (interval open)"
-    return f"{meets['silver_f1']:.1f} [{meets['low']:.1f}, {meets['high']:.1f}]"
+    return estimate_text(meets["silver_f1"], meets["low"], meets["high"])
 
 
 def answer_table(study: Mapping[str, Any]) -> str:
@@ -256,16 +254,7 @@ def answer_table(study: Mapping[str, Any]) -> str:
     rows = []
     entries = [*study["per_language"].items(), ("pooled", study["pooled"])]
     for lang, entry in entries:
-        line, meets = entry.get("fit"), entry.get("crossover")
-        slope = (
-            f"{line['slope']:.2f} [{line['slope_low']:.2f}, {line['slope_high']:.2f}]"
-            if line
-            else "-"
-        )
-        where = "-"
-        if meets:
-            where = "none (no rise)" if meets["silver_f1"] is None else _interval_text(meets)
-            where += " (extrapolated)" if meets.get("extrapolated") else ""
+        slope, where, curve = answer_cells(entry)
         transfer = entry.get("model_transfer_f1")
         rows.append(
             [
@@ -274,7 +263,7 @@ def answer_table(study: Mapping[str, Any]) -> str:
                 slope,
                 "gap 0" if lang == "pooled" else _f(transfer),
                 where,
-                curve_text(entry.get("curve_crossover")) or "-",
+                curve,
             ]
         )
     header = ["language", "points", "slope [95 %]", "model transfer F1"]

@@ -163,10 +163,25 @@ def _num(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def _span(low: float | None, high: float | None, digits: int = 1) -> str:
+def estimate_text(value: float, low: float | None, high: float | None, digits: int = 1) -> str:
+    """An estimate with its 95 % interval, as the table and the page both print it."""
     if low is None or high is None:
-        return "[open]"
-    return f"[{low:.{digits}f}, {high:.{digits}f}]"
+        return f"{value:.{digits}f} (interval open)"
+    return f"{value:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+
+
+def answer_cells(entry: Mapping[str, Any]) -> tuple[str, str, str]:
+    """One language's (or the pooled) answer in words: the slope, where the line meets model
+    transfer, where the measured curve does ("-" where there is none)."""
+    line, meets = entry.get("fit"), entry.get("crossover")
+    slope = estimate_text(line["slope"], line["slope_low"], line["slope_high"], 2) if line else "-"
+    where = "-"
+    if meets:
+        where = "none (the line does not rise)"
+        if meets["silver_f1"] is not None:
+            where = estimate_text(meets["silver_f1"], meets["low"], meets["high"])
+        where += " (extrapolated)" if meets.get("extrapolated") else ""
+    return slope, where, curve_text(entry.get("curve_crossover")) or "-"
 
 
 def curve_text(meets: Mapping[str, Any] | None) -> str:
@@ -177,7 +192,7 @@ def curve_text(meets: Mapping[str, Any] | None) -> str:
         return "below every point (the silver tagger stays above model transfer)"
     if meets["beyond"] == "above":
         return "above every point (below model transfer even on the cleanest data)"
-    return f"{meets['silver_f1']:.1f} {_span(meets['low'], meets['high'])}"
+    return estimate_text(meets["silver_f1"], meets["low"], meets["high"])
 
 
 def format_crossover(study: Mapping[str, Any]) -> str:
@@ -188,22 +203,10 @@ def format_crossover(study: Mapping[str, Any]) -> str:
     ]
     rows = list(study["per_language"].items()) + [("pooled", study["pooled"])]
     for lang, entry in rows:
-        line, meets = entry.get("fit"), entry.get("crossover")
-        slope = (
-            f"{line['slope']:.2f} {_span(line['slope_low'], line['slope_high'], 2)}"
-            if line
-            else "-"
-        )
-        where = "-"
-        if meets and meets["silver_f1"] is not None:
-            where = f"{meets['silver_f1']:.1f} {_span(meets['low'], meets['high'])}"
-            where += " (extrapolated)" if meets["extrapolated"] else ""
-        elif meets:
-            where = "none (the line does not rise)"
+        slope, where, curve = answer_cells(entry)
         transfer = "gap 0" if lang == "pooled" else _num(entry.get("model_transfer_f1"))
         count = entry.get("points", entry.get("languages"))
-        curve = curve_text(entry.get("curve_crossover"))
-        where += f"; {curve}" if curve else ""
+        where += f"; {curve}" if curve != "-" else ""
         lines.append(f"{lang:8} {count:6}  {slope:19} {transfer:>11}  {where}")
     damage = study.get("damage_per_point") or {}
     if damage:
