@@ -27,6 +27,7 @@ from tiny_models import save_tiny_bert, save_tiny_token_classifier  # noqa: E402
 from xlner.bench import silver as bench  # noqa: E402
 from xlner.bench.silver_chart import render  # noqa: E402
 from xlner.corpora.conll import read_conll, write_conll  # noqa: E402
+from xlner.pipeline.cache import run_lock  # noqa: E402
 from xlner.tagging.tagger import META_FILE, TokenTagger  # noqa: E402
 from xlner.tagging.training import TrainConfig, fit, latest_checkpoint  # noqa: E402
 from xlner.tagging.xlner import DEFAULT_NAME, taggers_dir  # noqa: E402
@@ -480,6 +481,35 @@ def test_bad_variant_names_are_one_line_errors(capsys, setup, tmp_path, variants
     result = _bench(capsys, setup, "--config", config, "--variants", variants)
     assert result.code == 2 and message in result.err, result.err
     assert "Traceback" not in result.err and not setup["runs"].exists()
+
+
+def test_finished_reports_the_rows_done_beside_a_run_in_progress(capsys, setup, tmp_path) -> None:
+    config = _ablation(setup, tmp_path, "base = []\nlonger = ['selection.min_length=4']\n")
+    first = _bench(capsys, setup, "--config", config, "--variants", "base", languages="lug")
+    assert first.code == 0, first.err
+    before = _mtimes(setup["runs"])
+    with run_lock(setup["runs"] / "lug"):  # another run holds the language
+        busy = _bench(capsys, setup, "--config", config)
+        assert busy.code == 2 and "is in use" in busy.err, busy.err
+        result = _bench(capsys, setup, "--config", config, "--finished")
+    assert result.code == 0, result.err
+    base, longer = _result(setup)["variants"]
+    assert [(row["lang"], row["status"]) for row in base["rows"]] == [("lug", "reused")]
+    assert longer["rows"] == []
+    assert "ewe: not finished, left out" in result.err and "lug: not finished" in result.err
+    # Nothing was run or written under --runs: no stage of ewe or of the longer variant.
+    assert _mtimes(setup["runs"]) == before and not (setup["runs"] / "ewe").exists()
+
+
+def test_finished_reads_back_a_pooled_tagger_rows(capsys, setup) -> None:
+    assert _bench(capsys, setup, "train.pooled=true").code == 0
+    pooled = {row["lang"]: row["key"] for row in _result(setup)["rows"]}
+    result = _bench(capsys, setup, "train.pooled=true", "--finished")
+    assert result.code == 0, result.err
+    assert {row["lang"]: row["key"] for row in _result(setup)["rows"]} == pooled
+    alone = _bench(capsys, setup, "--finished")  # the per-language taggers were never trained
+    assert alone.code == 0, alone.err
+    assert _result(setup)["rows"] == [] and "lug: not finished, left out" in alone.err
 
 
 def test_variants_of_a_config_without_them_is_a_one_line_error(capsys, setup) -> None:

@@ -329,6 +329,14 @@ def silver(
             "their translate-test F1 goes beside each language that has one."
         ),
     ] = None,
+    finished: Annotated[
+        bool,
+        typer.Option(
+            "--finished",
+            help="Report only the rows a run has finished, running nothing (safe beside a "
+            "run in progress on the same --runs).",
+        ),
+    ] = False,
     signature: SignatureOption = SignatureForm.short,
 ) -> None:
     """Silver data from MAFAND-MT (MasakhaNER 2.0 test excluded), a tagger trained on it, its
@@ -345,10 +353,9 @@ def silver(
         result = bench.run_silver(
             data_dir,
             runs,
-            chosen,
+            bench.Scope(chosen, picked, finished),
             config=config,
             overrides=overrides or [],
-            variants=picked,
             translate_test=translate_test,
             progress=say,
         )

@@ -39,7 +39,7 @@ language's row), :mod:`.report` (columns, averages, the quality study, the table
 :mod:`.benchmark` (the run over languages and variants).
 """
 
-from xlner.bench.silver.benchmark import run_ablation, run_silver
+from xlner.bench.silver.benchmark import Scope, run_ablation, run_silver
 from xlner.bench.silver.config import (
     BASE,
     DEFAULT_CONFIG,
@@ -92,6 +92,7 @@ __all__ = [
     "STAGES",
     "STAGE_FILE",
     "Plan",
+    "Scope",
     "Work",
     "anchors",
     "averages",

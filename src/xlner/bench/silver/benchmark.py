@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,38 +14,57 @@ from xlner.bench.report import machine
 from xlner.bench.silver.config import DEFAULT_CONFIG, Plan, load_settings, load_variants, plan
 from xlner.bench.silver.crossover import crossover_study
 from xlner.bench.silver.report import anchors, averages, quality_study, read_translate_test
-from xlner.bench.silver.stages import POOLED, PooledTrain, Progress, pooled_train, run_language
+from xlner.bench.silver.stages import (
+    POOLED,
+    PooledTrain,
+    Progress,
+    finished_row,
+    pooled_key,
+    pooled_train,
+    prepare,
+    run_language,
+)
 from xlner.pipeline.cache import run_lock
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which rows a run gives: its languages (``None``: the config's), the variants of a
+    config with [variants] (``None``: all), and whether only the rows already finished,
+    read back without running anything (safe beside a run in progress)."""
+
+    languages: Sequence[str] | None = None
+    variants: Sequence[str] | None = None
+    finished: bool = False
 
 
 def run_silver(
     data_dir: Path | None,
     run_root: Path,
-    languages: Sequence[str] | None = None,
+    scope: Scope = Scope(),
     *,
     config: str = DEFAULT_CONFIG,
     overrides: Sequence[str] = (),
-    variants: Sequence[str] | None = None,
     translate_test: Path | None = None,
     progress: Progress = lambda message: None,
 ) -> dict[str, Any]:
     """Every language's row (see the module docstring), their averages, the settings; for a
-    config with variants, :func:`run_ablation`'s result (of the ones ``variants`` names, in
+    config with variants, :func:`run_ablation`'s result (of the ones the ``scope`` names, in
     the config's order, where it names some)."""
     settings = load_settings(config, overrides)
     if settings["variants"]:
-        chosen_variants = pick_variants(load_variants(config, overrides), variants)
+        chosen_variants = pick_variants(load_variants(config, overrides), scope.variants)
         return run_ablation(
-            data_dir, run_root, languages, chosen_variants,
-            translate_test=translate_test, progress=progress,
+            data_dir, run_root, scope.languages, chosen_variants,
+            translate_test=translate_test, finished=scope.finished, progress=progress,
         )  # fmt: skip
-    if variants:
+    if scope.variants:
         raise ValueError(f"--variants: config {config} has no [variants] table")
-    chosen = list(languages or settings["languages"])
+    chosen = list(scope.languages or settings["languages"])
     plans = [plan(lang, settings, run_root, data_dir) for lang in chosen]  # all checked first
     translated = read_translate_test(translate_test)
     started = time.perf_counter()
-    rows = _rows(plans, settings, run_root, data_dir, translated, progress)
+    rows = _rows(plans, settings, run_root, data_dir, translated, progress, scope.finished)
     return {
         "benchmark": "masakhaner2-silver",
         "config": config,
@@ -79,14 +99,23 @@ def _rows(
     data_dir: Path | None,
     translated: Mapping[str, float],
     progress: Progress,
+    finished: bool = False,
 ) -> list[dict[str, Any]]:
     """The row of each planned language, in order, with its translate-test F1 and anchors;
-    with ``train.pooled``, every language scored with one tagger trained on all of them."""
-    if not settings["train"]["pooled"]:
-        return _each(plans, settings, run_root, data_dir, translated, progress, None)
-    with run_lock(run_root / POOLED):  # the pooled tagger's folder, like a language's
-        pooled = pooled_train(plans, settings, run_root, data_dir, progress)
-        return _each(plans, settings, run_root, data_dir, translated, progress, pooled)
+    with ``train.pooled``, every language scored with one tagger trained on all of them;
+    ``finished``: only the rows already finished (:func:`_finished`)."""
+    if finished:
+        rows = _finished(plans, settings, run_root, data_dir, progress)
+    elif not settings["train"]["pooled"]:
+        rows = _each(plans, settings, run_root, data_dir, progress, None)
+    else:
+        with run_lock(run_root / POOLED):  # the pooled tagger's folder, like a language's
+            pooled = pooled_train(plans, settings, run_root, data_dir, progress)
+            rows = _each(plans, settings, run_root, data_dir, progress, pooled)
+    for row in rows:
+        row["translate_test"] = translated.get(row["lang"])
+        row["anchors"] = anchors(settings, row["lang"])
+    return rows
 
 
 def _each(
@@ -94,7 +123,6 @@ def _each(
     settings: Mapping[str, Any],
     run_root: Path,
     data_dir: Path | None,
-    translated: Mapping[str, float],
     progress: Progress,
     pooled: PooledTrain | None,
 ) -> list[dict[str, Any]]:
@@ -102,10 +130,30 @@ def _each(
     while plans:  # each language's components (and the models they loaded) freed after it
         step = plans.pop(0)
         with run_lock(run_root / step.lang):  # a second run on the same folders is refused
-            row = run_language(step, settings, run_root, data_dir, progress, pooled)
-        row["translate_test"] = translated.get(step.lang)
-        row["anchors"] = anchors(settings, step.lang)
-        rows.append(row)
+            rows.append(run_language(step, settings, run_root, data_dir, progress, pooled))
+    return rows
+
+
+def _finished(
+    plans: list[Plan],
+    settings: Mapping[str, Any],
+    run_root: Path,
+    data_dir: Path | None,
+    progress: Progress,
+) -> list[dict[str, Any]]:
+    """The rows of ``plans`` that a run has finished, read back without locks or running;
+    each language left out is named."""
+    train_key = None
+    if settings["train"]["pooled"]:
+        silver_keys = [prepare(step, settings, data_dir).keys["silver"] for step in plans]
+        train_key = pooled_key(plans, settings, silver_keys)
+    rows = []
+    for step in plans:
+        row = finished_row(step, settings, run_root, data_dir, train_key)
+        if row is None:
+            progress(f"{step.lang}: not finished, left out")
+        else:
+            rows.append(row)
     return rows
 
 
@@ -116,10 +164,12 @@ def run_ablation(
     variants: Mapping[str, Mapping[str, Any]],
     *,
     translate_test: Path | None = None,
+    finished: bool = False,
     progress: Progress = lambda message: None,
 ) -> dict[str, Any]:
     """The rows of each variant (:func:`load_variants`) in the same stage folders, so a
-    variant that equals another run's settings reads that run back; and the quality study."""
+    variant that equals another run's settings reads that run back; and the quality study
+    (``finished``: of the rows already finished, as :func:`run_silver`)."""
     first = next(iter(variants.values()))
     chosen = list(languages or first["languages"])
     plans = {}
@@ -133,7 +183,7 @@ def run_ablation(
     done = []
     for name, settings in variants.items():
         progress(f"variant {name}: {' '.join(settings['variant']) or 'the config as it is'}")
-        rows = _rows(plans[name], settings, run_root, data_dir, translated, progress)
+        rows = _rows(plans[name], settings, run_root, data_dir, translated, progress, finished)
         done.append({
             "name": name, "overrides": settings["variant"], "settings": settings,
             "rows": rows, "average": averages(rows, settings),

@@ -231,8 +231,7 @@ def pooled_train(
         files.append(made["conll"])
         silver_keys.append(work.keys["silver"])
     first, langs = plans[0], [step.lang for step in plans]
-    trained = train_settings(first, settings) | {"languages": langs}
-    key = stage_key("bench-silver-pooled-train", trained, silver_keys)
+    key = pooled_key(plans, settings, silver_keys)
     source = getattr(first.tagger, "path", None) if settings["train"]["init"] == "source" else None
     compute = partial(
         train_stage, files, lang=langs, config=first.train, source=source,
@@ -240,6 +239,37 @@ def pooled_train(
         say=partial(_said, progress, "+".join(langs)),
     )  # fmt: skip
     return PooledTrain(run_root / POOLED / f"train-{key[:12]}", key, compute)
+
+
+def pooled_key(
+    plans: Sequence[Plan], settings: Mapping[str, Any], silver_keys: Sequence[str]
+) -> str:
+    """The key of the tagger that ``train.pooled`` trains on the silver data of ``plans``'
+    languages: its settings and their silver stages' keys."""
+    langs = [step.lang for step in plans]
+    trained = train_settings(plans[0], settings) | {"languages": langs}
+    return stage_key("bench-silver-pooled-train", trained, silver_keys)
+
+
+def finished_row(
+    step: Plan,
+    settings: Mapping[str, Any],
+    run_root: Path,
+    data_dir: Path | None,
+    train_key: str | None = None,
+) -> dict[str, Any] | None:
+    """The language's row if a run with these settings finished it (``None`` otherwise):
+    read without running anything or taking its lock, so it is safe beside a run in
+    progress (a row file is written whole, by atomic replace)."""
+    work = prepare(step, settings, data_dir, train_key)
+    return _read_row(run_root / step.lang, row_key(work.keys))
+
+
+def _read_row(folder: Path, key: str) -> dict[str, Any] | None:
+    row_file = folder / row_name(key)
+    if row_file.is_file() and (row := json.loads(row_file.read_text("utf-8")))["key"] == key:
+        return row | {"status": "reused"}
+    return None
 
 
 def run_language(
@@ -256,9 +286,9 @@ def run_language(
     work = prepare(step, settings, data_dir, pooled.key if pooled else None)
     folder, key = run_root / step.lang, row_key(work.keys)
     row_file = folder / row_name(key)
-    if row_file.is_file() and (row := json.loads(row_file.read_text("utf-8")))["key"] == key:
+    if (row := _read_row(folder, key)) is not None:
         progress(f"{step.lang}: finished before, read back from {row_file}")
-        return row | {"status": "reused"}
+        return row
     started = time.perf_counter()
     where = {name: folder / f"{name}-{key[:12]}" for name, key in work.keys.items()}
     stages: dict[str, Any] = {}
