@@ -648,6 +648,9 @@ def test_the_crossover_config_spans_five_levels_and_three_seeds() -> None:
     kinds = {v["degrade"].get("operator") for v in variants.values()} - {None, "mix"}
     assert kinds == {"drop_entities", "shift_boundaries", "swap_classes", "add_entities"}
     assert len(variants["clean"]["languages"]) >= 4
+    # Upward from clean: the same silver data without the sentences of unmapped classes.
+    up = variants["partial-drop"]
+    assert up["selection"] == {"dropped_class": "drop"} and not up["degrade"]
 
 
 def test_the_ensemble_with_model_transfer_weighs_on_dev(capsys, setup) -> None:
