@@ -501,12 +501,31 @@ def test_finished_reports_the_rows_done_beside_a_run_in_progress(capsys, setup, 
     assert _mtimes(setup["runs"]) == before and not (setup["runs"] / "ewe").exists()
 
 
-def test_finished_reads_back_a_pooled_tagger_rows(capsys, setup) -> None:
+def _count_reads(monkeypatch) -> list[str]:
+    """The bitext pairs the silver benchmark reads, one entry a read."""
+    from xlner.bench.silver import stages
+
+    reads: list[str] = []
+
+    def counted(name, pair, **kwargs):
+        reads.append(pair)
+        return read_corpus(name, pair, **kwargs)
+
+    read_corpus = stages.read_corpus
+    monkeypatch.setattr(stages, "read_corpus", counted)
+    return reads
+
+
+def test_finished_reads_back_a_pooled_tagger_rows(capsys, setup, monkeypatch) -> None:
+    reads = _count_reads(monkeypatch)
     assert _bench(capsys, setup, "train.pooled=true").code == 0
     pooled = {row["lang"]: row["key"] for row in _result(setup)["rows"]}
+    assert sorted(reads) == ["en-lug", "fr-ewe"]  # each language's bitext read once
+    reads.clear()
     result = _bench(capsys, setup, "train.pooled=true", "--finished")
     assert result.code == 0, result.err
     assert {row["lang"]: row["key"] for row in _result(setup)["rows"]} == pooled
+    assert sorted(reads) == ["en-lug", "fr-ewe"]
     alone = _bench(capsys, setup, "--finished")  # the per-language taggers were never trained
     assert alone.code == 0, alone.err
     assert _result(setup)["rows"] == [] and "lug: not finished, left out" in alone.err

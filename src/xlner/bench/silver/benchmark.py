@@ -5,7 +5,7 @@ variant of an ablation and how the tagger follows the silver F1 (:func:`run_abla
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,9 +18,11 @@ from xlner.bench.silver.stages import (
     POOLED,
     PooledTrain,
     Progress,
+    Work,
     finished_row,
     pooled_key,
     pooled_train,
+    pooled_work,
     prepare,
     run_language,
 )
@@ -143,13 +145,14 @@ def _finished(
 ) -> list[dict[str, Any]]:
     """The rows of ``plans`` that a run has finished, read back without locks or running;
     each language left out is named."""
-    train_key = None
-    if settings["train"]["pooled"]:
-        silver_keys = [prepare(step, settings, data_dir).keys["silver"] for step in plans]
-        train_key = pooled_key(plans, settings, silver_keys)
+    works: Iterable[Work] = (prepare(step, settings, data_dir) for step in plans)
+    if settings["train"]["pooled"]:  # the pooled tagger's key needs every language's first
+        read = list(works)
+        key = pooled_key(plans, settings, [work.keys["silver"] for work in read])
+        works = [pooled_work(w, step, settings, key) for w, step in zip(read, plans, strict=True)]
     rows = []
-    for step in plans:
-        row = finished_row(step, settings, run_root, data_dir, train_key)
+    for step, work in zip(plans, works, strict=True):
+        row = finished_row(step, work, run_root)
         if row is None:
             progress(f"{step.lang}: not finished, left out")
         else:

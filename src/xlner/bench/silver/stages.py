@@ -134,19 +134,18 @@ class Work:
 @dataclass(frozen=True)
 class PooledTrain:
     """One tagger trained on the silver data of several languages (``train.pooled``): its
-    stage folder, key and computation, shared by every language's row."""
+    stage folder, key and computation, shared by every language's row; and each language's
+    work, read once."""
 
     folder: Path
     key: str
     compute: Callable[[Path], dict[str, Any]]
+    works: Mapping[str, Work]
 
 
-def prepare(
-    step: Plan, settings: Mapping[str, Any], data_dir: Path | None, train_key: str | None = None
-) -> Work:
+def prepare(step: Plan, settings: Mapping[str, Any], data_dir: Path | None) -> Work:
     """Read the language's bitext and gold; key each stage by its settings and its inputs
-    (pinned in ``tests/test_silver_keys.py``: existing runs are read back by them); a
-    ``train_key`` is that of a pooled tagger, trained on more than this language."""
+    (pinned in ``tests/test_silver_keys.py``: existing runs are read back by them)."""
     lang, evaluation = step.lang, get_corpus(settings["evaluation"])
     pairs = read_corpus(settings["bitext"], step.pair, data_dir=data_dir)
     test = evaluation.load(lang=lang, split="test", data_dir=data_dir)
@@ -162,14 +161,33 @@ def prepare(
     }
     exclude = {"corpus": settings["evaluation"], "lang": lang, "split": "test"}
     data = [digest([(p.source, p.target, p.provenance.id) for p in pairs]), digest(exclude)]
-    keys = {"silver": stage_key("bench-silver", silver_settings, data)}
+    keys: dict[str, str] = {"silver": stage_key("bench-silver", silver_settings, data)}
     if step.degrade.active:  # only then a stage, so that the other keys stay as they were
         keys["degrade"] = stage_key(
             "bench-silver-degrade", step.degrade.as_dict(), [keys["silver"]]
         )
-    trained = train_settings(step, settings)
+    return Work(pairs, test, dev, silver_settings, _tagger_keys(step, settings, keys, None))
+
+
+def pooled_work(work: Work, step: Plan, settings: Mapping[str, Any], train_key: str) -> Work:
+    """The language's ``work`` (as :func:`prepare` made it, nothing read again) with the
+    stages after the silver data keyed by the pooled tagger of ``train_key``, trained on
+    more than this language."""
+    made = {name: key for name, key in work.keys.items() if name in ("silver", "degrade")}
+    return replace(work, keys=_tagger_keys(step, settings, made, train_key))
+
+
+def _tagger_keys(
+    step: Plan, settings: Mapping[str, Any], made: Mapping[str, str], train_key: str | None
+) -> dict[str, str]:
+    """``made`` (the keys of the silver data) and those of the stages after it: the
+    training (``train_key`` where the tagger is a pooled one), its scores, model transfer
+    and their ensemble."""
+    keys = dict(made)
     upstream = keys.get("degrade", keys["silver"])
+    trained = train_settings(step, settings)
     keys["train"] = train_key or stage_key("bench-silver-train", trained, [upstream])
+    dev_split = settings["dev_split"]
     scoring = {"label_map": settings["label_map"], "evaluation": settings["evaluation"]}
     scoring["dev"] = dev_split
     keys["evaluate"] = stage_key("bench-silver-evaluate", scoring, [keys["train"]])
@@ -178,7 +196,7 @@ def prepare(
     if settings["ensemble"]["with_transfer"] and step.transfer_tagger is not None:
         mixed = scoring | {"tagger": transfer_on, "weights": ENSEMBLE_WEIGHTS}
         keys["ensemble"] = stage_key("bench-silver-ensemble", mixed, [keys["train"]])
-    return Work(pairs, test, dev, silver_settings, keys)
+    return keys
 
 
 def train_settings(step: Plan, settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -223,22 +241,23 @@ def pooled_train(
 ) -> PooledTrain:
     """Every language's silver stage (read back where finished), then the one tagger that
     ``train.pooled`` trains on all of their silver files."""
-    files, silver_keys = [], []
+    files, works = [], {}
     for step in plans:
         work = prepare(step, settings, data_dir)
         with run_lock(run_root / step.lang):
             made, _ = silver_of(step, settings, work, run_root, data_dir, progress, {})
         files.append(made["conll"])
-        silver_keys.append(work.keys["silver"])
+        works[step.lang] = work
     first, langs = plans[0], [step.lang for step in plans]
-    key = pooled_key(plans, settings, silver_keys)
+    key = pooled_key(plans, settings, [work.keys["silver"] for work in works.values()])
     source = getattr(first.tagger, "path", None) if settings["train"]["init"] == "source" else None
     compute = partial(
         train_stage, files, lang=langs, config=first.train, source=source,
         encoder=settings["train"]["encoder"] or DEFAULT_ENCODER,
         say=partial(_said, progress, "+".join(langs)),
     )  # fmt: skip
-    return PooledTrain(run_root / POOLED / f"train-{key[:12]}", key, compute)
+    rekeyed = {step.lang: pooled_work(works[step.lang], step, settings, key) for step in plans}
+    return PooledTrain(run_root / POOLED / f"train-{key[:12]}", key, compute, rekeyed)
 
 
 def pooled_key(
@@ -251,17 +270,10 @@ def pooled_key(
     return stage_key("bench-silver-pooled-train", trained, silver_keys)
 
 
-def finished_row(
-    step: Plan,
-    settings: Mapping[str, Any],
-    run_root: Path,
-    data_dir: Path | None,
-    train_key: str | None = None,
-) -> dict[str, Any] | None:
-    """The language's row if a run with these settings finished it (``None`` otherwise):
-    read without running anything or taking its lock, so it is safe beside a run in
-    progress (a row file is written whole, by atomic replace)."""
-    work = prepare(step, settings, data_dir, train_key)
+def finished_row(step: Plan, work: Work, run_root: Path) -> dict[str, Any] | None:
+    """The language's row if a run of the settings that keyed ``work`` finished it (``None``
+    otherwise): read without running anything or taking its lock, so it is safe beside a
+    run in progress (a row file is written whole, by atomic replace)."""
     return _read_row(run_root / step.lang, row_key(work.keys))
 
 
@@ -283,7 +295,7 @@ def run_language(
     """The row of one language: read back if finished with these settings, else computed
     stage by stage (each stage read back where it finished); trained by the ``pooled``
     tagger of several languages where there is one."""
-    work = prepare(step, settings, data_dir, pooled.key if pooled else None)
+    work = pooled.works[step.lang] if pooled else prepare(step, settings, data_dir)
     folder, key = run_root / step.lang, row_key(work.keys)
     row_file = folder / row_name(key)
     if (row := _read_row(folder, key)) is not None:
