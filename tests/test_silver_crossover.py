@@ -12,9 +12,11 @@ LINES = {"aaa": (20.0, 0.8, 60.0), "bbb": (40.0, 0.5, 70.0)}
 CLEAN = {"aaa": 70.0, "bbb": 66.0}
 
 
-def _row(lang: str, silver: float, operator: str = "none", test: float | None = None) -> dict:
+def _row(
+    lang: str, silver: float, operator: str = "none", test: float | None = None, level=0.5
+) -> dict:
     intercept, slope, transfer = LINES[lang]
-    degrade = {"settings": {"operator": operator}} if operator != "none" else None
+    degrade = {"settings": {"operator": operator, "level": level}} if operator != "none" else None
     return {
         "lang": lang,
         "silver_quality_no_date": {"sentences": 500, "f1": silver},
@@ -27,7 +29,8 @@ def _row(lang: str, silver: float, operator: str = "none", test: float | None = 
 def _ablation() -> list[dict]:
     variants = [{"name": "clean", "rows": [_row(lang, CLEAN[lang]) for lang in LINES]}]
     for level in (0.25, 0.5, 0.75, 1.0):
-        rows = [_row(lang, CLEAN[lang] - level * (CLEAN[lang] - 30), "mix") for lang in LINES]
+        down = {lang: CLEAN[lang] - level * (CLEAN[lang] - 30) for lang in LINES}
+        rows = [_row(lang, down[lang], "mix", level=level) for lang in LINES]
         variants.append({"name": f"mix-{level}", "rows": rows})
     # Missed entities cost aaa 1.0 test F1 a silver point; boundaries only 0.25.
     missed = [_row("aaa", 50.0, "drop_entities", test=76.0 - 20.0)]
@@ -65,6 +68,24 @@ def test_damage_per_point_ranks_the_kinds_of_error() -> None:
     assert damage["shift_boundaries"]["mean"] == pytest.approx(0.25)
     assert damage["drop_entities"]["error"] == "missed"
     assert damage["mix"]["per_language"]["bbb"] == pytest.approx(0.5)
+
+
+def test_a_kind_measured_at_several_levels_is_also_given_at_each() -> None:
+    variants = _ablation()
+    # aaa's mix costs nothing down to level 0.5, then 2 test F1 a silver F1 point lost.
+    for variant in variants:
+        for row in variant["rows"]:
+            settings = (row["degrade"] or {}).get("settings", {})
+            if row["lang"] == "aaa" and settings.get("operator") == "mix":
+                lost = CLEAN["aaa"] - row["silver_quality_no_date"]["f1"]
+                row["test"]["f1"] = 76.0 - (0.0 if settings["level"] <= 0.5 else 2.0 * lost)
+    damage = crossover_study(variants)["damage_per_point"]
+    assert damage["mix at 0.5"]["per_language"]["aaa"] == pytest.approx(0.0)
+    assert damage["mix at 1"]["per_language"]["aaa"] == pytest.approx(2.0)
+    assert damage["mix at 0.5"]["level"] == 0.5 and damage["mix"]["level"] is None
+    # Beside the mix at 0.5, the single kinds (measured at 0.5 only) have no level entry.
+    assert damage["drop_entities"]["per_language"]["aaa"] == pytest.approx(1.0)
+    assert not any(name.startswith("drop_entities at") for name in damage)
 
 
 def test_the_printed_answer_names_languages_pooled_and_kinds() -> None:

@@ -8,7 +8,8 @@ model transfer (:func:`xlner.study.crossover.crossover`; the interval from resam
 and model transfer's own bootstrap replicates). Pooled: the gap to model transfer on silver
 F1 over all languages. Per degradation (each kind of error, and the ``mix``):
 the test F1 lost per silver F1 point lost against the language's clean rows, averaged over
-languages.
+languages; for one measured at several levels, also at each level, so that the kinds compare
+at the same level (the single kinds of the config are at 0.5 only).
 """
 
 from __future__ import annotations
@@ -40,7 +41,11 @@ CURVE = (CLEAN, "mix")
 
 def operator_of(row: Mapping[str, Any]) -> str:
     """The degradation a row's silver data went through (``none``: the clean silver data)."""
-    return ((row.get("degrade") or {}).get("settings") or {}).get("operator", CLEAN)
+    return _degraded_by(row).get("operator", CLEAN)
+
+
+def _degraded_by(row: Mapping[str, Any]) -> Mapping[str, Any]:
+    return (row.get("degrade") or {}).get("settings") or {}
 
 
 def points_by_language(variants: Sequence[Mapping[str, Any]]) -> dict[str, list[dict]]:
@@ -55,6 +60,7 @@ def points_by_language(variants: Sequence[Mapping[str, Any]]) -> dict[str, list[
                 {
                     "variant": variant["name"],
                     "operator": operator_of(row),
+                    "level": _degraded_by(row).get("level"),
                     "silver_f1": quality["f1"],
                     "test_f1": row["test"]["f1"],
                     "test_counts": row["test"].get("counts"),
@@ -113,11 +119,17 @@ def crossover_study(variants: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def damage_by_kind(points: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, Any]:
-    """Per degradation: test F1 lost per silver F1 point lost, per language and on average.
+    """Per degradation: test F1 lost per silver F1 point lost, per language and on average;
+    a degradation measured at several levels has an entry over all of them (its name) and
+    one per level (``mix at 0.5``).
 
     A language's clean point is the mean of its clean rows (the training seeds among them).
     """
-    by_kind: dict[str, dict[str, float]] = defaultdict(dict)
+    levels: dict[str, set[float | None]] = defaultdict(set)
+    for group in points.values():
+        for p in group:
+            levels[p["operator"]].add(p["level"])
+    by_kind: dict[tuple[str, float | None], dict[str, float]] = defaultdict(dict)
     for lang, group in points.items():
         clean = [p for p in group if p["operator"] == CLEAN]
         if not clean:
@@ -126,17 +138,24 @@ def damage_by_kind(points: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[st
             float(np.mean([p["silver_f1"] for p in clean])),
             float(np.mean([p["test_f1"] for p in clean])),
         )
-        for operator in sorted({p["operator"] for p in group} - {CLEAN}):
-            degraded = _points([p for p in group if p["operator"] == operator])
-            if (value := damage_per_point(centre, degraded)) is not None:
-                by_kind[operator][lang] = value
+        for operator in sorted(set(levels) - {CLEAN}):
+            known = sorted(x for x in levels[operator] if x is not None)
+            apart = known if len(known) > 1 else []
+            for level in [None, *apart]:  # None: every level of the operator
+                chosen = [
+                    p for p in group
+                    if p["operator"] == operator and level in (None, p["level"])
+                ]  # fmt: skip
+                if chosen and (value := damage_per_point(centre, _points(chosen))) is not None:
+                    by_kind[(operator, level)][lang] = value
     return {
-        operator: {
+        operator if level is None else f"{operator} at {level:g}": {
             "error": get_degradation(operator).error,
+            "level": level,
             "per_language": values,
             "mean": float(np.mean(list(values.values()))),
         }
-        for operator, values in by_kind.items()
+        for (operator, level), values in by_kind.items()
     }
 
 
