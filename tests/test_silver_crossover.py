@@ -13,7 +13,7 @@ CLEAN = {"aaa": 70.0, "bbb": 66.0}
 
 
 def _row(
-    lang: str, silver: float, operator: str = "none", test: float | None = None, level=0.5
+    lang: str, silver: float, operator: str = "none", test: float | None = None, level: float = 0.5
 ) -> dict:
     intercept, slope, transfer = LINES[lang]
     degrade = {"settings": {"operator": operator, "level": level}} if operator != "none" else None

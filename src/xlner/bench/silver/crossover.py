@@ -125,11 +125,8 @@ def damage_by_kind(points: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[st
 
     A language's clean point is the mean of its clean rows (the training seeds among them).
     """
-    levels: dict[str, set[float | None]] = defaultdict(set)
-    for group in points.values():
-        for p in group:
-            levels[p["operator"]].add(p["level"])
     by_kind: dict[tuple[str, float | None], dict[str, float]] = defaultdict(dict)
+    entries = _entries(points)
     for lang, group in points.items():
         clean = [p for p in group if p["operator"] == CLEAN]
         if not clean:
@@ -138,16 +135,10 @@ def damage_by_kind(points: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[st
             float(np.mean([p["silver_f1"] for p in clean])),
             float(np.mean([p["test_f1"] for p in clean])),
         )
-        for operator in sorted(set(levels) - {CLEAN}):
-            known = sorted(x for x in levels[operator] if x is not None)
-            apart = known if len(known) > 1 else []
-            for level in [None, *apart]:  # None: every level of the operator
-                chosen = [
-                    p for p in group
-                    if p["operator"] == operator and level in (None, p["level"])
-                ]  # fmt: skip
-                if chosen and (value := damage_per_point(centre, _points(chosen))) is not None:
-                    by_kind[(operator, level)][lang] = value
+        for operator, level in entries:
+            chosen = [p for p in group if p["operator"] == operator and level in (None, p["level"])]
+            if (value := damage_per_point(centre, _points(chosen))) is not None:
+                by_kind[(operator, level)][lang] = value
     return {
         operator if level is None else f"{operator} at {level:g}": {
             "error": get_degradation(operator).error,
@@ -157,6 +148,24 @@ def damage_by_kind(points: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[st
         }
         for (operator, level), values in by_kind.items()
     }
+
+
+def _entries(
+    points: Mapping[str, Sequence[Mapping[str, Any]]],
+) -> list[tuple[str, float | None]]:
+    """Each damage entry's degradation and level (``None``: all its levels); a level gets
+    an entry of its own only where the degradation was measured at several."""
+    levels: dict[str, set[float]] = {}
+    for group in points.values():
+        for p in group:
+            known = levels.setdefault(p["operator"], set())
+            if p["level"] is not None:
+                known.add(p["level"])
+    found: list[tuple[str, float | None]] = []
+    for operator in sorted(set(levels) - {CLEAN}):
+        apart = sorted(levels[operator]) if len(levels[operator]) > 1 else []
+        found += [(operator, None), *((operator, level) for level in apart)]
+    return found
 
 
 def _on_curve(
