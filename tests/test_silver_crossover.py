@@ -184,3 +184,56 @@ def test_a_curve_above_model_transfer_everywhere_says_so() -> None:
     assert "below every point (the silver tagger stays above model transfer)" in (
         format_crossover(study)
     )
+
+
+def _seeded(row: dict, seed: int, test: float) -> dict:
+    row["train"] = {"config": {"seed": seed}}
+    row["test"]["f1"] = test
+    return row
+
+
+def test_training_noise_is_the_spread_over_seeds_of_the_same_silver_data() -> None:
+    variants = _ablation()
+    # aaa's clean data trained with three seeds (76, 78, 80: sd 2), its mix at 0.5 with two
+    # (60, 64: sd 2.83); bbb has one seed per point, so no spread.
+    clean = [_seeded(_row("aaa", CLEAN["aaa"]), seed, f1) for seed, f1 in ((42, 76), (43, 78))]
+    clean.append(_seeded(_row("aaa", CLEAN["aaa"]), 44, 80.0))
+    mixed = [_seeded(_row("aaa", 50.0, "mix"), seed, f1) for seed, f1 in ((42, 60), (43, 64))]
+    variants[0]["rows"] = [*clean, variants[0]["rows"][1]]
+    variants.append({"name": "mix-seeds", "rows": mixed})
+    noise = crossover_study(variants)["training_noise"]
+    assert [(p["lang"], p["operator"], p["level"]) for p in noise["points"]] == [
+        ("aaa", "none", None),
+        ("aaa", "mix", 0.5),
+    ]
+    assert noise["points"][0]["seeds"] == {42: 76.0, 43: 78.0, 44: 80.0}
+    assert noise["points"][0]["sd"] == pytest.approx(2.0)
+    assert noise["points"][1]["range"] == pytest.approx(4.0)
+    # Pooled over the points by degrees of freedom: (2 * 4 + 1 * 8) / 3.
+    assert noise["pooled_sd"] == pytest.approx((16 / 3) ** 0.5)
+    text = format_crossover(crossover_study(variants))
+    assert "training noise: test F1 over seeds (pooled sd 2.3)" in text
+    assert "aaa    mix at 0.5     mean 62.0  sd 2.8" in text
+
+
+def test_no_training_noise_without_several_seeds() -> None:
+    study = crossover_study(_ablation())
+    assert study["training_noise"] == {"points": [], "pooled_sd": None}
+    assert "training noise" not in format_crossover(study)
+
+
+def test_the_crossover_page_shows_the_training_noise() -> None:
+    from xlner.bench.silver_chart import render
+
+    result = _page_result()
+    plain = render(result)
+    assert "Training noise" not in plain
+    extra = _seeded(_row("aaa", CLEAN["aaa"]), 43, 74.0)
+    extra.update(silver={"sentences_out": 1000}, stages={})
+    extra["test"]["f1_interval"] = [72.0, 76.0]
+    result["variants"][0]["rows"][0]["train"] = {"config": {"seed": 42}}
+    result["variants"].append({"name": "clean-seed43", "rows": [extra]})
+    result["crossover"] = crossover_study(result["variants"])
+    page = render(result)
+    assert "<h2>Training noise: test F1 over seeds (pooled sd 1.4)</h2>" in page
+    assert "42: 76.0, 43: 74.0" in page

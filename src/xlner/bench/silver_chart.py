@@ -26,7 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from xlner.bench.silver import cells
-from xlner.bench.silver.crossover import CURVE, answer_cells, estimate_text, operator_of
+from xlner.bench.silver.crossover import (
+    CURVE,
+    answer_cells,
+    estimate_text,
+    noise_point_name,
+    operator_of,
+)
 from xlner.bench.silver.report import MEASURED, column_title, intervals
 from xlner.io import atomic_write
 from xlner.study.report import html_page, html_table
@@ -283,6 +289,28 @@ def damage_table(study: Mapping[str, Any]) -> str:
     return html_table(["degradation", "error", "mean", *langs], rows) if rows else ""
 
 
+def noise_section(study: Mapping[str, Any]) -> list[str]:
+    """Test F1 over the training seeds of each data point trained with several, with the
+    pooled standard deviation in the heading (nothing where no point has several seeds)."""
+    noise = study.get("training_noise") or {}
+    if not noise.get("points"):
+        return []
+    rows = [
+        [
+            point["lang"],
+            noise_point_name(point),
+            ", ".join(f"{seed}: {f1:.1f}" for seed, f1 in point["seeds"].items()),
+            _f(point["mean"]),
+            _f(point["sd"]),
+            _f(point["range"]),
+        ]
+        for point in noise["points"]
+    ]
+    header = ["language", "silver data", "test F1 by seed", "mean", "sd", "range"]
+    heading = f"Training noise: test F1 over seeds (pooled sd {noise['pooled_sd']:.1f})"
+    return [f"<h2>{escape(heading)}</h2>", html_table(header, rows)]
+
+
 # ---------------------------------------------------------------------------- tables
 
 
@@ -361,6 +389,7 @@ def _render_ablation(result: Mapping[str, Any]) -> str:
             answer_table(study),
             "<h2>Test F1 lost per silver F1 point lost, by kind of error</h2>",
             damage_table(study),
+            *noise_section(study),
         ]
     else:
         title = "Silver quality and the tagger trained on it: an ablation"

@@ -9,7 +9,8 @@ and model transfer's own bootstrap replicates). Pooled: the gap to model transfe
 F1 over all languages. Per degradation (each kind of error, and the ``mix``):
 the test F1 lost per silver F1 point lost against the language's clean rows, averaged over
 languages; for one measured at several levels, also at each level, so that the kinds compare
-at the same level (the single kinds of the config are at 0.5 only).
+at the same level (the single kinds of the config are at 0.5 only). Training noise: the
+spread of test F1 over the seeds of each data point trained with several.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ def points_by_language(variants: Sequence[Mapping[str, Any]]) -> dict[str, list[
                     "silver_f1": quality["f1"],
                     "test_f1": row["test"]["f1"],
                     "test_counts": row["test"].get("counts"),
+                    "seed": ((row.get("train") or {}).get("config") or {}).get("seed"),
                 }
             )
     return dict(found)
@@ -115,7 +117,48 @@ def crossover_study(variants: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             "crossover": meets.as_dict() if meets else None,
         },
         "damage_per_point": damage_by_kind(points),
+        "training_noise": training_noise(points),
     }
+
+
+def training_noise(points: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, Any]:
+    """Test F1 over the training seeds of each data point trained with several (the same
+    silver data: one language, degradation and level), and the pooled seed standard
+    deviation: a gap in test F1 smaller than about twice it is within training noise."""
+    by_point: dict[tuple[str, str, float | None], dict[int, float]] = defaultdict(dict)
+    for lang, group in points.items():
+        for p in group:
+            if p.get("seed") is not None:
+                by_point[(lang, p["operator"], p["level"])][p["seed"]] = p["test_f1"]
+    found = []
+    for (lang, operator, level), seeds in sorted(by_point.items(), key=_noise_order):
+        if len(seeds) < 2:
+            continue
+        values = np.array(list(seeds.values()))
+        found.append(
+            {
+                "lang": lang,
+                "operator": operator,
+                "level": level,
+                "seeds": dict(sorted(seeds.items())),
+                "mean": float(values.mean()),
+                "sd": float(values.std(ddof=1)),
+                "range": float(values.max() - values.min()),
+            }
+        )
+    return {"points": found, "pooled_sd": _pooled_sd(found) if found else None}
+
+
+def _pooled_sd(found: Sequence[Mapping[str, Any]]) -> float:
+    """The standard deviation pooled over data points, each weighted by its degrees of freedom."""
+    freedom = [len(p["seeds"]) - 1 for p in found]
+    variance = sum(df * p["sd"] ** 2 for df, p in zip(freedom, found, strict=True)) / sum(freedom)
+    return float(np.sqrt(variance))
+
+
+def _noise_order(item: tuple[tuple[str, str, float | None], Any]) -> tuple[str, float]:
+    (lang, _, level), _ = item
+    return lang, level or 0.0
 
 
 def damage_by_kind(points: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, Any]:
@@ -243,4 +286,20 @@ def format_crossover(study: Mapping[str, Any]) -> str:
         for operator, entry in sorted(damage.items(), key=lambda item: -item[1]["mean"]):
             each = ", ".join(f"{lang} {v:.2f}" for lang, v in sorted(entry["per_language"].items()))
             lines.append(f"  {operator:17} {entry['error']:9} {entry['mean']:.2f}  ({each})")
+    noise = study.get("training_noise") or {}
+    if noise.get("points"):
+        lines += ["", f"training noise: test F1 over seeds (pooled sd {noise['pooled_sd']:.1f}):"]
+        for point in noise["points"]:
+            each = ", ".join(f"{seed} {f1:.1f}" for seed, f1 in point["seeds"].items())
+            lines.append(
+                f"  {point['lang']:6} {noise_point_name(point):14} mean {point['mean']:.1f}"
+                f"  sd {point['sd']:.1f}  range {point['range']:.1f}  (seed {each})"
+            )
     return "\n".join(lines)
+
+
+def noise_point_name(point: Mapping[str, Any]) -> str:
+    """A data point of the training noise by its degradation: ``clean``, ``mix at 0.5``."""
+    if point["operator"] == CLEAN:
+        return "clean"
+    return f"{point['operator']} at {point['level']:g}"
