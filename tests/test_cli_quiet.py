@@ -181,3 +181,27 @@ def test_the_cli_benchmark_times_every_command_in_each_tree(capsys, tmp_path):
 def test_the_cli_benchmark_refuses_a_tree_it_cannot_run(capsys, tree, message):
     result = xlner_cli(capsys, "benchmark", "cli", "--tree", tree)
     assert result.code == 2 and message in result.err
+
+
+def _commands(group, path=()):
+    """Every command below ``group`` with the words that call it."""
+    for name, command in getattr(group, "commands", {}).items():
+        yield (*path, name), command
+        yield from _commands(command, (*path, name))
+
+
+def test_option_help_keeps_its_square_brackets():
+    # Rich reads "[variants]" in a help text as markup and drops it unless it is escaped.
+    from typer.main import get_command
+
+    checked = 0
+    for words, command in _commands(get_command(app)):
+        for param in command.params:
+            bracketed = re.findall(r"\[[a-z_.]+\]", (getattr(param, "help", None) or ""))
+            if not bracketed:
+                continue
+            result = CliRunner().invoke(app, [*words, "--help"], env={"COLUMNS": "300"})
+            for text in bracketed:
+                assert text in result.output, (words, text)
+                checked += 1
+    assert checked  # benchmark silver --variants names the config's [variants]

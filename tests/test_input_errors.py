@@ -75,6 +75,15 @@ def test_evaluate_with_a_missing_file_or_a_directory(capsys, tmp_path, files, wh
         assert result.err.startswith(f"error: {bad}: {message}")
 
 
+def test_an_error_quoting_the_input_keeps_its_brackets(capsys, tmp_path, files) -> None:
+    # The message quotes the file's text as it is: "[red]" is the user's tag, not markup.
+    source, _ = files
+    bad = _write(tmp_path / "bad.conll", "Ana B-PER\nvive [red]X]\n\n")
+    result = xlner_cli(capsys, "evaluate", source, bad)
+    assert result.code == 2
+    assert result.err.strip() == f"error: {bad}:2: not a B-/I-/E-/S-/O tag: '[red]X]'"
+
+
 # ------------------------------------------------------------------ inputs without a sentence
 
 

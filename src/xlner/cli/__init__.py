@@ -23,7 +23,13 @@ from xlner.cli import report as report_cmd
 from xlner.cli import run as run_cmd
 from xlner.cli import signature as signature_cmd
 from xlner.cli import study as study_cmd
-from xlner.cli.common import VerbosityGroup, console, own_warnings, verbosity_options
+from xlner.cli.common import (
+    VerbosityGroup,
+    console,
+    own_warnings,
+    print_error,
+    verbosity_options,
+)
 from xlner.corpora.base import CorpusNotFound, CorpusUnavailable
 from xlner.errors import InputError
 from xlner.io import Terminated, interrupt_on_termination
@@ -65,7 +71,7 @@ def run() -> None:
             with own_warnings():
                 app()
         except (InputError, ComponentError, CorpusNotFound, CorpusUnavailable) as error:
-            console.print(f"[red]error:[/red] {error}", highlight=False)
+            print_error(str(error))
             sys.exit(2)
         except (KeyboardInterrupt, SystemExit) as stop:
             _end_interrupted(stop)

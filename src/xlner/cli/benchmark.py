@@ -308,7 +308,7 @@ def silver(
     variants: Annotated[
         str | None,
         typer.Option(
-            help="Comma-separated variants of a config with [variants] to run (default: all; "
+            help="Comma-separated variants of a config with \\[variants] to run (default: all; "
             "the others' stages stay where they are)."
         ),
     ] = None,

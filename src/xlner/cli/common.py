@@ -150,9 +150,16 @@ def print_full_signatures(result: Any) -> None:
 
 
 def fail(message: str) -> NoReturn:
-    # escape: a message is plain text ("pip install 'xlner[ray]'" must keep its brackets)
-    console.print(f"[red]error:[/red] {escape(message)}", highlight=False)
+    print_error(message)
     raise typer.Exit(2)
+
+
+def print_error(message: str) -> None:
+    """One line on stderr: ``error:`` and the message.
+
+    escape: a message is plain text; it may quote the user's input ("[red]c" in a tag column,
+    "pip install 'xlner[ray]'") and must keep its brackets."""
+    console.print(f"[red]error:[/red] {escape(message)}", highlight=False)
 
 
 def check_output_paths(
@@ -285,7 +292,7 @@ def _one_run() -> Iterator[None]:
 def say(message: str) -> None:
     """A message about the work (what is read, written, done); not under -q."""
     if verbosity() is not Verbosity.quiet:
-        console.print(f"[dim]{message}[/dim]", highlight=False)
+        console.print(f"[dim]{escape(message)}[/dim]", highlight=False)
 
 
 def warn(message: str) -> None:
