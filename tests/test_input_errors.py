@@ -84,6 +84,15 @@ def test_an_error_quoting_the_input_keeps_its_brackets(capsys, tmp_path, files) 
     assert result.err.strip() == f"error: {bad}:2: not a B-/I-/E-/S-/O tag: '[red]X]'"
 
 
+def test_results_print_the_inputs_labels_as_they_are(capsys, tmp_path) -> None:
+    # Neither "[red]" (markup) nor ":smile:" (an emoji code) is read as anything but text.
+    gold = _write(tmp_path / "g.conll", "Ana B-[red]X\nvive O\nen O\nRoma B-:smile:\n\n")
+    result = xlner_cli(capsys, "evaluate", gold, gold)
+    assert result.code == 0, result.err
+    first = [line.split()[0] for line in result.out.splitlines()[1:3]]
+    assert sorted(first) == [":smile:", "[red]X"]
+
+
 # ------------------------------------------------------------------ inputs without a sentence
 
 

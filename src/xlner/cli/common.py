@@ -37,8 +37,11 @@ from xlner.presets import DEFAULT_PRESET, describe_preset, load_preset, preset_n
 from xlner.registry import Catalogue, ComponentError, registry
 from xlner.signature import Signature, stored_signatures
 
-console = Console(stderr=True, soft_wrap=True)  # progress and messages; never wrapped
-out = Console(soft_wrap=True)  # results, so they can be piped
+# Progress and messages, never wrapped; no ":name:" emoji codes (a message may quote input).
+console = Console(stderr=True, soft_wrap=True, emoji=False)
+# Results, so they can be piped: printed as they are (no markup, emoji codes or highlights:
+# a result may hold the user's tokens, such as "[x]" or ":smile:"); a styled line asks for markup.
+out = Console(soft_wrap=True, markup=False, emoji=False, highlight=False)
 
 DataDir = Annotated[
     Path | None,

@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from xlner.cli.common import DataDir, fail, out, say
 from xlner.cli.demo import bracketed
@@ -37,10 +38,10 @@ def list_command(data_dir: DataDir = None) -> None:
             word = "present" if row.present else "damaged" if row.files_damaged else "missing"
             colour = "green" if row.present else "red"
             state = f"[{colour}]{word}[/{colour}] "
-            state += f"{row.files_present}/{row.files_total} files  {row.path}"
+            state += f"{row.files_present}/{row.files_total} files  {escape(str(row.path))}"
             if row.files_damaged:
                 state += f"  [red]({row.files_damaged} not the pinned file)[/red]"
-        out.print(f"[bold]{row.name:22}[/bold] {state}", highlight=False)
+        out.print(f"[bold]{row.name:22}[/bold] {state}", markup=True)
         out.print(f"    {row.title}", highlight=False, markup=False)
         kind = "" if row.tagged else "  (bitext, no entities)"
         out.print(f"    parameters: {row.parameters}{kind}", highlight=False, markup=False)
