@@ -201,19 +201,24 @@ def test_training_noise_is_the_spread_over_seeds_of_the_same_silver_data() -> No
     mixed = [_seeded(_row("aaa", 50.0, "mix"), seed, f1) for seed, f1 in ((42, 60), (43, 64))]
     variants[0]["rows"] = [*clean, variants[0]["rows"][1]]
     variants.append({"name": "mix-seeds", "rows": mixed})
+    # Undegraded data made otherwise (partial-drop: fewer sentences, a higher silver F1) is
+    # other data, not one more seed of the clean data.
+    other = _seeded(_row("aaa", 75.0), 42, 50.0)
+    variants.append({"name": "partial-drop", "rows": [other]})
     noise = crossover_study(variants)["training_noise"]
     assert [(p["lang"], p["operator"], p["level"]) for p in noise["points"]] == [
         ("aaa", "none", None),
         ("aaa", "mix", 0.5),
     ]
     assert noise["points"][0]["seeds"] == {42: 76.0, 43: 78.0, 44: 80.0}
+    assert noise["points"][0]["silver_f1"] == CLEAN["aaa"]
     assert noise["points"][0]["sd"] == pytest.approx(2.0)
     assert noise["points"][1]["range"] == pytest.approx(4.0)
     # Pooled over the points by degrees of freedom: (2 * 4 + 1 * 8) / 3.
     assert noise["pooled_sd"] == pytest.approx((16 / 3) ** 0.5)
     text = format_crossover(crossover_study(variants))
     assert "training noise: test F1 over seeds (pooled sd 2.3)" in text
-    assert "aaa    mix at 0.5     mean 62.0  sd 2.8" in text
+    assert "aaa    mix at 0.5   silver F1 50.0  test F1 mean 62.0  sd 2.8" in text
 
 
 def test_no_training_noise_without_several_seeds() -> None:

@@ -299,6 +299,7 @@ def noise_section(study: Mapping[str, Any]) -> list[str]:
         [
             point["lang"],
             noise_point_name(point),
+            _f(point["silver_f1"]),
             ", ".join(f"{seed}: {f1:.1f}" for seed, f1 in point["seeds"].items()),
             _f(point["mean"]),
             _f(point["sd"]),
@@ -306,7 +307,7 @@ def noise_section(study: Mapping[str, Any]) -> list[str]:
         ]
         for point in noise["points"]
     ]
-    header = ["language", "silver data", "test F1 by seed", "mean", "sd", "range"]
+    header = ["language", "silver data", "silver F1", "test F1 by seed", "mean", "sd", "range"]
     heading = f"Training noise: test F1 over seeds (pooled sd {noise['pooled_sd']:.1f})"
     return [f"<h2>{escape(heading)}</h2>", html_table(header, rows)]
 
