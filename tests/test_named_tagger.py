@@ -179,6 +179,37 @@ def test_signature_names_the_model_and_hashes_its_files(cache, saved_tagger, tmp
     assert changed["content"] != by_path["content"]
 
 
+def test_a_taggers_files_are_hashed_once_a_version(cache, saved_tagger, tmp_path, monkeypatch):
+    # A benchmark builds the same tagger for every language and variant: its files (hundreds
+    # of MB) are read once, and again only when one of them is written anew.
+    import hashlib
+    import os
+
+    copy = Path(shutil.copytree(saved_tagger, tmp_path / "once"))
+    reads: list[str] = []
+    digest = hashlib.file_digest
+
+    def counted(handle, name):
+        reads.append(Path(handle.name).name)
+        return digest(handle, name)
+
+    monkeypatch.setattr(hashlib, "file_digest", counted)
+    first = registry.taggers.build("xlner", model=copy).signature()["content"]
+    files = len(reads)
+    assert files == sum(1 for p in copy.iterdir() if p.is_file())
+    assert registry.taggers.build("xlner", model=copy).signature()["content"] == first
+    assert len(reads) == files
+    # The same size, other bytes: a new version (its modification time moves), hashed again.
+    weights = max((p for p in copy.iterdir() if p.is_file()), key=lambda p: p.stat().st_size)
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 1
+    weights.write_bytes(bytes(data))
+    stat = weights.stat()
+    os.utime(weights, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert registry.taggers.build("xlner", model=copy).signature()["content"] != first
+    assert len(reads) == 2 * files
+
+
 def test_precision_is_an_option_in_the_signature(cache, saved_tagger):
     from xlner.encoders.base import resolve_precision
 

@@ -19,6 +19,7 @@ tokenizer, metadata), so a retrained tagger of the same name keys new cache entr
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -100,11 +101,25 @@ def content_hash(path: Path) -> str:
     """SHA-256 (16 hex digits) over the names and bytes of the files of a saved tagger.
 
     Only the files directly in ``path``: a training directory's checkpoints are not the tagger.
+    Each version of a tagger's files is read once in a process (a benchmark builds the same
+    tagger for every language and variant: hundreds of MB each time); a file written again,
+    which xlner does by replacing it, has another inode and modification time.
     """
+    files = sorted(p for p in path.iterdir() if p.is_file())
+    return _files_hash(path.resolve(), tuple((file.name, *_stamp(file)) for file in files))
+
+
+def _stamp(file: Path) -> tuple[int, int, int, int]:
+    stat = file.stat()
+    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+@functools.lru_cache(maxsize=32)
+def _files_hash(folder: Path, files: tuple[tuple[str, int, int, int, int], ...]) -> str:
     digest = hashlib.sha256()
-    for file in sorted(p for p in path.iterdir() if p.is_file()):
-        digest.update(file.name.encode() + b"\0")
-        with open(file, "rb") as handle:
+    for name, *_ in files:
+        digest.update(name.encode() + b"\0")
+        with open(folder / name, "rb") as handle:
             digest.update(hashlib.file_digest(handle, "sha256").digest())
     return digest.hexdigest()[:16]
 
