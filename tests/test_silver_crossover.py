@@ -242,3 +242,17 @@ def test_the_crossover_page_shows_the_training_noise() -> None:
     page = render(result)
     assert "<h2>Training noise: test F1 over seeds (pooled sd 1.4)</h2>" in page
     assert "42: 76.0, 43: 74.0" in page
+
+
+def test_a_crossover_bound_past_any_silver_f1_is_given_as_that_end() -> None:
+    # A flat line's resamples meet model transfer at impossible silver F1s (tsn's line,
+    # 27.8 [-410.6, 40.2]): the answer says the data do not bound it there.
+    from xlner.bench.silver.crossover import answer_cells
+
+    meets = {"silver_f1": 27.8, "low": -410.6, "high": 40.2, "extrapolated": True}
+    _, where, _ = answer_cells({"fit": None, "crossover": meets})
+    assert where == "27.8 [< 0, 40.2] (extrapolated)"
+    beyond = {"silver_f1": 130.0, "low": 90.0, "high": 250.0, "extrapolated": True}
+    assert (
+        answer_cells({"fit": None, "crossover": beyond})[1] == "> 100 [90.0, > 100] (extrapolated)"
+    )

@@ -29,9 +29,9 @@ from xlner.bench.silver import cells
 from xlner.bench.silver.crossover import (
     CURVE,
     answer_cells,
-    estimate_text,
     noise_point_name,
     operator_of,
+    silver_f1_text,
 )
 from xlner.bench.silver.report import MEASURED, column_title, intervals
 from xlner.io import atomic_write
@@ -190,7 +190,7 @@ def language_curve(lang: str, points: Sequence[tuple[str, float, float]], answer
     curve = answer.get("curve_crossover")
     for found, what in ((curve, "the curve"), (meets, "the fitted line")):
         if found and found["silver_f1"] is not None:
-            subtitle = f"{what} meets model transfer at silver F1 {_interval_text(found)}"
+            subtitle = f"{what} meets model transfer at silver F1 {silver_f1_text(found)}"
             x = found["silver_f1"]
             segments.append(Segment(x, 0, x, 100, "#999999", "crossover", True))
             break
@@ -239,7 +239,7 @@ def pooled_chart(result: Mapping[str, Any], study: Mapping[str, Any]) -> str:
     meets = pooled.get("crossover")
     subtitle = "gap to each language's model transfer; dashed: no gap"
     if meets and meets["silver_f1"] is not None:
-        subtitle = f"pooled: the gap closes at silver F1 {_interval_text(meets)}"
+        subtitle = f"pooled: the gap closes at silver F1 {silver_f1_text(meets)}"
     return scatter_chart(
         markers, segments=segments, title="All languages", subtitle=subtitle,
         x_label=SILVER_AXIS, y_label="test F1 - model transfer F1", width=420, height=320,
@@ -249,10 +249,6 @@ def pooled_chart(result: Mapping[str, Any], study: Mapping[str, Any]) -> str:
 
 def _at(line: Mapping[str, float], x: float) -> float:
     return line["intercept"] + line["slope"] * x
-
-
-def _interval_text(meets: Mapping[str, Any]) -> str:
-    return estimate_text(meets["silver_f1"], meets["low"], meets["high"])
 
 
 def answer_table(study: Mapping[str, Any]) -> str:

@@ -240,10 +240,26 @@ def _num(value: float | None, digits: int = 1) -> str:
 
 
 def estimate_text(value: float, low: float | None, high: float | None, digits: int = 1) -> str:
-    """An estimate with its 95 % interval, as the table and the page both print it."""
+    """An estimate (a slope) with its 95 % interval, as the table and the page both print it."""
     if low is None or high is None:
         return f"{value:.{digits}f} (interval open)"
     return f"{value:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+
+
+def silver_f1_text(meets: Mapping[str, Any]) -> str:
+    """Where a crossover is, with its interval; a value past what a silver F1 can be (0-100)
+    is given as that end ("< 0"): resampled lines that meet model transfer there say the
+    data do not bound the crossover on that side."""
+    value, low, high = meets["silver_f1"], meets["low"], meets["high"]
+    if low is None or high is None:
+        return f"{_possible(value)} (interval open)"
+    return f"{_possible(value)} [{_possible(low)}, {_possible(high)}]"
+
+
+def _possible(silver_f1: float) -> str:
+    if silver_f1 < 0:
+        return "< 0"
+    return "> 100" if silver_f1 > 100 else f"{silver_f1:.1f}"
 
 
 def answer_cells(entry: Mapping[str, Any]) -> tuple[str, str, str]:
@@ -255,7 +271,7 @@ def answer_cells(entry: Mapping[str, Any]) -> tuple[str, str, str]:
     if meets:
         where = "none (the line does not rise)"
         if meets["silver_f1"] is not None:
-            where = estimate_text(meets["silver_f1"], meets["low"], meets["high"])
+            where = silver_f1_text(meets)
         where += " (extrapolated)" if meets.get("extrapolated") else ""
     return slope, where, curve_text(entry.get("curve_crossover")) or "-"
 
@@ -268,7 +284,7 @@ def curve_text(meets: Mapping[str, Any] | None) -> str:
         return "below every point (the silver tagger stays above model transfer)"
     if meets["beyond"] == "above":
         return "above every point (below model transfer even on the cleanest data)"
-    return estimate_text(meets["silver_f1"], meets["low"], meets["high"])
+    return silver_f1_text(meets)
 
 
 def format_crossover(study: Mapping[str, Any]) -> str:
