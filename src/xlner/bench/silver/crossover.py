@@ -16,7 +16,7 @@ spread of test F1 over the seeds of each data point trained with several.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -241,19 +241,22 @@ def _num(value: float | None, digits: int = 1) -> str:
 
 def estimate_text(value: float, low: float | None, high: float | None, digits: int = 1) -> str:
     """An estimate (a slope) with its 95 % interval, as the table and the page both print it."""
-    if low is None or high is None:
-        return f"{value:.{digits}f} (interval open)"
-    return f"{value:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+    return _with_interval(value, low, high, lambda number: f"{number:.{digits}f}")
 
 
 def silver_f1_text(meets: Mapping[str, Any]) -> str:
     """Where a crossover is, with its interval; a value past what a silver F1 can be (0-100)
     is given as that end ("< 0"): resampled lines that meet model transfer there say the
     data do not bound the crossover on that side."""
-    value, low, high = meets["silver_f1"], meets["low"], meets["high"]
+    return _with_interval(meets["silver_f1"], meets["low"], meets["high"], _possible)
+
+
+def _with_interval(
+    value: float, low: float | None, high: float | None, show: Callable[[float], str]
+) -> str:
     if low is None or high is None:
-        return f"{_possible(value)} (interval open)"
-    return f"{_possible(value)} [{_possible(low)}, {_possible(high)}]"
+        return f"{show(value)} (interval open)"
+    return f"{show(value)} [{show(low)}, {show(high)}]"
 
 
 def _possible(silver_f1: float) -> str:
