@@ -80,8 +80,8 @@ def europarl(
         symmetrizations=METHODS if symmetrizations == "all" else symmetrizations.split(","),
         progress=say,
     )
-    out.print(europarl_bench.format_results(result), highlight=False)
-    out.print(europarl_bench.format_errors(result), highlight=False)
+    out.print(europarl_bench.format_results(result))
+    out.print(europarl_bench.format_errors(result))
     if signature is SignatureForm.full:
         print_full_signatures(result)
     write_json(result, output)
@@ -125,7 +125,7 @@ def model_transfer(
         progress=say,
         export_dir=export_dir,
     )
-    out.print(bench.format_results(result), highlight=False)
+    out.print(bench.format_results(result))
     if signature is SignatureForm.full:
         print_full_signatures(result)
     write_json(result, output)
@@ -190,7 +190,7 @@ def project_scale(
         work_dir=work_dir,
         progress=say,
     )
-    out.print(scale_bench.format_results(result), highlight=False)
+    out.print(scale_bench.format_results(result))
     write_json(result, output)
     say(f"wrote {output}")
 
@@ -244,7 +244,7 @@ def throughput(
         result = bench.run_throughput(settings, chosen, repeats, progress=say)
     except bench.WorkerError as error:
         fail(str(error))
-    out.print(bench.format_results(result), highlight=False)
+    out.print(bench.format_results(result))
     write_json(result, output)
     say(f"wrote {output}")
 
@@ -282,7 +282,7 @@ def cli_speed(
         result = bench.run_cli_speed(trees, runs, progress=say)
     except RuntimeError as error:
         fail(str(error))
-    out.print(bench.format_results(result), highlight=False)
+    out.print(bench.format_results(result))
     write_json(result, output)
     say(f"wrote {output}")
 
@@ -362,7 +362,7 @@ def silver(
     except (ValueError, OSError, RunLocked) as error:  # bad settings or input: one line
         fail(str(error))
     table = bench.format_results(result)
-    out.print(table, highlight=False)
+    out.print(table)
     if signature is SignatureForm.full:
         print_full_signatures(result)
     write_json(result, output)

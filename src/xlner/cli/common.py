@@ -143,13 +143,13 @@ SignatureOption = Annotated[
 
 
 def print_signature(signature: Signature, form: SignatureForm) -> None:
-    out.print(signature.text(form.value), highlight=False, markup=False)
+    out.print(signature.text(form.value))
 
 
 def print_full_signatures(result: Any) -> None:
     """After a benchmark's table: the full form of every signature its rows carry."""
     for short, full in sorted(stored_signatures(result).items()):
-        out.print(f"{short}\n{json.dumps(full, indent=2, sort_keys=True)}", highlight=False)
+        out.print(f"{short}\n{json.dumps(full, indent=2, sort_keys=True)}")
 
 
 def fail(message: str) -> NoReturn:

@@ -42,13 +42,13 @@ def list_command(data_dir: DataDir = None) -> None:
             if row.files_damaged:
                 state += f"  [red]({row.files_damaged} not the pinned file)[/red]"
         out.print(f"[bold]{row.name:22}[/bold] {state}", markup=True)
-        out.print(f"    {row.title}", highlight=False, markup=False)
+        out.print(f"    {row.title}")
         kind = "" if row.tagged else "  (bitext, no entities)"
-        out.print(f"    parameters: {row.parameters}{kind}", highlight=False, markup=False)
-        out.print(f"    origin:  {row.origin}\n    licence: {row.licence}", highlight=False)
+        out.print(f"    parameters: {row.parameters}{kind}")
+        out.print(f"    origin:  {row.origin}\n    licence: {row.licence}")
         if row.files_total and not row.present:
             again = " --overwrite" if row.files_damaged else ""
-            out.print(f"    get it:  xlner data fetch {row.name}{again}", highlight=False)
+            out.print(f"    get it:  xlner data fetch {row.name}{again}")
 
 
 @app.command("fetch")
@@ -119,8 +119,6 @@ def show_command(
     out.print(
         f"{name} {chosen}: {len(sentences)} sentences, {tokens} tokens; "
         f"entities: {counts or 'none'}",
-        highlight=False,
-        markup=False,
     )
     for sentence in sentences[:examples]:
-        out.print("  " + bracketed(sentence.tokens, sentence.spans), highlight=False, markup=False)
+        out.print("  " + bracketed(sentence.tokens, sentence.spans))

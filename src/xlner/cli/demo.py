@@ -28,17 +28,16 @@ def demo(
     )
     projected = project_bitext(english, [s.tokens for s in spanish], aligner, projector)
     for src, sentence in list(zip(english, projected, strict=True))[:show]:
-        out.print(f"en  {bracketed(src.tokens, src.spans)}", highlight=False)
+        out.print(f"en  {bracketed(src.tokens, src.spans)}")
         out.print(
             f"es  {bracketed(sentence.tokens, [p.span for p in sentence.projected])}\n",
-            highlight=False,
         )
     scores = evaluate_spans(
         [s.spans for s in spanish],
         [[p.span for p in s.projected] for s in projected],
         [len(s.tokens) for s in spanish],
     )
-    out.print(f"sample projection F1 = {scores.f1:.1f}", highlight=False)
+    out.print(f"sample projection F1 = {scores.f1:.1f}")
     signed = {"corpus": "sample/en-es", **signature_fields(aligner, projector)}
     # The preset's own components: the short form has no setting that differs from it.
     print_signature(make_signature(signed, preset=DEFAULT_PRESET), signature)
@@ -53,7 +52,7 @@ def _europarl(data_dir: Path | None) -> None:
         return
     say("Europarl-NER found: projecting gold English entities onto de, es, it")
     result = europarl_bench.run_europarl(root, progress=say)
-    out.print(europarl_bench.format_results(result), highlight=False)
+    out.print(europarl_bench.format_results(result))
 
 
 def bracketed(tokens: Tokens, spans: list[Span]) -> str:

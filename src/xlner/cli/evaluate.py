@@ -96,7 +96,7 @@ def evaluate(
         [len(s.tokens) for s in gold_sentences],
         table,
     )
-    out.print(format_scores(scores), highlight=False)
+    out.print(format_scores(scores))
     signed = {"metric": "span-f1-strict-iob2", "labels": label_map}
     print_signature(make_signature(signed), signature)
 
@@ -160,4 +160,4 @@ def _evaluate_alignment(
     scores = score_alignment(
         (p.every, g.sure, g.possible) for p, g in zip(predicted_links, gold_links, strict=True)
     )
-    out.print(format_alignment_scores(scores, len(gold_links)), highlight=False)
+    out.print(format_alignment_scores(scores, len(gold_links)))

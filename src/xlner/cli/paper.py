@@ -51,7 +51,7 @@ def paper(
 ) -> None:
     """NLLB-200-3.3B translate-test with XLM-R-large beside model transfer (needs the hub)."""
     if list_languages:
-        out.print(protocol.format_languages(), highlight=False)
+        out.print(protocol.format_languages())
         return
     if lang is None:
         fail("give a language (xlner paper --list shows them)")
@@ -70,7 +70,7 @@ def paper(
         fail(str(error))
     finally:
         _stop(bar)
-    out.print(protocol.format_results(result), highlight=False)
+    out.print(protocol.format_results(result))
     if signature is SignatureForm.full:
         print_full_signatures(result)
     target = output or Path(result["rows"]["translate-test"]["run_dir"]) / "paper.json"

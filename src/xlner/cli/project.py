@@ -78,7 +78,7 @@ FILES, ALIGN, METHOD, TAG = "Input and output", "Alignment", "Projection", "Tagg
 def _show_presets(value: bool) -> None:
     """--help-presets: every preset with its settings, then exit."""
     if value:
-        out.print(preset_help(), highlight=False)
+        out.print(preset_help())
         raise typer.Exit()
 
 
@@ -466,4 +466,4 @@ def _print_scores(
     table: Mapping[str, str | None],
 ) -> None:
     scores = evaluate_spans([spans for spans, _ in gold], predicted, [n for _, n in gold], table)
-    out.print(format_scores(scores), highlight=False)
+    out.print(format_scores(scores))

@@ -158,5 +158,5 @@ def relabel_command(
     for message in summary["warnings"]:
         warn(message)
     counts = ", ".join(f"{key} {n}" for key, n in summary["relabel"].items()) or "nothing"
-    out.print(f"kept {summary['sentences_out']} sentences; {counts}", highlight=False)
+    out.print(f"kept {summary['sentences_out']} sentences; {counts}")
     say(f"relabelled silver data in {output}: silver.conll, silver.{kind}, summary.json")

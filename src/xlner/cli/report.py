@@ -26,4 +26,4 @@ def report(
     check_output_paths({"--output": output}, {name: run_dir / name for name in names})
     path = build_report(run_dir, output)
     say(f"open file://{path.resolve()} in a browser")
-    out.print(str(path), highlight=False)
+    out.print(str(path))

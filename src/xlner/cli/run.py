@@ -97,14 +97,12 @@ def _print(result: RunResult, signature: SignatureForm) -> None:
         out.print(
             f"{name:14} {report.status:9} {report.seconds:8.1f}s {speed} "
             f"{report.count:6d} records {report.failures:5d} failed",
-            highlight=False,
         )
     scores = result.scores
     out.print(
         f"F1 = {scores['f1']:.1f} (P {scores['precision']:.1f}, R {scores['recall']:.1f}, "
         f"predicted/gold {scores['predicted_to_gold']:.2f}); "
         f"failures: {result.failure_counts() or 'none'}",
-        highlight=False,
     )
     print_signature(result.signature, signature)
     say(f"run directory: {result.run_dir} (manifest.json, report.json, predictions.conll)")

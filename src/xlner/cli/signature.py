@@ -37,7 +37,7 @@ def signature(
         fail(str(error))
     if full is None:
         fail(f"no settings with the hash of {short!r} in {', '.join(map(str, files))}")
-    out.print(json.dumps(full, indent=2, sort_keys=True), highlight=False, markup=False)
+    out.print(json.dumps(full, indent=2, sort_keys=True))
 
 
 def _json_files(paths: list[Path]) -> list[Path]:

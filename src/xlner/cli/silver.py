@@ -409,7 +409,6 @@ def _report(summary: dict[str, Any], settings: SilverSettings, form: SignatureFo
         f"kept {summary['sentences_out']} of {summary['sentences_in']} sentences; "
         f"entities: {entities}; dropped: {dropped or 'none'}; "
         f"excluded (evaluation sentences): {summary['excluded']}",
-        highlight=False,
     )
     print_signature(Signature.from_stored(summary), form)
     outputs = ", ".join(summary["outputs"].values())

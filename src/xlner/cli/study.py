@@ -56,9 +56,9 @@ def noise(
         results = run_study(settings, run_dir, data_dir, progress=say, command=command)
     except CorpusNotFound as error:
         fail(str(error))
-    out.print(format_findings(results), highlight=False, markup=False)
-    out.print(format_aligners(results), highlight=False, markup=False)
-    out.print(str(run_dir), highlight=False)
+    out.print(format_findings(results))
+    out.print(format_aligners(results))
+    out.print(str(run_dir))
     say(f"build the report with: xlner report {run_dir}")
 
 
@@ -67,7 +67,7 @@ def default_config() -> None:
     """Print the built-in default sweep, a starting point for a config file."""
     from xlner.study.config import default_config_text
 
-    out.print(default_config_text(), highlight=False, markup=False, end="")
+    out.print(default_config_text(), end="")
 
 
 def _ints(text: str) -> list[int]:

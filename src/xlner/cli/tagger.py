@@ -196,7 +196,7 @@ def train_tagger(
     except InputError as error:  # a checkpoint of other data, or a damaged one
         fail(str(error))
     for record in history:
-        out.print(record, highlight=False)
+        out.print(record)
     if not (folder / META_FILE).is_file():  # --stop-after ended it before the last step
         say(f"stopped at a checkpoint in {folder}; rerun the same command to resume")
         return
