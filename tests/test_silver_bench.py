@@ -25,8 +25,15 @@ from entry_point import xlner_cli  # noqa: E402
 from tiny_models import save_tiny_bert, save_tiny_token_classifier  # noqa: E402
 
 from xlner.bench import silver as bench  # noqa: E402
+from xlner.bench.silver.vote import (  # noqa: E402
+    VoteSetting,
+    has_translation,
+    vote_sentence,
+    vote_settings,
+)
 from xlner.bench.silver_chart import render  # noqa: E402
 from xlner.corpora.conll import read_conll, write_conll  # noqa: E402
+from xlner.corpora.masakhaner2_parallel import MASAKHANER2_PARALLEL as TRANSLATIONS  # noqa: E402
 from xlner.pipeline.cache import run_lock  # noqa: E402
 from xlner.tagging.tagger import META_FILE, TokenTagger  # noqa: E402
 from xlner.tagging.training import TrainConfig, fit, latest_checkpoint  # noqa: E402
@@ -167,7 +174,11 @@ def test_two_languages_end_to_end(capsys, setup, tmp_path) -> None:
         assert row["model_transfer"]["precision"] == pytest.approx(100 / words)
         assert {s["status"] for s in row["stages"].values()} == {"computed"}
         assert all(stage["on"] and stage["seconds"] > 0 for stage in row["stages"].values())
-        assert set(row["stages"]) == set(bench.STAGES) - {"degrade", "ensemble"}  # asked for
+        assert set(row["stages"]) == set(bench.STAGES) - {
+            "degrade",
+            "ensemble",
+            "vote",
+        }  # asked for
         assert row["machine"]["cores"] and row["signature"] and row["status"] == "computed"
     assert rows["lug"]["translate_test"] == 61.5 and rows["ewe"]["translate_test"] is None
     assert rows["ewe"]["anchors"]["xlmr_large_model_transfer"] == 71.4
@@ -689,6 +700,70 @@ def test_the_ensemble_with_model_transfer_weighs_on_dev(capsys, setup) -> None:
     assert plain["ensemble"] is None and plain["stages"]["train"]["status"] == "reused"
 
 
+def _translations(data: Path) -> None:
+    """masakhaner2-parallel for the test and dev sentences of lug and ewe, built from the
+    fixture's MasakhaNER 2.0 and MAFAND-MT as `xlner data fetch` builds it."""
+    for lang in BITEXT:
+        for split in ("test", "dev"):
+            dest = TRANSLATIONS.path(lang=lang, split=split, data_dir=data, must_exist=False)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            TRANSLATIONS.build_file(dest, data_dir=data, lang=lang, split=split)
+
+
+def test_the_vote_with_translate_test_chooses_on_dev(capsys, setup) -> None:
+    _translations(setup["data"])
+    voting = "ensemble.with_translate_test=true"
+    first = _bench(capsys, setup, voting, languages="lug")
+    assert first.code == 0
+    result = _result(setup)
+    row, vote = result["rows"][0], result["rows"][0]["vote"]
+    assert row["stages"]["vote"]["status"] == "computed"
+    assert len(vote["dev_f1_by_setting"]) == len(vote_settings())
+    assert vote["dev"]["f1"] == pytest.approx(max(vote["dev_f1_by_setting"].values()))
+    # With no weight on the other two, the vote is the silver tagger itself.
+    alone = VoteSetting(0.0, 0.0, 0.5).name
+    assert vote["dev_f1_by_setting"][alone] == pytest.approx(row["dev"]["f1"])
+    # Translate-test covers the one test sentence (its translation is in MAFAND-MT dev).
+    assert vote["translate_test"]["test"]["sentences"] == 1
+    assert vote["test"]["sentences"] == 1 and "f1_interval" in vote["test"]
+    assert result["average"]["vote_f1"] == pytest.approx(vote["test"]["f1"])
+    # The page has its column, also where the first row has no vote.
+    page = render(result | {"rows": [result["rows"][0] | {"vote": None}, *result["rows"]]})
+    assert "vote with translate-test F1" in page
+    printed = first.out
+    assert "lug: translate-test: project done" in first.err  # progress while it runs
+    assert "vote F1 (setting)" in printed and VoteSetting(**vote["setting"]).name in printed
+    # Its pipeline ran in the language's cache; a second run reads the row back.
+    assert (setup["runs"] / "lug" / bench.CACHE_DIR / "translate-test-test").is_dir()
+    assert _bench(capsys, setup, voting, languages="lug").code == 0
+    assert _result(setup)["rows"][0]["status"] == "reused"
+    # Without the vote the row is the plain run's, its stages read back.
+    assert _bench(capsys, setup, languages="lug").code == 0
+    plain = _result(setup)["rows"][0]
+    assert plain["vote"] is None and plain["stages"]["train"]["status"] == "reused"
+
+
+def test_the_vote_needs_the_translations_before_any_work(capsys, setup) -> None:
+    absent = _bench(capsys, setup, "ensemble.with_translate_test=true", languages="lug")
+    assert absent.code == 2 and "masakhaner2-parallel" in absent.err
+    assert "Traceback" not in absent.err and not setup["runs"].exists()
+
+
+def test_a_sentence_vote_counts_only_the_systems_that_voted() -> None:
+    ours, theirs, transfer = [Span(0, 1, "PER")], [Span(2, 3, "LOC")], [Span(2, 3, "LOC")]
+    majority = VoteSetting(1.0, 1.0, 0.5)
+    # Two of three give the LOC; only the silver tagger gives the PER.
+    assert vote_sentence((ours, theirs, transfer), majority) == [Span(2, 3, "LOC")]
+    # Without a translation, translate-test does not vote: one of two is half the weight.
+    assert vote_sentence((ours, None, transfer), majority) == [
+        Span(0, 1, "PER"), Span(2, 3, "LOC")
+    ]  # fmt: skip
+    # Weight 0: the silver tagger alone, whatever the others say.
+    assert vote_sentence((ours, theirs, transfer), VoteSetting(0.0, 0.0, 0.5)) == ours
+    # A share of 0.75 of the three: only what all three give.
+    assert vote_sentence((ours, theirs, transfer), VoteSetting(1.0, 1.0, 0.75)) == []
+
+
 def test_a_pooled_tagger_is_trained_once_on_every_language(capsys, setup) -> None:
     result = _bench(capsys, setup, "train.pooled=true")
     assert result.code == 0, result.err
@@ -724,5 +799,11 @@ def test_the_method_configs_change_only_what_they_name() -> None:
         {}, {"dropped_class": "drop"}, {"dropped_class": "mask"}
     ]  # fmt: skip
     ensemble = bench.load_settings("benchmarks/silver-ensemble")
-    assert ensemble["ensemble"] == {"with_transfer": True}
+    assert ensemble["ensemble"] == {"with_transfer": True, "with_translate_test": False}
     assert {k for k in quick if quick[k] != ensemble[k]} == {"config", "ensemble"}
+    vote = bench.load_settings("benchmarks/silver-vote")
+    assert vote["ensemble"] == {"with_transfer": True, "with_translate_test": True}
+    assert {k for k in quick if quick[k] != vote[k]} == {"config", "ensemble", "languages"}
+    # Its languages: every one whose sentences have a translation, and only those.
+    assert set(vote["languages"]) == set(TRANSLATIONS.choices("lang") or ())
+    assert all(has_translation(lang, vote["evaluation"]) for lang in vote["languages"])

@@ -33,7 +33,7 @@ from xlner.bench.silver.crossover import (
     operator_of,
     silver_f1_text,
 )
-from xlner.bench.silver.report import MEASURED, column_title, intervals
+from xlner.bench.silver.report import MEASURED, column_title, columns, intervals
 from xlner.io import atomic_write
 from xlner.study.report import html_page, html_table
 from xlner.study.svg import Point, Segment, dot_chart, legend, scatter_chart
@@ -328,7 +328,7 @@ def _cell(value: float | None, interval: Sequence[float] | None) -> str:
 
 def rows_table(rows: Sequence[Mapping[str, Any]], variants: Sequence[str] = ()) -> str:
     """The rows as an HTML table: a language (and its variant), its silver data, every F1."""
-    others = [key for key in cells(rows[0]) if key not in MEASURED] if rows else []
+    others = [key for key in columns([cells(row) for row in rows]) if key not in MEASURED]
     header = ["language", *(["variant"] if variants else []), "silver sentences"]
     header += [column_title(key) for key in (*MEASURED, *others)]
     table = []

@@ -17,10 +17,12 @@ new folder beside the old one:
    MISC dropped.
 4. ``transfer``: model transfer, the source tagger applied to the same test set as is.
 
-Two stages run only where a config asks for them: ``degrade`` (between ``silver`` and
+Three stages run only where a config asks for them: ``degrade`` (between ``silver`` and
 ``train``: the silver data made worse to a requested silver F1, for the crossover study,
-:mod:`.degrade`) and ``ensemble`` (after ``transfer``: the silver tagger and model transfer as
-one probability ensemble, the silver tagger's weight chosen on dev).
+:mod:`.degrade`), ``ensemble`` (after ``transfer``: the silver tagger and model transfer as
+one probability ensemble, the silver tagger's weight chosen on dev) and ``vote`` (where the
+sentences have a human translation: the silver tagger, translate-test projection and model
+transfer vote on each sentence's spans, the setting chosen on dev, :mod:`.vote`).
 
 A language whose row file (``row-<key>.json``) has the key of the current settings is read
 back whole. Tagging and alignment are cached in ``run_root/<lang>/cache``, shared by the
@@ -80,6 +82,7 @@ from xlner.bench.silver.stages import (
     train_stage,
     transfer_stage,
 )
+from xlner.bench.silver.vote import vote_stage
 
 __all__ = [
     "BASE",
@@ -119,4 +122,5 @@ __all__ = [
     "silver_stage",
     "train_stage",
     "transfer_stage",
+    "vote_stage",
 ]

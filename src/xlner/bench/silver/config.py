@@ -16,6 +16,7 @@ from typing import Any
 
 from xlner.bench.masakhaner import zero_shot_options
 from xlner.bench.silver.degrade import DegradeSettings
+from xlner.bench.silver.vote import TRANSLATIONS, has_translation
 from xlner.config import apply_overrides, builtin_config, check_key, dotted_keys, merge, read_toml
 from xlner.corpora import get_corpus
 from xlner.corpora.mafand_mt import MafandMT
@@ -169,8 +170,12 @@ def _check_files(settings: Mapping[str, Any], lang: str, pair: str, data_dir: Pa
         for side in pair.split("-"):
             bitext.path(pair=pair, split=split, lang=side, data_dir=data_dir)
     evaluation = get_corpus(settings["evaluation"])
-    for split in dict.fromkeys(("train", "dev", "test", settings["dev_split"] or "test")):
+    scored = dict.fromkeys(("test", settings["dev_split"] or "test"))
+    for split in dict.fromkeys(("train", "dev", *scored)):
         evaluation.path(lang=lang, split=split, data_dir=data_dir)
+    if settings["ensemble"]["with_translate_test"] and has_translation(lang, evaluation.name):
+        for split in scored:  # the translations the vote's translate-test reads
+            TRANSLATIONS.path(lang=lang, split=split, data_dir=data_dir)
 
 
 def _check_label_maps(names: Mapping[str, str]) -> None:

@@ -18,6 +18,7 @@ from xlner.bench.model_transfer import PUBLISHED_XLMR_LARGE
 from xlner.bench.report import format_table
 from xlner.bench.silver.crossover import format_crossover
 from xlner.bench.silver.stages import STAGES
+from xlner.bench.silver.vote import VoteSetting
 
 
 def read_translate_test(path: Path | None) -> dict[str, float]:
@@ -106,6 +107,7 @@ def cells(row: Mapping[str, Any]) -> dict[str, float | None]:
         "model_transfer_f1": (row["model_transfer"] or {}).get("f1"),
         "translate_test_f1": row.get("translate_test"),
         **({"ensemble_f1": row["ensemble"]["test"]["f1"]} if row.get("ensemble") else {}),
+        **({"vote_f1": row["vote"]["test"]["f1"]} if row.get("vote") else {}),
         **{f"anchor_{name}": value for name, value in (row.get("anchors") or {}).items()},
     }
 
@@ -122,6 +124,7 @@ TITLES = {
     "model_transfer_f1": "model transfer F1",
     "translate_test_f1": "translate-test F1",
     "ensemble_f1": "ensemble with transfer F1",
+    "vote_f1": "vote with translate-test F1",
 }
 
 
@@ -160,6 +163,12 @@ def _with_interval(value: float | None, interval: Sequence[float] | None) -> str
     return f"{value:.1f} [{interval[0]:.1f}, {interval[1]:.1f}]"
 
 
+def columns(table: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The columns of :func:`cells` rows, in order: a column only some rows have (the
+    ensembles) counts too."""
+    return list(dict.fromkeys(key for row in table for key in row))
+
+
 def _mean(values: Sequence[float | None]) -> float | None:
     present = [v for v in values if v is not None and not math.isnan(v)]
     return sum(present) / len(present) if present else None
@@ -169,9 +178,7 @@ def averages(rows: Sequence[Mapping[str, Any]], settings: Mapping[str, Any]) -> 
     """Each column's mean over the rows that have it; wins over model transfer; the silver
     taggers' mean on the languages of each anchor table, beside the anchor's."""
     table = [cells(row) for row in rows]
-    means: dict[str, Any] = (
-        {key: _mean([c.get(key) for c in table]) for key in table[0]} if (table) else {}
-    )
+    means: dict[str, Any] = {key: _mean([c.get(key) for c in table]) for key in columns(table)}
     pairs = [(c["silver_tagger_f1"], c["model_transfer_f1"]) for c in table]
     means["beats_model_transfer"] = sum(
         1 for ours, mt in pairs if ours is not None and mt is not None and ours > mt
@@ -210,6 +217,8 @@ def format_results(result: Mapping[str, Any]) -> str:
     header = ["lang", "pair", "silver", "silver F1", "tagger F1", "transfer F1", "TT F1"]
     mixed = any(row.get("ensemble") for row in result["rows"])
     header += ["ensemble F1 (weight)"] if mixed else []
+    voted = any(row.get("vote") for row in result["rows"])
+    header += ["vote F1 (setting)"] if voted else []
     stages = stages_of(result["rows"])
     header += [column_title(f"anchor_{name}") for name in anchor_names]
     header += [f"{s} s" for s in stages] + ["row"]
@@ -221,6 +230,7 @@ def format_results(result: Mapping[str, Any]) -> str:
             + measured(row)
             + [_f(c["translate_test_f1"])]
             + ([_ensemble(row.get("ensemble"))] if mixed else [])
+            + ([_vote(row.get("vote"))] if voted else [])
             + [_f(c.get(f"anchor_{name}")) for name in anchor_names]
             + [_stage_seconds(row["stages"].get(s)) for s in stages]
             + [row["status"]]
@@ -232,6 +242,7 @@ def format_results(result: Mapping[str, Any]) -> str:
             + [_f(mean[k]) for k in ("silver_f1", "silver_tagger_f1", "model_transfer_f1")]
             + [_f(mean["translate_test_f1"])]
             + ([_f(mean.get("ensemble_f1"))] if mixed else [])
+            + ([_f(mean.get("vote_f1"))] if voted else [])
             + [_f(mean.get(f"anchor_{name}")) for name in anchor_names]
             + [""] * (len(stages) + 1)
         )
@@ -261,6 +272,14 @@ def _ensemble(found: Mapping[str, Any] | None) -> str:
         return "-"
     test = found["test"]
     return f"{_with_interval(test['f1'], test.get('f1_interval'))} ({found['silver_weight']:.1f})"
+
+
+def _vote(found: Mapping[str, Any] | None) -> str:
+    """The vote's test F1 with its interval and its setting (chosen on dev)."""
+    if not found:
+        return "-"
+    test, chosen = found["test"], VoteSetting(**found["setting"])
+    return f"{_with_interval(test['f1'], test.get('f1_interval'))} ({chosen.name})"
 
 
 def stages_of(rows: Sequence[Mapping[str, Any]]) -> list[str]:

@@ -22,6 +22,12 @@ from typing import Any
 from xlner.bench.report import machine, write_json
 from xlner.bench.silver.config import Plan
 from xlner.bench.silver.degrade import DegradeSettings, degrade_silver
+from xlner.bench.silver.vote import (
+    has_translation,
+    translate_test_spans,
+    vote_settings,
+    vote_stage,
+)
 from xlner.bench.silver_quality import GoldKey, gold_by_line, kept_quality
 from xlner.corpora import get_corpus
 from xlner.evaluate import evaluate_spans
@@ -38,7 +44,7 @@ from xlner.tagging.tagger import DEFAULT_ENCODER, META_FILE
 from xlner.tagging.training import TrainConfig
 from xlner.types import Span, TaggedSentence, Tokens
 
-STAGES = ("silver", "degrade", "train", "evaluate", "transfer", "ensemble")
+STAGES = ("silver", "degrade", "train", "evaluate", "transfer", "ensemble", "vote")
 # The silver tagger's weights tried in the ensemble with model transfer (the rest is model
 # transfer's); the one best on dev is the ensemble's, 0.5 where there is no dev split.
 ENSEMBLE_WEIGHTS = tuple(i / 10 for i in range(11))
@@ -196,7 +202,29 @@ def _tagger_keys(
     if settings["ensemble"]["with_transfer"] and step.transfer_tagger is not None:
         mixed = scoring | {"tagger": transfer_on, "weights": ENSEMBLE_WEIGHTS}
         keys["ensemble"] = stage_key("bench-silver-ensemble", mixed, [keys["train"]])
+    if settings["ensemble"]["with_translate_test"] and has_translation(
+        step.lang, settings["evaluation"]
+    ):
+        voting = scoring | {
+            "transfer": transfer_on,
+            "translate_test": translate_test_components(step, settings),
+            "settings": [asdict(s) for s in vote_settings(step.transfer_tagger is not None)],
+        }
+        keys["vote"] = stage_key("bench-silver-vote", voting, [keys["train"]])
     return keys
+
+
+def translate_test_components(step: Plan, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """What translate-test runs with in the vote stage: the silver job's source tagger,
+    aligner and projection (:func:`xlner.bench.silver.vote.translate_test_spans`)."""
+    tagger, aligner, projector = step.specs
+    return {
+        "tagger": tagger.name,
+        "tagger_options": dict(tagger.options),
+        "preset": settings["preset"],
+        "align": {"aligner": aligner.name, "options": dict(aligner.options)},
+        "project": {"method": projector.name, "options": dict(projector.options)},
+    }
 
 
 def train_settings(step: Plan, settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -330,6 +358,14 @@ def run_language(
             ensemble_stage, trained["model"], step.tagger.path, work.test, work.dev, label_map, say
         )
         mixed = run("ensemble", where["ensemble"], together)
+    voted = None
+    if "vote" in work.keys:
+        projected = partial(_translate_test, step, settings, folder / CACHE_DIR, data_dir, say)
+        vote = partial(
+            vote_stage, trained["model"], step.transfer_tagger, work.test, work.dev,
+            label_map, projected, say,
+        )  # fmt: skip
+        voted = run("vote", where["vote"], vote)
     row = {
         "lang": step.lang,
         "pair": step.pair,
@@ -348,11 +384,28 @@ def run_language(
         "dev": scores.get("dev"),
         "model_transfer": direct["test"],
         "ensemble": mixed,
+        "vote": voted,
         "stages": stages,
         "wall_seconds": time.perf_counter() - started,
     }
     write_json(row, row_file)
     return row | {"status": "computed"}
+
+
+def _translate_test(
+    step: Plan,
+    settings: Mapping[str, Any],
+    cache_dir: Path,
+    data_dir: Path | None,
+    say: Say,
+    split: str,
+) -> Mapping[int, list[Span]]:
+    """Translate-test's spans on the language's ``split`` (a pipeline run of its own in the
+    language's cache, so every variant of the silver data reads it back)."""
+    say(f"translate-test on {split}")
+    components = translate_test_components(step, settings)
+    run_dir = cache_dir / f"translate-test-{split}"
+    return translate_test_spans(step.lang, split, components, run_dir, data_dir, say)
 
 
 def _said(progress: Progress, lang: str, message: str) -> None:
