@@ -727,6 +727,9 @@ def test_the_vote_with_translate_test_chooses_on_dev(capsys, setup) -> None:
     assert vote["translate_test"]["test"]["sentences"] == 1
     assert vote["test"]["sentences"] == 1 and "f1_interval" in vote["test"]
     assert result["average"]["vote_f1"] == pytest.approx(vote["test"]["f1"])
+    # Its translate-test column is the vote's own run.
+    tt = vote["translate_test"]["test"]["f1"]
+    assert bench.cells(row)["translate_test_f1"] == pytest.approx(tt)
     # The page has its column, also where the first row has no vote.
     page = render(result | {"rows": [result["rows"][0] | {"vote": None}, *result["rows"]]})
     assert "vote with translate-test F1" in page

@@ -105,11 +105,19 @@ def cells(row: Mapping[str, Any]) -> dict[str, float | None]:
         "silver_f1": quality["f1"] if quality["sentences"] else None,
         "silver_tagger_f1": row["test"]["f1"],
         "model_transfer_f1": (row["model_transfer"] or {}).get("f1"),
-        "translate_test_f1": row.get("translate_test"),
+        "translate_test_f1": _translate_test_f1(row),
         **({"ensemble_f1": row["ensemble"]["test"]["f1"]} if row.get("ensemble") else {}),
         **({"vote_f1": row["vote"]["test"]["f1"]} if row.get("vote") else {}),
         **{f"anchor_{name}": value for name, value in (row.get("anchors") or {}).items()},
     }
+
+
+def _translate_test_f1(row: Mapping[str, Any]) -> float | None:
+    """Translate-test's F1 on the test sentences it covers: the vote stage's own run where the
+    row has one, else the --translate-test results file's."""
+    if row.get("vote"):
+        return float(row["vote"]["translate_test"]["test"]["f1"])
+    return row.get("translate_test")
 
 
 # The published anchors' names in tables (a config's anchor tables, XLM-R large transfer).
