@@ -720,8 +720,9 @@ def test_the_vote_with_translate_test_chooses_on_dev(capsys, setup) -> None:
     assert row["stages"]["vote"]["status"] == "computed"
     assert len(vote["dev_f1_by_setting"]) == len(vote_settings())
     assert vote["dev"]["f1"] == pytest.approx(max(vote["dev_f1_by_setting"].values()))
-    # With no weight on the other two, the vote is the silver tagger itself.
+    # With no weight on the other two, the vote is its first voter, the silver tagger.
     alone = VoteSetting(0.0, 0.0, 0.5).name
+    assert vote["first"] == "silver tagger"
     assert vote["dev_f1_by_setting"][alone] == pytest.approx(row["dev"]["f1"])
     # Translate-test covers the one test sentence (its translation is in MAFAND-MT dev).
     assert vote["translate_test"]["test"]["sentences"] == 1
@@ -744,6 +745,14 @@ def test_the_vote_with_translate_test_chooses_on_dev(capsys, setup) -> None:
     assert _bench(capsys, setup, languages="lug").code == 0
     plain = _result(setup)["rows"][0]
     assert plain["vote"] is None and plain["stages"]["train"]["status"] == "reused"
+    # With the ensemble stage, the ensemble is the first voter (a new vote stage).
+    both = _bench(capsys, setup, voting, "ensemble.with_transfer=true", languages="lug")
+    assert both.code == 0
+    mixed = _result(setup)["rows"][0]
+    assert mixed["stages"]["vote"]["status"] == "computed"
+    assert mixed["vote"]["first"].startswith("ensemble with model transfer")
+    alone_f1 = mixed["vote"]["dev_f1_by_setting"][alone]
+    assert alone_f1 == pytest.approx(mixed["ensemble"]["dev"]["f1"])
 
 
 def test_the_vote_needs_the_translations_before_any_work(capsys, setup) -> None:

@@ -210,7 +210,9 @@ def _tagger_keys(
             "translate_test": translate_test_components(step, settings),
             "settings": [asdict(s) for s in vote_settings(step.transfer_tagger is not None)],
         }
-        keys["vote"] = stage_key("bench-silver-vote", voting, [keys["train"]])
+        # Its first voter is the ensemble where the row has one, else the silver tagger.
+        first = keys.get("ensemble", keys["train"])
+        keys["vote"] = stage_key("bench-silver-vote", voting, [first])
     return keys
 
 
@@ -361,9 +363,10 @@ def run_language(
     voted = None
     if "vote" in work.keys:
         projected = partial(_translate_test, step, settings, folder / CACHE_DIR, data_dir, say)
+        first = partial(_first_voter, trained["model"], step.tagger.path, mixed)
         vote = partial(
-            vote_stage, trained["model"], step.transfer_tagger, work.test, work.dev,
-            label_map, projected, say,
+            vote_stage, first, step.transfer_tagger, work.test, work.dev, label_map, projected,
+            say,
         )  # fmt: skip
         voted = run("vote", where["vote"], vote)
     row = {
@@ -390,6 +393,24 @@ def run_language(
     }
     write_json(row, row_file)
     return row | {"status": "computed"}
+
+
+def _first_voter(
+    model: str | Path, source: str | Path, mixed: Mapping[str, Any] | None
+) -> tuple[str, Any]:
+    """The vote's first voter, by name: the silver tagger at ``model``, or where the row has
+    the ensemble stage's result ``mixed``, that ensemble with the source tagger at
+    ``source`` at the weight it chose on dev."""
+    from xlner.tagging.ensemble import ProbabilityEnsemble
+    from xlner.tagging.tagger import TokenTagger
+
+    silver = TokenTagger.load(model)
+    if mixed is None:
+        return "silver tagger", silver
+    weight = mixed["silver_weight"]
+    members, names = [silver, TokenTagger.load(source)], ["silver tagger", "model transfer"]
+    ensemble = ProbabilityEnsemble(members, names, [weight, 1 - weight])
+    return f"ensemble with model transfer (silver weight {weight:.1f})", ensemble
 
 
 def _translate_test(

@@ -5,10 +5,12 @@ Where a MasakhaNER 2.0 sentence has a human translation (``masakhaner2-parallel`
 twi from English, ewe and wol from French), translate-test projects the source tagger's
 entities onto it: the pipeline of ``benchmarks/masakhaner.py`` with the silver benchmark's own
 source tagger, aligner and projection. Each sentence then has up to three systems' spans:
-the silver tagger's, translate-test's (none where the sentence has no translation: it does
-not vote there) and model transfer's (the source tagger reading the language). They vote
-with weights (:func:`xlner.tagging.ensemble.vote_spans`): the silver tagger weighs 1, the
-other two a weight each from :data:`VOTE_WEIGHTS`, and a span is kept when its support
+the first voter's (the silver tagger, or where the row has the ``ensemble`` stage, that
+ensemble with model transfer at its dev-chosen weight: the row's best tagger), translate-
+test's (none where the sentence has no translation: it does not vote there) and model
+transfer's (the source tagger reading the language). They vote with weights
+(:func:`xlner.tagging.ensemble.vote_spans`): the first voter weighs 1, the other two a
+weight each from :data:`VOTE_WEIGHTS`, and a span is kept when its support
 reaches a share of :data:`VOTE_SHARES` of the total weight of the systems that voted. The
 setting that scores best on dev is scored once on test; without a dev split, the plain
 majority of the three (:data:`MAJORITY`).
@@ -41,7 +43,7 @@ Projected = Callable[[str], Mapping[int, list[Span]]]
 
 @dataclass(frozen=True, order=True)
 class VoteSetting:
-    """The weights of translate-test and model transfer beside the silver tagger's 1, and
+    """The weights of translate-test and model transfer beside the first voter's 1, and
     the share of the voters' total weight a span's support must reach."""
 
     translate_test: float
@@ -127,7 +129,7 @@ def _overrides(split: str, components: Mapping[str, Any]) -> list[str]:
 
 
 def vote_stage(
-    model: str | Path,
+    first: Callable[[], tuple[str, Any]],
     transfer_tagger: Any,
     test: Sequence[TaggedSentence],
     dev: Sequence[TaggedSentence],
@@ -136,15 +138,15 @@ def vote_stage(
     say: Say,
     out: Path,
 ) -> dict[str, Any]:
-    """The vote of the silver tagger at ``model``, translate-test (``projected(split)``) and
+    """The vote of the tagger that ``first()`` names and builds (the silver tagger, or its
+    ensemble with model transfer), translate-test (``projected(split)``) and
     ``transfer_tagger`` (None: it reads no other language, and does not vote) with the
     setting best on ``dev``: its F1 on test and dev, dev F1 of every setting, and
     translate-test's own F1 on the sentences it covers."""
     from xlner.bench.silver.stages import score
-    from xlner.tagging.tagger import TokenTagger
 
-    say("the span vote of the silver tagger, translate-test and model transfer")
-    silver = TokenTagger.load(model)
+    name, silver = first()
+    say(f"the span vote of the {name}, translate-test and model transfer")
     splits = {name: s for name, s in (("test", test), ("dev", dev)) if s}
     systems = {
         name: _systems(sentences, silver, transfer_tagger, projected(name), label_map)
@@ -162,6 +164,7 @@ def vote_stage(
     # Ties: the setting that leans least on the other systems, then the lower share.
     best = max(tried, key=lambda s: (tried[s], -s.others, -s.min_share)) if tried else MAJORITY
     return {
+        "first": name,
         "setting": asdict(best),
         "dev_f1_by_setting": {setting.name: f1 for setting, f1 in tried.items()},
         **{name: scored(best, name) for name in splits},
@@ -171,7 +174,7 @@ def vote_stage(
     }
 
 
-# A sentence's systems: the silver tagger's spans, translate-test's (None: no translation)
+# A sentence's systems: the first voter's spans, translate-test's (None: no translation)
 # and model transfer's (None: no transfer tagger), classes mapped as the scores map them.
 Systems = tuple[list[Span], list[Span] | None, list[Span] | None]
 
