@@ -701,10 +701,10 @@ def test_the_ensemble_with_model_transfer_weighs_on_dev(capsys, setup) -> None:
 
 
 def _translations(data: Path) -> None:
-    """masakhaner2-parallel for the test and dev sentences of lug and ewe, built from the
+    """masakhaner2-parallel for the sentences of lug and ewe, every split, built from the
     fixture's MasakhaNER 2.0 and MAFAND-MT as `xlner data fetch` builds it."""
     for lang in BITEXT:
-        for split in ("test", "dev"):
+        for split in ("test", "dev", "train"):
             dest = TRANSLATIONS.path(lang=lang, split=split, data_dir=data, must_exist=False)
             dest.parent.mkdir(parents=True, exist_ok=True)
             TRANSLATIONS.build_file(dest, data_dir=data, lang=lang, split=split)
@@ -753,6 +753,18 @@ def test_the_vote_with_translate_test_chooses_on_dev(capsys, setup) -> None:
     assert mixed["vote"]["first"].startswith("ensemble with model transfer")
     alone_f1 = mixed["vote"]["dev_f1_by_setting"][alone]
     assert alone_f1 == pytest.approx(mixed["ensemble"]["dev"]["f1"])
+
+
+def test_the_vote_reads_the_translations_of_the_dev_split_it_scores(capsys, setup) -> None:
+    _translations(setup["data"])
+    on_train = _bench(
+        capsys, setup, "ensemble.with_translate_test=true", "dev_split='train'", languages="lug"
+    )
+    assert on_train.code == 0 and "translate-test on train" in on_train.err
+    row = _result(setup)["rows"][0]
+    # MasakhaNER train is MAFAND-MT train's first sentence, which has its translation.
+    assert row["dev"]["sentences"] == 1
+    assert row["vote"]["translate_test"]["dev"]["sentences"] == 1
 
 
 def test_the_vote_needs_the_translations_before_any_work(capsys, setup) -> None:

@@ -419,10 +419,12 @@ def _translate_test(
     cache_dir: Path,
     data_dir: Path | None,
     say: Say,
-    split: str,
+    scored: str,
 ) -> Mapping[int, list[Span]]:
-    """Translate-test's spans on the language's ``split`` (a pipeline run of its own in the
-    language's cache, so every variant of the silver data reads it back)."""
+    """Translate-test's spans on the sentences that the vote scores as ``scored`` ("test", or
+    "dev": the config's dev_split), in a pipeline run of its own in the language's cache, so
+    every variant of the silver data reads it back."""
+    split = settings["dev_split"] if scored == "dev" else scored
     say(f"translate-test on {split}")
     components = translate_test_components(step, settings)
     run_dir = cache_dir / f"translate-test-{split}"
