@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tomllib
@@ -267,3 +268,26 @@ def test_masakhaner_benchmark_takes_a_preset_override(tmp_path):
     assert light["align"]["extra"][0]["pair"] == "fr-ewe"
     default = masakhaner.config_for("ewe", tmp_path)
     assert (default["align"]["aligner"], default["project"]["method"]) == ("combined", "match")
+
+
+def test_check_types_names_the_setting_and_the_kind_it_needs() -> None:
+    from xlner.config import check_types
+
+    defaults = {"flag": False, "steps": 3, "rate": 0.5, "name": "", "items": [], "options": {}}
+    defaults |= {"table": {"inner": True}, "unset": None}
+    fine = {"flag": True, "steps": 7, "rate": 1, "name": "x", "items": [1], "options": {"a": 1}}
+    check_types(fine | {"table": {"inner": False}, "unset": "anything", "other": 1}, defaults)
+    for key, value, message in [
+        ("flag", "true", "flag must be true or false, not 'true'"),
+        ("flag", 1, "flag must be true or false, not 1"),
+        ("steps", True, "steps must be a whole number, not True"),
+        ("steps", 2.5, "steps must be a whole number, not 2.5"),
+        ("rate", "fast", "rate must be a number, not 'fast'"),
+        ("name", 3, "name must be text, not 3"),
+        ("items", "a", "items must be a list, not 'a'"),
+        ("table", 5, "table must be a table, not 5"),
+    ]:
+        with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+            check_types({key: value}, defaults)
+    with pytest.raises(ValueError, match="^table.inner must be true or false, not 'no'$"):
+        check_types({"table": {"inner": "no"}}, defaults)

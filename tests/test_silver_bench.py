@@ -295,6 +295,12 @@ def test_tagger_classes_outside_masakhaner_are_named(capsys, setup, tmp_path) ->
         (("tagger.label_map=keep-all",), "tagger.label_map: unknown label map 'keep-all'"),
         (("label_map=drop",), "label_map: unknown label map 'drop'"),
         (("bitext='masakhaner2'",), "corpus 'masakhaner2' has no pair for"),  # not line-parallel
+        # A value of another kind than its setting's (a misspelt true would read as true).
+        (("ensemble.with_translate_test=ture",), "must be true or false, not 'ture'"),
+        (("ensemble.with_transfer=1",), "ensemble.with_transfer must be true or false, not 1"),
+        (("train.pooled='no'",), "train.pooled must be true or false, not 'no'"),
+        (("languages='lug'",), "languages must be a list, not 'lug'"),
+        (("dev_split=3",), "dev_split must be text, not 3"),
     ],
 )
 def test_bad_settings_are_one_line_errors(capsys, setup, args, message) -> None:

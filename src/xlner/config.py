@@ -121,6 +121,50 @@ def check_key(
         raise ValueError(f"override {text!r}: unknown setting {name!r}{suggest(name, known)}")
 
 
+def check_types(
+    config: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    free: Collection[str] = FREE_TABLES,
+    prefix: str = "",
+) -> None:
+    """Raise a one-line ValueError for the first setting of ``config`` whose value is not of
+    its default's kind (true/false, a whole number, a number, text, a list, a table): a
+    misspelt ``true`` would otherwise read as text, which Python takes as true. Free tables,
+    keys the defaults lack and settings whose default is unset are not checked."""
+    for key, value in config.items():
+        if key not in defaults or key in free:
+            continue
+        default, name = defaults[key], f"{prefix}{key}"
+        if isinstance(default, Mapping) and isinstance(value, Mapping):
+            check_types(value, default, free, f"{name}.")
+        elif (kind := _kind(default)) is not None and not _is_kind(value, default):
+            raise ValueError(f"{name} must be {kind}, not {value!r}")
+
+
+# A setting's kind by its default's type, as the messages name it (bool before int: a bool is
+# an int to Python).
+_KINDS: tuple[tuple[type, str], ...] = (
+    (bool, "true or false"),
+    (int, "a whole number"),
+    (float, "a number"),
+    (str, "text"),
+    (list, "a list"),
+    (Mapping, "a table"),
+)
+
+
+def _kind(default: Any) -> str | None:
+    return next((name for kind, name in _KINDS if isinstance(default, kind)), None)
+
+
+def _is_kind(value: Any, default: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, float):
+        return isinstance(value, int | float)
+    return next(isinstance(value, kind) for kind, _ in _KINDS if isinstance(default, kind))
+
+
 def dotted_keys(table: Mapping[str, Any], prefix: str = "") -> Iterator[str]:
     """Every key of a nested table, tables included: ``project``, ``project.mode`` ..."""
     for key, value in table.items():

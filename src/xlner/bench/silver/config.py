@@ -17,7 +17,15 @@ from typing import Any
 from xlner.bench.masakhaner import zero_shot_options
 from xlner.bench.silver.degrade import DegradeSettings
 from xlner.bench.silver.vote import TRANSLATIONS, has_translation
-from xlner.config import apply_overrides, builtin_config, check_key, dotted_keys, merge, read_toml
+from xlner.config import (
+    apply_overrides,
+    builtin_config,
+    check_key,
+    check_types,
+    dotted_keys,
+    merge,
+    read_toml,
+)
 from xlner.corpora import get_corpus
 from xlner.corpora.mafand_mt import MafandMT
 from xlner.pipeline.stages.base import StageError
@@ -53,6 +61,7 @@ def load_settings(config: str = DEFAULT_CONFIG, overrides: Sequence[str] = ()) -
     then the ``key=value`` overrides; a key the base lacks is a one-line ValueError. A config
     may name the config it changes (``extends = "benchmarks/silver-quick"``)."""
     settings = apply_overrides(_config_table(config, ()), overrides, BASE, free=FREE_TABLES)
+    check_types(settings, BASE, FREE_TABLES)
     settings["config"] = config
     return settings
 
