@@ -345,6 +345,34 @@ def test_the_quick_config_names_only_its_step_budget() -> None:
     assert len(full["languages"]) == 18
 
 
+def test_a_stage_read_back_from_a_moved_runs_folder_points_inside_it(tmp_path) -> None:
+    def compute(out: Path) -> dict:
+        (out / "silver.conll").write_text("Anna\tB-PER\n\n", encoding="utf-8")
+        return {"conll": str(out / "silver.conll"), "model": str(out / "model"), "n": 1}
+
+    first = tmp_path / "a" / "lug" / "silver-0123456789ab"
+    made = bench.run_stage("silver", first, compute, {})
+    moved = tmp_path / "b" / "lug" / first.name
+    shutil.move(first.parent.parent, tmp_path / "b")
+    stages: dict = {}
+    found = bench.run_stage("silver", moved, compute, stages)
+    assert stages["silver"]["status"] == "reused" and found["n"] == 1
+    assert found["conll"] == str(moved / "silver.conll") != made["conll"]
+    assert Path(found["conll"]).is_file() and found["model"] == str(moved / "model")
+    # Read back where it was made, nothing changes.
+    assert bench.rebased(made, first) == made
+
+
+def test_the_train_stage_trains_on_partial_labels(saved_tagger, tmp_path) -> None:
+    """Silver data with masked words (selection.dropped_class = "mask", tagged '-') trains."""
+    silver = tmp_path / "silver.conll"
+    silver.write_text("Anna\tB-PER\nvisited\tO\nAmerican\t-\nfriends\tO\n\n", "utf-8")
+    config = TrainConfig(max_steps=1, batch_size=1)
+    trained = bench.train_stage(silver, tmp_path / "out", lang="lug", config=config,
+                                source=saved_tagger)  # fmt: skip
+    assert trained["sentences"] == 1 and (tmp_path / "out" / "model" / META_FILE).is_file()
+
+
 def test_max_steps_ends_the_schedule_and_saves_the_tagger(saved_tagger, tmp_path) -> None:
     tagger = TokenTagger.load(saved_tagger, device="cpu")
     train = [_s("john smith works in kampala .", (0, 2, "PER"), (4, 5, "LOC"))] * 8

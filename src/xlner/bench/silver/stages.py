@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from xlner.bench.report import machine, write_json
@@ -69,7 +69,7 @@ def run_stage(
     if done.is_file():
         record = json.loads(done.read_text(encoding="utf-8"))
         stages[name] = {"status": "reused", "dir": str(folder)} | _timing(record)
-        return record["result"]
+        return rebased(record["result"], folder)
     make_folder(folder)
     started = time.perf_counter()
     result = compute(folder)
@@ -81,6 +81,23 @@ def run_stage(
     }
     write_json(record | {"result": result}, done)
     stages[name] = {"status": "computed", "dir": str(folder)} | _timing(record)
+    return result
+
+
+def rebased(result: Any, folder: Path) -> Any:
+    """A stage's ``result`` read back from ``folder``, each path it holds inside the folder
+    where it was computed pointing inside ``folder``: a runs folder moved or copied (from
+    another machine, say) reads its files, not the old place's. Stage folders are named by
+    their key, so a path through a folder of that name is one inside the stage's."""
+    if isinstance(result, dict):
+        return {key: rebased(value, folder) for key, value in result.items()}
+    if isinstance(result, list):
+        return [rebased(value, folder) for value in result]
+    if isinstance(result, str) and "/" in result:
+        parts = PurePath(result).parts
+        if folder.name in parts:
+            inside = parts[len(parts) - parts[::-1].index(folder.name) :]
+            return str(folder.joinpath(*inside))
     return result
 
 
@@ -528,7 +545,8 @@ def train_stage(
     from xlner.tagging.head import extend_labels
 
     files = [conll] if isinstance(conll, str | Path) else list(conll)
-    train_set = [sentence for file in files for sentence in read_labelled(file)]
+    # Words of unknown label (selection.dropped_class = "mask") train as partial labels.
+    train_set = [sentence for file in files for sentence in read_labelled(file, unknown=True)]
     labels = labels_from(train_set)
     if source is not None:
         tagger = extend_labels(TokenTagger.load(source), labels, seed=config.seed)
