@@ -801,6 +801,21 @@ def test_the_vote_reads_the_translations_of_the_dev_split_it_scores(capsys, setu
     assert row["vote"]["translate_test"]["dev"]["sentences"] == 1
 
 
+def test_the_vote_of_a_source_tagger_that_reads_no_other_language(capsys, setup, tmp_path):
+    """test-caps (no trained files, no model transfer): the silver tagger and translate-test
+    vote alone."""
+    _translations(setup["data"])
+    encoder = save_tiny_bert(tmp_path / "encoder", ["anna", "kampala", "."])
+    args = ("tagger.name=test-caps", "train.init=encoder", f"train.encoder='{encoder}'")
+    voting = ("ensemble.with_translate_test=true", "ensemble.with_transfer=true")
+    result = _bench(capsys, setup, *args, *voting, languages="lug")
+    assert result.code == 0, result.err
+    (row,) = _result(setup)["rows"]
+    assert row["model_transfer"] is None and row["ensemble"] is None
+    assert row["vote"]["first"] == "silver tagger"
+    assert len(row["vote"]["dev_f1_by_setting"]) == len(vote_settings(with_transfer=False))
+
+
 def test_the_vote_needs_the_translations_before_any_work(capsys, setup) -> None:
     absent = _bench(capsys, setup, "ensemble.with_translate_test=true", languages="lug")
     assert absent.code == 2 and "masakhaner2-parallel" in absent.err

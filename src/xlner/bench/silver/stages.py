@@ -380,7 +380,7 @@ def run_language(
     voted = None
     if "vote" in work.keys:
         projected = partial(_translate_test, step, settings, folder / CACHE_DIR, data_dir, say)
-        first = partial(_first_voter, trained["model"], step.tagger.path, mixed)
+        first = partial(_first_voter, trained["model"], getattr(step.tagger, "path", None), mixed)
         vote = partial(
             vote_stage, first, step.transfer_tagger, work.test, work.dev, label_map, projected,
             say,
@@ -413,7 +413,7 @@ def run_language(
 
 
 def _first_voter(
-    model: str | Path, source: str | Path, mixed: Mapping[str, Any] | None
+    model: str | Path, source: str | Path | None, mixed: Mapping[str, Any] | None
 ) -> tuple[str, Any]:
     """The vote's first voter, by name: the silver tagger at ``model``, or where the row has
     the ensemble stage's result ``mixed``, that ensemble with the source tagger at
@@ -422,7 +422,7 @@ def _first_voter(
     from xlner.tagging.tagger import TokenTagger
 
     silver = TokenTagger.load(model)
-    if mixed is None:
+    if mixed is None or source is None:  # an ensemble stage needs the source tagger's files
         return "silver tagger", silver
     weight = mixed["silver_weight"]
     members, names = [silver, TokenTagger.load(source)], ["silver tagger", "model transfer"]

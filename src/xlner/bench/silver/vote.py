@@ -89,12 +89,17 @@ def translate_test_spans(
     resolved align and project tables) in place of its own."""
     from xlner.bench.masakhaner import config_for
     from xlner.pipeline.run import run_pipeline
+    from xlner.pipeline.stages import StageError
 
     config = config_for(lang, run_dir.parent, _overrides(split, components))
     for table in ("align", "project"):
         config[table] |= components[table]
-    config["tag"]["options"] |= dict(components["tagger_options"])
-    result = run_pipeline(config, run_dir=run_dir, data_dir=data_dir, progress=_stage_done(say))
+    # The silver job's tagger options (its language is the pivot where it takes one).
+    config["tag"]["options"] = dict(components["tagger_options"])
+    try:
+        result = run_pipeline(config, run_dir=run_dir, data_dir=data_dir, progress=_stage_done(say))
+    except StageError as error:  # a component the pipeline could not build or run: one line
+        raise ValueError(f"translate-test of {lang} {split}: {error}") from None
     pairs = TRANSLATIONS.load_parallel(lang=lang, split=split, data_dir=data_dir)
     sentences, projected = result.records["data"], result.records["project"]
     if len(pairs) != len(projected) or any(
