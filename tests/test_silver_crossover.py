@@ -70,6 +70,21 @@ def test_damage_per_point_ranks_the_kinds_of_error() -> None:
     assert damage["mix"]["per_language"]["bbb"] == pytest.approx(0.5)
 
 
+def test_damage_is_against_the_clean_rows_of_the_data_degraded() -> None:
+    # Every row names the silver stage its data came from; the degraded rows aaa's clean one.
+    variants = _ablation()
+    for variant in variants:
+        for row in variant["rows"]:
+            row["silver"] = {"conll": f"runs/{row['lang']}/silver-clean/silver.conll"}
+    before = crossover_study(variants)["damage_per_point"]
+    # Undegraded data made otherwise (partial-drop) is no clean point of the degraded data.
+    up = _row("aaa", 76.0, test=90.0) | {"silver": {"conll": "runs/aaa/silver-drop/silver.conll"}}
+    variants.append({"name": "partial-drop", "rows": [up]})
+    after = crossover_study(variants)["damage_per_point"]
+    assert after["drop_entities"]["mean"] == pytest.approx(before["drop_entities"]["mean"])
+    assert after["mix"]["per_language"] == pytest.approx(before["mix"]["per_language"])
+
+
 def test_a_kind_measured_at_several_levels_is_also_given_at_each() -> None:
     variants = _ablation()
     # aaa's mix costs nothing down to level 0.5, then 2 test F1 a silver F1 point lost.

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import PurePath
 from typing import Any
 
 import numpy as np
@@ -66,9 +67,17 @@ def points_by_language(variants: Sequence[Mapping[str, Any]]) -> dict[str, list[
                     "test_f1": row["test"]["f1"],
                     "test_counts": row["test"].get("counts"),
                     "seed": ((row.get("train") or {}).get("config") or {}).get("seed"),
+                    "data": _made_from(row),
                 }
             )
     return dict(found)
+
+
+def _made_from(row: Mapping[str, Any]) -> str | None:
+    """The silver data a row's tagger was trained on, before any degradation: the folder of
+    its silver stage (named by the stage's key)."""
+    made = (row.get("silver") or {}).get("conll")
+    return PurePath(made).parent.name if made else None
 
 
 def transfer_by_language(
@@ -171,12 +180,15 @@ def damage_by_kind(points: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[st
     a degradation measured at several levels has an entry over all of them (its name) and
     one per level (``mix at 0.5``).
 
-    A language's clean point is the mean of its clean rows (the training seeds among them).
+    A language's clean point is the mean of its undegraded rows of the silver data that its
+    degraded rows were made from (the training seeds among them): not of undegraded data made
+    otherwise (partial-drop, the upward direction), which is other data.
     """
     by_kind: dict[tuple[str, float | None], dict[str, float]] = defaultdict(dict)
     entries = _entries(points)
     for lang, group in points.items():
-        clean = [p for p in group if p["operator"] == CLEAN]
+        made_from = {p["data"] for p in group if p["operator"] != CLEAN}
+        clean = [p for p in group if p["operator"] == CLEAN and p["data"] in made_from]
         if not clean:
             continue
         centre = Point(
