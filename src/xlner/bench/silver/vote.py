@@ -150,17 +150,17 @@ def vote_stage(
     translate-test's own F1 on the sentences it covers."""
     from xlner.bench.silver.stages import score
 
-    name, silver = first()
-    say(f"the span vote of the {name}, translate-test and model transfer")
-    splits = {name: s for name, s in (("test", test), ("dev", dev)) if s}
+    voter, tagger = first()
+    say(f"the span vote of the {voter}, translate-test and model transfer")
+    splits = {split: s for split, s in (("test", test), ("dev", dev)) if s}
     systems = {
-        name: _systems(sentences, silver, transfer_tagger, projected(name), label_map)
-        for name, sentences in splits.items()
+        split: _systems(sentences, tagger, transfer_tagger, projected(split), label_map)
+        for split, sentences in splits.items()
     }
 
-    def scored(setting: VoteSetting, name: str) -> dict[str, Any]:
-        voted = [vote_sentence(sentence, setting) for sentence in systems[name]]
-        return score(lambda tokens: voted, splits[name], label_map)
+    def scored(setting: VoteSetting, split: str) -> dict[str, Any]:
+        voted = [vote_sentence(sentence, setting) for sentence in systems[split]]
+        return score(lambda tokens: voted, splits[split], label_map)
 
     tried = {
         setting: scored(setting, "dev")["f1"]
@@ -169,12 +169,12 @@ def vote_stage(
     # Ties: the setting that leans least on the other systems, then the lower share.
     best = max(tried, key=lambda s: (tried[s], -s.others, -s.min_share)) if tried else MAJORITY
     return {
-        "first": name,
+        "first": voter,
         "setting": asdict(best),
         "dev_f1_by_setting": {setting.name: f1 for setting, f1 in tried.items()},
-        **{name: scored(best, name) for name in splits},
+        **{split: scored(best, split) for split in splits},
         "translate_test": {
-            name: _covered_score(splits[name], systems[name], label_map) for name in splits
+            split: _covered_score(splits[split], systems[split], label_map) for split in splits
         },
     }
 
@@ -186,13 +186,13 @@ Systems = tuple[list[Span], list[Span] | None, list[Span] | None]
 
 def _systems(
     sentences: Sequence[TaggedSentence],
-    silver: Any,
+    first: Any,
     transfer_tagger: Any,
     projected: Mapping[int, list[Span]],
     label_map: LabelMap,
 ) -> list[Systems]:
     tokens = [list(s.tokens) for s in sentences]
-    ours = silver.predict_spans(tokens)
+    ours = first.predict_spans(tokens)
     theirs = transfer_tagger.tag(tokens) if transfer_tagger is not None else None
     return [
         (
