@@ -301,6 +301,22 @@ def test_tagger_classes_outside_masakhaner_are_named(capsys, setup, tmp_path) ->
         (("train.pooled='no'",), "train.pooled must be true or false, not 'no'"),
         (("languages='lug'",), "languages must be a list, not 'lug'"),
         (("dev_split=3",), "dev_split must be text, not 3"),
+        (("selftrain.rounds=-1",), "selftrain: rounds is a count of rounds (0: none), not -1"),
+        (("selftrain.rounds=true",), "selftrain: rounds is a count of rounds (0: none), not True"),
+        (("selftrain.threshold=0",), "selftrain: threshold is a probability above 0, not 0"),
+        (
+            ("selftrain.threshold='high'",),
+            "selftrain: threshold is a probability above 0, not 'high'",
+        ),
+        (("selftrain.round=1",), "selftrain: got an unexpected keyword argument 'round'"),
+        (
+            ("selftrain.rounds=1", "train.pooled=true"),
+            "selftrain relabels one language's silver data as projection made it",
+        ),
+        (
+            ("selftrain.rounds=1", "degrade.operator=mix", "degrade.level=0.5"),
+            "leave train.pooled and degrade out",
+        ),
     ],
 )
 def test_bad_settings_are_one_line_errors(capsys, setup, args, message) -> None:
@@ -636,6 +652,56 @@ def test_the_quality_study_within_and_across_languages() -> None:
     assert study["per_language"]["tsn"]["slope"] == pytest.approx(0.5)
     assert study["per_language"]["lug"]["slope"] == pytest.approx(0.5)
     assert 0 < study["pearson_r_within_languages"] < study["pearson_r"] < 1
+
+
+# ---------------------------------------------------------------------------- self-training
+
+
+def test_a_self_training_round_relabels_the_silver_data_and_trains_again(capsys, setup) -> None:
+    assert _bench(capsys, setup, languages="lug").code == 0
+    (plain,) = _result(setup)["rows"]
+    # A threshold low enough that the tiny tagger's spans count as confident.
+    result = _bench(
+        capsys, setup, "selftrain.rounds=1", "selftrain.threshold=0.01", languages="lug"
+    )
+    assert result.code == 0, result.err
+    assert "self-training round 1: relabelling" in result.err
+    (row,) = _result(setup)["rows"]
+    statuses = {name: stage["status"] for name, stage in row["stages"].items()}
+    # Round 0 is the plain run's tagger, read back; the round and its scores are new.
+    assert statuses == {
+        "silver": "reused", "train": "reused", "relabel-1": "computed", "train-1": "computed",
+        "evaluate": "computed", "transfer": "reused",
+    }  # fmt: skip
+    assert row["train"]["model"] == plain["train"]["model"]
+    (round_one,) = row["selftrain"]
+    relabelled, retrained = round_one["relabel"], round_one["train"]
+    assert relabelled["round"] == 1 and sum(relabelled["relabel"].values()) > 0
+    assert relabelled["relabel"]["silver"] == plain["silver"]["sentences_out"]
+    assert retrained["model"] != plain["train"]["model"]
+    assert retrained["sentences"] == relabelled["sentences_out"]
+    # What the row's tagger was trained on: the relabelled data, measured against gold.
+    assert row["silver_quality"] == relabelled["quality"]
+    assert relabelled["quality"]["sentences"] == plain["silver_quality"]["sentences"] == 2
+    texts = [" ".join(s.tokens) for s in read_conll(relabelled["conll"], unknown=True)]
+    assert TEST_SENTENCE["lug"] not in texts and len(texts) == relabelled["sentences_out"]
+    summary = json.loads((Path(relabelled["conll"]).parent / "summary.json").read_text("utf-8"))
+    assert summary["round"] == 1 and summary["models"] == [plain["train"]["model"]]
+    # Without the round the row is the plain run's, read back.
+    assert _bench(capsys, setup, languages="lug").code == 0
+    assert _result(setup)["rows"][0]["status"] == "reused"
+
+
+def test_the_self_training_config_adds_one_round_to_the_quick_benchmark() -> None:
+    quick = bench.load_settings("benchmarks/silver-quick")
+    variants = bench.load_variants("benchmarks/silver-selftrain")
+    assert list(variants) == ["none", "round1"]
+    assert variants["none"]["selftrain"] == {} and variants["round1"]["selftrain"] == {"rounds": 1}
+    assert {k for k in quick if quick[k] != variants["none"][k]} == {
+        "config",
+        "languages",
+        "variants",
+    }
 
 
 # ---------------------------------------------------------------------------- the crossover study

@@ -183,6 +183,29 @@ def test_the_degrade_stage_reaches_its_level_and_writes_the_training_file(
     assert again["rate"] == found["rate"]  # seeded
 
 
+def test_partial_labels_survive_the_degrade_stage(tmp_path) -> None:
+    """Silver data with words of unknown label (selection.dropped_class = mask) degrades like
+    any other: those words count as outside for silver F1 and stay unknown in training."""
+    import json
+
+    from xlner.bench.silver.degrade import DegradeSettings, degrade_silver
+    from xlner.corpora.conll import read_conll
+
+    corpus = _corpus(200)
+    gold = _silver_file(tmp_path / "silver.jsonl", corpus)
+    lines = (tmp_path / "silver.jsonl").read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    first["tags"] = ["-", *first["tags"][1:]]  # its first word's label unknown
+    (tmp_path / "silver.jsonl").write_text(
+        "\n".join([json.dumps(first), *lines[1:]]) + "\n", encoding="utf-8"
+    )
+    settings = DegradeSettings(operator="drop_entities", level=0.5, floor=30.0, tolerance=1.0)
+    degrade_silver(tmp_path / "silver.jsonl", gold, settings, LABELS, tmp_path / "out")
+    written = read_conll(tmp_path / "out" / "silver.conll", unknown=True)
+    assert written[0].unknown == [0]
+    assert all(not sentence.unknown for sentence in written[1:])
+
+
 def test_degrade_settings_are_checked() -> None:
     from xlner.bench.silver.degrade import DegradeSettings
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from xlner.bench.masakhaner import zero_shot_options
 from xlner.bench.silver.degrade import DegradeSettings
+from xlner.bench.silver.selftrain import SelfTraining
 from xlner.bench.silver.vote import TRANSLATIONS, has_translation
 from xlner.config import (
     apply_overrides,
@@ -38,8 +39,8 @@ from xlner.tagging.training import TrainConfig
 DEFAULT_CONFIG = "benchmarks/silver"
 BASE: dict[str, Any] = read_toml(builtin_config(DEFAULT_CONFIG))
 LANGUAGES: tuple[str, ...] = tuple(BASE["languages"])
-# Tables whose keys are not the base config's: component options, Selection's,
-# TrainConfig's and DegradeSettings' fields, the anchors, and an aligner or method that
+# Tables whose keys are not the base config's: component options, Selection's, TrainConfig's,
+# DegradeSettings' and SelfTraining's fields, the anchors, and an aligner or method that
 # replaces the preset's.
 FREE_TABLES = (
     "options",
@@ -50,6 +51,7 @@ FREE_TABLES = (
     "project",
     "variants",
     "degrade",
+    "selftrain",
 )
 INITS = ("source", "encoder")
 # A config's parent, whose settings it changes (the base config is the root).
@@ -118,6 +120,7 @@ class Plan:
     transfer_tagger: Any  # the source tagger reading the target language; None if it cannot
     specs: tuple[Component, Component, Component]  # how the first three were built
     degrade: DegradeSettings  # the silver data made worse before training (the study)
+    selftrain: SelfTraining  # rounds of relabelling and training after the first tagger
 
     @property
     def pivot(self) -> str:
@@ -156,8 +159,15 @@ def plan(lang: str, settings: Mapping[str, Any], run_root: Path, data_dir: Path 
     train = settings["train"]
     if train["init"] not in INITS:
         raise ValueError(f"train.init must be one of {', '.join(INITS)}, not {train['init']!r}")
-    if train["pooled"] and settings.get("degrade", {}).get("operator", "none") != "none":
+    degraded = _degrade(settings.get("degrade") or {})
+    selftrain = _selftrain(settings.get("selftrain") or {})
+    if train["pooled"] and degraded.active:
         raise ValueError("train.pooled trains on the silver data as it is; leave degrade out")
+    if selftrain.active and (train["pooled"] or degraded.active):
+        raise ValueError(
+            "selftrain relabels one language's silver data as projection made it; "
+            "leave train.pooled and degrade out"
+        )
     if train["init"] == "source" and not hasattr(tagger, "path"):
         raise ValueError(
             f"train.init = 'source' continues from an xlner tagger; tagger {name!r} is none "
@@ -166,8 +176,7 @@ def plan(lang: str, settings: Mapping[str, Any], run_root: Path, data_dir: Path 
     return Plan(
         lang, pair, tagger, aligner, projector,
         _dataclass(Selection, "selection", settings["selection"]),
-        _train_config(train["config"]), transfer, specs,
-        _degrade(settings.get("degrade") or {}),
+        _train_config(train["config"]), transfer, specs, degraded, selftrain,
     )  # fmt: skip
 
 
@@ -230,6 +239,13 @@ def _degrade(fields: Mapping[str, Any]) -> DegradeSettings:
         return _dataclass(DegradeSettings, "degrade", fields)
     except ComponentError as error:
         raise ValueError(f"degrade.operator: {error}") from None
+
+
+def _selftrain(fields: Mapping[str, Any]) -> SelfTraining:
+    try:
+        return _dataclass(SelfTraining, "selftrain", fields)
+    except ValueError as error:
+        raise ValueError(f"selftrain: {str(error).removeprefix('selftrain: ')}") from None
 
 
 def _train_config(fields: Mapping[str, Any]) -> TrainConfig:

@@ -15,7 +15,7 @@ that have gold. The ``mix`` degradation reproduces the language's own projection
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from typing import Any
 from xlner.bench.silver_quality import GoldKey, gold_on_tokens
 from xlner.corpora.conll import write_conll
 from xlner.evaluate.bootstrap import bootstrap_f1, sentence_counts
-from xlner.silver.writers import read_records
+from xlner.silver.writers import read_records, tagged_record
 from xlner.study.degrade import (
     Sentence,
     calibrate,
@@ -32,7 +32,6 @@ from xlner.study.degrade import (
     get_degradation,
     silver_f1,
 )
-from xlner.tags import tags_to_spans
 from xlner.types import Span, TaggedSentence
 
 NO_DATE = {"DATE": None}
@@ -72,20 +71,30 @@ class SilverRecords:
     tokens: list[list[str]]
     sentences: list[Sentence]
     gold: dict[int, list[Span]]  # sentence index -> gold spans on its tokens
+    unknown: list[list[int]]  # each sentence's words of unknown label (partial labels)
 
 
 def read_silver(path: Path, gold: Mapping[GoldKey, TaggedSentence]) -> SilverRecords:
     """Every sentence of the silver records file, and the gold of those that have it."""
-    tokens, sentences, matched = [], [], {}
-    for index, record in enumerate(read_records(path)):
-        words = list(record["tokens"])
-        tokens.append(words)
-        sentences.append(Sentence(len(words), tuple(tags_to_spans(record["tags"]))))
+    return silver_records(read_records(path), gold)
+
+
+def silver_records(
+    records: Iterable[Mapping[str, Any]], gold: Mapping[GoldKey, TaggedSentence]
+) -> SilverRecords:
+    """Every sentence of the silver ``records`` (a word of unknown label is outside every
+    span), and the gold of those that have it."""
+    tokens, sentences, matched, unknown = [], [], {}, []
+    for index, record in enumerate(records):
+        tagged = tagged_record(record)
+        tokens.append(list(tagged.tokens))
+        sentences.append(Sentence(len(tagged.tokens), tuple(tagged.spans)))
+        unknown.append(list(tagged.unknown))
         where = record["provenance"]
         twin = gold.get((str(where.get("split")), int(where["line"])))
-        if twin is not None and (spans := gold_on_tokens(words, twin)) is not None:
+        if twin is not None and (spans := gold_on_tokens(tagged.tokens, twin)) is not None:
             matched[index] = spans
-    return SilverRecords(tokens, sentences, matched)
+    return SilverRecords(tokens, sentences, matched, unknown)
 
 
 def quality(
@@ -141,7 +150,10 @@ def degrade_silver(
     spans = degrade(degradation, records.sentences, found.rate, settings.seed, labels, shares)
     write_conll(
         out / CONLL,
-        [TaggedSentence(words, s) for words, s in zip(records.tokens, spans, strict=True)],
+        [
+            TaggedSentence(words, s, unknown=unknown)
+            for words, s, unknown in zip(records.tokens, spans, records.unknown, strict=True)
+        ],
     )
     return {
         "conll": str(out / CONLL),

@@ -22,6 +22,7 @@ from typing import Any
 from xlner.bench.report import machine, write_json
 from xlner.bench.silver.config import Plan
 from xlner.bench.silver.degrade import DegradeSettings, degrade_silver
+from xlner.bench.silver.selftrain import relabel_stage
 from xlner.bench.silver.vote import (
     has_translation,
     translate_test_spans,
@@ -204,21 +205,31 @@ def _tagger_keys(
     step: Plan, settings: Mapping[str, Any], made: Mapping[str, str], train_key: str | None
 ) -> dict[str, str]:
     """``made`` (the keys of the silver data) and those of the stages after it: the
-    training (``train_key`` where the tagger is a pooled one), its scores, model transfer
-    and their ensemble."""
+    training (``train_key`` where the tagger is a pooled one), the self-training rounds, the
+    last tagger's scores, model transfer and their ensemble."""
     keys = dict(made)
     upstream = keys.get("degrade", keys["silver"])
     trained = train_settings(step, settings)
     keys["train"] = train_key or stage_key("bench-silver-train", trained, [upstream])
+    last = "train"  # the stage of the row's tagger: the last self-training round's, if any
+    for number in range(1, step.selftrain.rounds + 1):
+        relabelling = {
+            "selftrain": step.selftrain.relabelling().as_dict(),
+            "label_map": settings["tagger"]["label_map"],
+        }
+        relabelled = stage_key("bench-silver-relabel", relabelling, [keys["silver"], keys[last]])
+        keys[f"relabel-{number}"] = relabelled
+        last = f"train-{number}"
+        keys[last] = stage_key("bench-silver-train", trained, [relabelled])
     dev_split = settings["dev_split"]
     scoring = {"label_map": settings["label_map"], "evaluation": settings["evaluation"]}
     scoring["dev"] = dev_split
-    keys["evaluate"] = stage_key("bench-silver-evaluate", scoring, [keys["train"]])
+    keys["evaluate"] = stage_key("bench-silver-evaluate", scoring, [keys[last]])
     transfer_on = step.transfer_tagger.signature() if step.transfer_tagger else None
     keys["transfer"] = stage_key("bench-silver-transfer", scoring | {"tagger": transfer_on}, [])
     if settings["ensemble"]["with_transfer"] and step.transfer_tagger is not None:
         mixed = scoring | {"tagger": transfer_on, "weights": ENSEMBLE_WEIGHTS}
-        keys["ensemble"] = stage_key("bench-silver-ensemble", mixed, [keys["train"]])
+        keys["ensemble"] = stage_key("bench-silver-ensemble", mixed, [keys[last]])
     if settings["ensemble"]["with_translate_test"] and has_translation(
         step.lang, settings["evaluation"]
     ):
@@ -228,7 +239,7 @@ def _tagger_keys(
             "settings": [asdict(s) for s in vote_settings(step.transfer_tagger is not None)],
         }
         # Its first voter is the ensemble where the row has one, else the silver tagger.
-        first = keys.get("ensemble", keys["train"])
+        first = keys.get("ensemble", keys[last])
         keys["vote"] = stage_key("bench-silver-vote", voting, [first])
     return keys
 
@@ -358,15 +369,21 @@ def run_language(
     if pooled is not None:
         trained = run("train", pooled.folder, pooled.compute)
     else:
-        source = (
-            getattr(step.tagger, "path", None) if settings["train"]["init"] == "source" else None
+        trained = run(
+            "train", where["train"], _training(step, settings, (worse or made)["conll"], say)
         )
-        train = partial(
-            train_stage, (worse or made)["conll"], lang=step.lang, config=step.train,
-            source=source, encoder=settings["train"]["encoder"] or DEFAULT_ENCODER, say=say,
+    rounds, last = [], trained
+    for number in range(1, step.selftrain.rounds + 1):
+        gold = partial(gold_by_line, step.lang, data_dir=data_dir)
+        relabel = partial(
+            relabel_stage, Path(made["conll"]).parent, last["model"],
+            settings["tagger"]["label_map"], step.selftrain, gold, say, number,
         )  # fmt: skip
-        trained = run("train", where["train"], train)
-    evaluate = partial(evaluate_stage, trained["model"], work.test, work.dev, label_map, say)
+        relabelled = run(f"relabel-{number}", where[f"relabel-{number}"], relabel)
+        retrain = _training(step, settings, relabelled["conll"], say)
+        last = run(f"train-{number}", where[f"train-{number}"], retrain)
+        rounds.append({"relabel": relabelled, "train": last})
+    evaluate = partial(evaluate_stage, last["model"], work.test, work.dev, label_map, say)
     scores = run("evaluate", where["evaluate"], evaluate)
     note = f"tagger {settings['tagger']['name']!r} reads no other language"
     transfer = partial(transfer_stage, step.transfer_tagger, work.test, label_map, say, note)
@@ -374,18 +391,19 @@ def run_language(
     mixed = None
     if "ensemble" in work.keys:
         together = partial(
-            ensemble_stage, trained["model"], step.tagger.path, work.test, work.dev, label_map, say
+            ensemble_stage, last["model"], step.tagger.path, work.test, work.dev, label_map, say
         )
         mixed = run("ensemble", where["ensemble"], together)
     voted = None
     if "vote" in work.keys:
         projected = partial(_translate_test, step, settings, folder / CACHE_DIR, data_dir, say)
-        first = partial(_first_voter, trained["model"], getattr(step.tagger, "path", None), mixed)
+        first = partial(_first_voter, last["model"], getattr(step.tagger, "path", None), mixed)
         vote = partial(
             vote_stage, first, step.transfer_tagger, work.test, work.dev, label_map, projected,
             say,
         )  # fmt: skip
         voted = run("vote", where["vote"], vote)
+    trained_on = rounds[-1]["relabel"] if rounds else (worse or made)
     row = {
         "lang": step.lang,
         "pair": step.pair,
@@ -395,11 +413,14 @@ def run_language(
         "components": work.silver_settings,
         "machine": machine(),
         "silver": {k: v for k, v in made.items() if not k.startswith("quality")},
-        # The silver F1 of the data the tagger was trained on: degraded, where it was.
-        "silver_quality": (worse or made)["quality"],
-        "silver_quality_no_date": (worse or made)["quality_no_date"],
+        # The silver F1 of the data the row's tagger was trained on: degraded, or relabelled
+        # by the last self-training round, where it was.
+        "silver_quality": trained_on["quality"],
+        "silver_quality_no_date": trained_on["quality_no_date"],
         "degrade": worse and {k: v for k, v in worse.items() if not k.startswith("quality")},
         "train": trained,
+        # Each self-training round's relabelling and tagger (the last one's is scored).
+        "selftrain": rounds or None,
         "test": scores["test"],
         "dev": scores.get("dev"),
         "model_transfer": direct["test"],
@@ -410,6 +431,17 @@ def run_language(
     }
     write_json(row, row_file)
     return row | {"status": "computed"}
+
+
+def _training(
+    step: Plan, settings: Mapping[str, Any], conll: str | Path, say: Say
+) -> Callable[[Path], dict[str, Any]]:
+    """The row's recipe (:func:`train_stage`) on the training file ``conll``."""
+    source = getattr(step.tagger, "path", None) if settings["train"]["init"] == "source" else None
+    return partial(
+        train_stage, conll, lang=step.lang, config=step.train, source=source,
+        encoder=settings["train"]["encoder"] or DEFAULT_ENCODER, say=say,
+    )  # fmt: skip
 
 
 def _first_voter(
