@@ -71,14 +71,14 @@ def test_damage_per_point_ranks_the_kinds_of_error() -> None:
 
 
 def test_damage_is_against_the_clean_rows_of_the_data_degraded() -> None:
-    # Every row names the silver stage its data came from; the degraded rows aaa's clean one.
+    # Each row's signature names the silver stage of its data; the degraded rows, aaa's clean one.
     variants = _ablation()
     for variant in variants:
         for row in variant["rows"]:
-            row["silver"] = {"conll": f"runs/{row['lang']}/silver-clean/silver.conll"}
+            row["signature_full"] = {"silver.key": f"{row['lang']}-clean", "train.key": "t"}
     before = crossover_study(variants)["damage_per_point"]
     # Undegraded data made otherwise (partial-drop) is no clean point of the degraded data.
-    up = _row("aaa", 76.0, test=90.0) | {"silver": {"conll": "runs/aaa/silver-drop/silver.conll"}}
+    up = _row("aaa", 76.0, test=90.0) | {"signature_full": {"silver.key": "aaa-drop"}}
     variants.append({"name": "partial-drop", "rows": [up]})
     after = crossover_study(variants)["damage_per_point"]
     assert after["drop_entities"]["mean"] == pytest.approx(before["drop_entities"]["mean"])

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import PurePath
 from typing import Any
 
 import numpy as np
@@ -74,10 +73,9 @@ def points_by_language(variants: Sequence[Mapping[str, Any]]) -> dict[str, list[
 
 
 def _made_from(row: Mapping[str, Any]) -> str | None:
-    """The silver data a row's tagger was trained on, before any degradation: the folder of
-    its silver stage (named by the stage's key)."""
-    made = (row.get("silver") or {}).get("conll")
-    return PurePath(made).parent.name if made else None
+    """The silver data a row's tagger was trained on, before any degradation: the key of its
+    silver stage, as the row's signature holds it."""
+    return (row.get("signature_full") or {}).get("silver.key")
 
 
 def transfer_by_language(
