@@ -204,6 +204,33 @@ def test_a_test_sentence_in_the_bitext_never_reaches_the_silver_file(
     assert summary["exclusions"] == [{"name": "masakhaner2 lug test", "sentences": 1, "matched": 1}]
 
 
+def test_exclude_dev_keeps_the_dev_sentences_out_of_every_training_set(capsys, setup) -> None:
+    dev = BITEXT["lug"][1]["train"][1][1]  # the MasakhaNER 2.0 dev sentence, in the bitext
+    assert _bench(capsys, setup, languages="lug").code == 0
+    (plain,) = _result(setup)["rows"]
+    assert dev in [" ".join(s.tokens) for s in read_conll(plain["silver"]["conll"])]
+    result = _bench(
+        capsys, setup, "exclude_dev=true", "selftrain.rounds=1", "selftrain.threshold=0.01",
+        languages="lug",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    (row,) = _result(setup)["rows"]
+    assert row["stages"]["silver"]["status"] == "computed"  # other silver data, its own stage
+    trained = [row["silver"]["conll"], row["selftrain"][0]["relabel"]["conll"]]
+    for conll in trained:  # the tagger's training file and the self-training round's
+        texts = [" ".join(s.tokens) for s in read_conll(conll, unknown=True)]
+        assert dev not in texts and TEST_SENTENCE["lug"] not in texts and texts
+    summary = json.loads((Path(trained[0]).parent / "summary.json").read_text(encoding="utf-8"))
+    assert [(e["name"], e["matched"]) for e in summary["exclusions"]] == [
+        ("masakhaner2 lug test", 1), ("masakhaner2 lug dev", 1)
+    ]  # fmt: skip
+    assert row["silver_quality"]["sentences"] == 1  # the train sentence alone has gold now
+    # Dev is still scored, and the row without the setting is the plain one, read back.
+    assert row["dev"]["sentences"] == 1
+    assert _bench(capsys, setup, languages="lug").code == 0
+    assert _result(setup)["rows"][0]["status"] == "reused"
+
+
 def test_a_second_run_recomputes_nothing(capsys, setup) -> None:
     assert _bench(capsys, setup).code == 0
     before = _mtimes(setup["runs"])
@@ -301,6 +328,7 @@ def test_tagger_classes_outside_masakhaner_are_named(capsys, setup, tmp_path) ->
         (("train.pooled='no'",), "train.pooled must be true or false, not 'no'"),
         (("languages='lug'",), "languages must be a list, not 'lug'"),
         (("dev_split=3",), "dev_split must be text, not 3"),
+        (("exclude_dev='yes'",), "exclude_dev must be true or false, not 'yes'"),
         (("selftrain.rounds=-1",), "selftrain: rounds is a count of rounds (0: none), not -1"),
         (("selftrain.rounds=true",), "selftrain: rounds is a count of rounds (0: none), not True"),
         (("selftrain.threshold=0",), "selftrain: threshold is a probability above 0, not 0"),
@@ -940,6 +968,9 @@ def test_the_method_configs_change_only_what_they_name() -> None:
     ensemble = bench.load_settings("benchmarks/silver-ensemble")
     assert ensemble["ensemble"] == {"with_transfer": True, "with_translate_test": False}
     assert {k for k in quick if quick[k] != ensemble[k]} == {"config", "ensemble"}
+    heldout = bench.load_settings("benchmarks/silver-heldout-dev")
+    assert heldout["exclude_dev"] and not quick["exclude_dev"]
+    assert {k for k in quick if quick[k] != heldout[k]} == {"config", "exclude_dev"}
     vote = bench.load_settings("benchmarks/silver-vote")
     assert vote["ensemble"] == {"with_transfer": True, "with_translate_test": True}
     assert {k for k in quick if quick[k] != vote[k]} == {"config", "ensemble", "languages"}

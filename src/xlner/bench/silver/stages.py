@@ -183,7 +183,9 @@ def prepare(step: Plan, settings: Mapping[str, Any], data_dir: Path | None) -> W
         "selection": step.selection.as_dict(),
         "classes": list(MASAKHANER_CLASSES),
     }
-    exclude = {"corpus": settings["evaluation"], "lang": lang, "split": "test"}
+    exclude: dict[str, Any] = {"corpus": settings["evaluation"], "lang": lang, "split": "test"}
+    if held_out(settings) != ("test",):  # so that the keys of the runs without it stay
+        exclude["splits"] = list(held_out(settings))
     data = [digest([(p.source, p.target, p.provenance.id) for p in pairs]), digest(exclude)]
     keys: dict[str, str] = {"silver": stage_key("bench-silver", silver_settings, data)}
     if step.degrade.active:  # only then a stage, so that the other keys stay as they were
@@ -484,6 +486,13 @@ def _said(progress: Progress, lang: str, message: str) -> None:
     progress(f"{lang}: {message}")
 
 
+def held_out(settings: Mapping[str, Any]) -> tuple[str, ...]:
+    """The evaluation corpus's splits whose sentences never enter the silver data: test, and
+    the dev split with ``exclude_dev``."""
+    dev = settings["dev_split"]
+    return ("test", dev) if settings["exclude_dev"] and dev and dev != "test" else ("test",)
+
+
 def silver_settings(
     step: Plan,
     settings: Mapping[str, Any],
@@ -492,12 +501,12 @@ def silver_settings(
     cache_dir: Path,
 ) -> SilverSettings:
     """The silver job of a language: its MAFAND-MT pair minus the evaluation corpus's test
-    sentences, tagged and aligned into the language's shared ``cache_dir``. The output
-    folder is the stage's (:func:`silver_stage` sets it)."""
+    sentences (and dev's: :func:`held_out`), tagged and aligned into the language's shared
+    ``cache_dir``. The output folder is the stage's (:func:`silver_stage` sets it)."""
     return SilverSettings(
         cache_dir.parent, BitextPairs(tuple(work.pairs), f"{settings['bitext']} {step.pair}"),
         *step.specs, label_map=settings["tagger"]["label_map"], selection=step.selection,
-        exclude_corpora=(settings["evaluation"],), exclude_splits=("test",),
+        exclude_corpora=(settings["evaluation"],), exclude_splits=held_out(settings),
         source_lang=step.pivot, lang=step.lang, data_dir=data_dir, cache_dir=cache_dir,
         preset=settings["preset"],
         summary_extra={"settings": work.silver_settings, **work.signature.stored()},
