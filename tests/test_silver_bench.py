@@ -526,6 +526,14 @@ def test_an_ablation_runs_each_variant_and_studies_quality(capsys, setup, tmp_pa
     }
     assert set(study["per_language"]) == {"lug", "ewe"}
     assert "Pearson r" in result.out and "longer" in result.out
+    # Variants are chosen on dev: the table gives each tagger's dev F1, and each average's.
+    dev_f1 = f"{longer['rows'][0]['dev']['f1']:.1f}"
+    mean = f"{longer['average']['silver_tagger_dev_f1']:.1f}"
+    assert "tagger dev F1" in result.out
+    assert any(line.startswith("average") and "longer" in line and mean in line
+               for line in result.out.splitlines())  # fmt: skip
+    assert any(line.startswith("lug ") and "longer" in line and dev_f1 in line
+               for line in result.out.splitlines())  # fmt: skip
     page = setup["output"].with_suffix(".html").read_text(encoding="utf-8")
     assert "Projection quality varied" in page and ">base<" in page
     chart = page.split("<table")[0]
@@ -694,6 +702,7 @@ def test_a_self_training_round_relabels_the_silver_data_and_trains_again(capsys,
     )
     assert result.code == 0, result.err
     assert "self-training round 1: relabelling" in result.err
+    assert "train s  relabel-1 s  train-1 s  evaluate s" in result.out  # the rounds' times
     (row,) = _result(setup)["rows"]
     statuses = {name: stage["status"] for name, stage in row["stages"].items()}
     # Round 0 is the plain run's tagger, read back; the round and its scores are new.

@@ -98,12 +98,13 @@ def _slope(xs: Sequence[float], ys: Sequence[float]) -> float | None:
 
 
 def cells(row: Mapping[str, Any]) -> dict[str, float | None]:
-    """The F1 columns of a row: silver (DATE dropped), silver-trained, model transfer,
-    translate-test, and the anchors."""
+    """The F1 columns of a row: silver (DATE dropped), silver-trained (and on dev, where the
+    row has it), model transfer, translate-test, the ensembles, and the anchors."""
     quality = row["silver_quality_no_date"]
     return {
         "silver_f1": quality["f1"] if quality["sentences"] else None,
         "silver_tagger_f1": row["test"]["f1"],
+        **({"silver_tagger_dev_f1": row["dev"]["f1"]} if row.get("dev") else {}),
         "model_transfer_f1": (row["model_transfer"] or {}).get("f1"),
         "translate_test_f1": _translate_test_f1(row),
         **({"ensemble_f1": row["ensemble"]["test"]["f1"]} if row.get("ensemble") else {}),
@@ -129,6 +130,7 @@ ANCHOR_TITLES = {
 TITLES = {
     "silver_f1": "silver F1",
     "silver_tagger_f1": "silver tagger F1",
+    "silver_tagger_dev_f1": "silver tagger dev F1",
     "model_transfer_f1": "model transfer F1",
     "translate_test_f1": "translate-test F1",
     "ensemble_f1": "ensemble with transfer F1",
@@ -291,9 +293,12 @@ def _vote(found: Mapping[str, Any] | None) -> str:
 
 
 def stages_of(rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    """The stages the rows ran (the degrade stage only in a study), in their order."""
+    """The stages the rows ran (the degrade stage only in a study), in their order: the
+    self-training rounds' after the first training."""
     ran = {name for row in rows for name in row["stages"]}
-    return [name for name in STAGES if name in ran] or [s for s in STAGES if s != "degrade"]
+    rounds = sorted((n for n in ran if n not in STAGES), key=lambda n: (int(n.split("-")[1]), n))
+    order = [*STAGES[: STAGES.index("train") + 1], *rounds, *STAGES[STAGES.index("train") + 1 :]]
+    return [name for name in order if name in ran] or [s for s in STAGES if s != "degrade"]
 
 
 def _stage_seconds(stage: Mapping[str, Any] | None) -> str:
@@ -304,9 +309,13 @@ def _stage_seconds(stage: Mapping[str, Any] | None) -> str:
 
 def format_ablation(result: Mapping[str, Any]) -> str:
     """One line per language and variant (silver size and F1, the tagger's test F1, model
-    transfer, each stage's time); each variant's means; the quality study."""
+    transfer, the tagger's dev F1, each stage's time); each variant's means; the quality
+    study."""
     header = ["lang", "variant", "silver", "silver F1", "tagger F1", "transfer F1"]
-    stages = stages_of([row for variant in result["variants"] for row in variant["rows"]])
+    rows = [row for variant in result["variants"] for row in variant["rows"]]
+    on_dev = any(row.get("dev") for row in rows)  # variants are chosen on dev: show it
+    header += ["tagger dev F1"] if on_dev else []
+    stages = stages_of(rows)
     header += [f"{s} s" for s in stages] + ["row"]
     lines = []
     for variant in result["variants"]:
@@ -314,6 +323,7 @@ def format_ablation(result: Mapping[str, Any]) -> str:
             lines.append(
                 [row["lang"], variant["name"], str(row["silver"]["sentences_out"])]
                 + measured(row)
+                + ([_f(cells(row).get("silver_tagger_dev_f1"))] if on_dev else [])
                 + [_stage_seconds(row["stages"].get(s)) for s in stages]
                 + [row["status"]]
             )
@@ -322,6 +332,7 @@ def format_ablation(result: Mapping[str, Any]) -> str:
         lines.append(
             ["average", variant["name"], ""]
             + [_f(mean.get(k)) for k in ("silver_f1", "silver_tagger_f1", "model_transfer_f1")]
+            + ([_f(mean.get("silver_tagger_dev_f1"))] if on_dev else [])
             + [""] * (len(stages) + 1)
         )
     study = result["study"]
