@@ -15,7 +15,7 @@ $(BIN)/.installed: pyproject.toml Makefile
 	$(BIN)/pip install -q --upgrade pip
 	# torch first and pinned: an unpinned torch would pull a multi-GB CUDA build.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[test,encoder,pipeline,hub,ray,parquet]'
+	$(BIN)/pip install -q -e '.[test,encoder,pipeline,hub,ray,parquet,places]'
 	# Apertium and its English-Spanish pair for the translate-test pipeline (Debian package;
 	# skipped where there is no apt-get or no root, and the Apertium tests then skip).
 	if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] \

@@ -35,6 +35,7 @@ from xlner.bench.silver_chart import render  # noqa: E402
 from xlner.corpora.conll import read_conll, write_conll  # noqa: E402
 from xlner.corpora.masakhaner2_parallel import MASAKHANER2_PARALLEL as TRANSLATIONS  # noqa: E402
 from xlner.pipeline.cache import run_lock  # noqa: E402
+from xlner.registry import ComponentError  # noqa: E402
 from xlner.tagging.tagger import META_FILE, TokenTagger  # noqa: E402
 from xlner.tagging.training import TrainConfig, fit, latest_checkpoint  # noqa: E402
 from xlner.tagging.xlner import DEFAULT_NAME, taggers_dir  # noqa: E402
@@ -231,6 +232,26 @@ def test_exclude_dev_keeps_the_dev_sentences_out_of_every_training_set(capsys, s
     assert _result(setup)["rows"][0]["status"] == "reused"
 
 
+def test_place_names_in_the_silver_benchmark(capsys, setup, monkeypatch) -> None:
+    from xlner.bench.silver import config as bench_config
+
+    result = _bench(capsys, setup, "selection.place_names=label", languages="ewe")
+    assert result.code == 0, result.err
+    (row,) = _result(setup)["rows"]
+    assert row["silver"]["place_names"] == 0  # the pass ran; no CLDR name in the tiny bitext
+    assert row["components"]["selection"]["place_names"] == "label"
+
+    # A language without CLDR place names is refused before any work.
+    def no_names(lang: str) -> None:
+        raise ComponentError(f"CLDR (babel) has no place names in {lang!r}")
+
+    monkeypatch.setattr(bench_config, "cldr_place_names", no_names)
+    refused = _bench(capsys, setup, "selection.place_names=mask", languages="lug")
+    assert refused.code == 2 and "Traceback" not in refused.err
+    assert "selection.place_names: CLDR (babel) has no place names in 'lug'" in refused.err
+    assert not (setup["runs"] / "lug").exists()
+
+
 def test_a_second_run_recomputes_nothing(capsys, setup) -> None:
     assert _bench(capsys, setup).code == 0
     before = _mtimes(setup["runs"])
@@ -329,6 +350,7 @@ def test_tagger_classes_outside_masakhaner_are_named(capsys, setup, tmp_path) ->
         (("languages='lug'",), "languages must be a list, not 'lug'"),
         (("dev_split=3",), "dev_split must be text, not 3"),
         (("exclude_dev='yes'",), "exclude_dev must be true or false, not 'yes'"),
+        (("selection.place_names=all",), "place_names is one of off, label, mask, not 'all'"),
         (("selftrain.rounds=-1",), "selftrain: rounds is a count of rounds (0: none), not -1"),
         (("selftrain.rounds=true",), "selftrain: rounds is a count of rounds (0: none), not True"),
         (("selftrain.threshold=0",), "selftrain: threshold is a probability above 0, not 0"),
@@ -977,6 +999,10 @@ def test_the_method_configs_change_only_what_they_name() -> None:
     ensemble = bench.load_settings("benchmarks/silver-ensemble")
     assert ensemble["ensemble"] == {"with_transfer": True, "with_translate_test": False}
     assert {k for k in quick if quick[k] != ensemble[k]} == {"config", "ensemble"}
+    places = bench.load_variants("benchmarks/silver-places")
+    assert [v["selection"] for v in places.values()] == [
+        {}, {"place_names": "label"}, {"place_names": "mask"}
+    ]  # fmt: skip
     heldout = bench.load_settings("benchmarks/silver-heldout-dev")
     assert heldout["exclude_dev"] and not quick["exclude_dev"]
     assert {k for k in quick if quick[k] != heldout[k]} == {"config", "exclude_dev"}

@@ -321,3 +321,94 @@ def test_partial_labels_in_shards_are_those_of_one_job(capsys, tmp_path, bitext)
     for name in ("silver.conll", "silver.jsonl"):
         assert (sharded / name).read_bytes() == (whole / name).read_bytes()
     assert _summary(sharded)["unknown_words"] == _summary(whole)["unknown_words"] == 2
+
+
+# ---------------------------------------------------------------------------- place names
+
+
+def test_place_names_label_or_mask_only_words_outside_every_span() -> None:
+    from xlner.silver.places import mark_places
+
+    names = {("Marekani",), ("Kenya",), ("Afrika", "Kusini"), ("Afrika",)}
+    sentence = _sentence(
+        "Rais wa Marekani na Afrika Kusini alikwenda Kenya Airways Kenya", (7, 9, "ORG"),
+        unknown=[9],
+    )  # fmt: skip
+    labelled, marked = mark_places(sentence, names, "label")
+    # The longest name first; a name inside a span or on a word of unknown label is left.
+    assert labelled.spans == [Span(2, 3, "LOC"), Span(4, 6, "LOC"), Span(7, 9, "ORG")]
+    assert marked == 2 and labelled.unknown == [9]
+    masked, marked = mark_places(sentence, names, "mask")
+    assert masked.spans == sentence.spans and masked.unknown == [2, 4, 5, 9] and marked == 2
+    assert sentence.spans == [Span(7, 9, "ORG")] and sentence.unknown == [9]  # not changed
+
+
+def test_cldr_place_names_by_language() -> None:
+    from xlner.registry import ComponentError
+    from xlner.silver.places import cldr_place_names
+
+    assert ("Marekani",) in cldr_place_names("swa") and ("Marekani",) in cldr_place_names("sw")
+    assert ("Amɛrika",) in cldr_place_names("twi")  # filed under Akan in CLDR
+    with pytest.raises(ComponentError, match="has no place names in 'fon'"):
+        cldr_place_names("fon")
+
+
+def test_place_names_through_the_cli(capsys, tmp_path, bitext) -> None:
+    # The source tagger's MISC ("American", "Kenyan") is dropped: "Marekani" and "Kenya" are O.
+    args = (*bitext, "--lang", "swa")
+    labelled = tmp_path / "label"
+    result = _silver(capsys, labelled, *args, "--place-names", "label")
+    assert result.code == 0, result.err
+    text = (labelled / "silver.conll").read_text(encoding="utf-8")
+    assert "Marekani B-LOC\n" in text and "Kenya B-LOC\n" in text
+    (place,) = [e for e in _records(labelled)[0]["entities"] if e["text"] == "Marekani"]
+    assert place["source"] is None and place["score"] == 1.0  # a name list's, no source
+    summary = _summary(labelled)
+    assert summary["place_names"] == 2 and summary["selection"]["place_names"] == "label"
+    masked = tmp_path / "mask"
+    assert _silver(capsys, masked, *args, "--place-names", "mask").code == 0
+    assert [s.unknown for s in read_conll(masked / "silver.conll", unknown=True)] == [[2], [], [1]]
+    # In shards, the same silver data.
+    sharded = tmp_path / "sharded"
+    shards = ("--place-names", "label", "--shard-size", "2")
+    assert _silver(capsys, sharded, *args, *shards).code == 0
+    assert (sharded / "silver.jsonl").read_bytes() == (labelled / "silver.jsonl").read_bytes()
+    assert _summary(sharded)["place_names"] == 2
+    # Off (the default): neither the summary nor the selection's key changes.
+    plain = tmp_path / "plain"
+    assert _silver(capsys, plain, *args).code == 0
+    assert "place_names" not in _summary(plain) and "place_names" not in Selection().as_dict()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--place-names", "label"), "--place-names needs the target language: give --lang"),
+        (("--place-names", "label", "--lang", "fon"), "--place-names: CLDR (babel"),
+        (("--place-names", "all"), "Invalid value for '--place-names'"),
+    ],
+)
+def test_bad_place_name_options_are_one_line_errors(
+    capsys, tmp_path, bitext, args, message
+) -> None:
+    result = _silver(capsys, tmp_path / "out", *bitext, *args)
+    assert result.code == 2
+    assert message in result.err and "Traceback" not in result.err
+    assert not (tmp_path / "out" / "silver.conll").exists()
+
+
+def test_place_names_without_babel_is_a_one_line_error(capsys, tmp_path, bitext, monkeypatch):
+    import sys
+
+    from xlner.silver.places import cldr_place_names
+
+    cldr_place_names.cache_clear()
+    monkeypatch.setitem(sys.modules, "babel", None)  # as if it were not installed
+    try:
+        result = _silver(
+            capsys, tmp_path / "out", *bitext, "--lang", "swa", "--place-names", "label"
+        )
+    finally:
+        cldr_place_names.cache_clear()
+    assert result.code == 2
+    assert "pip install 'xlner[places]'" in result.err and "Traceback" not in result.err

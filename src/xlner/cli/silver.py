@@ -56,7 +56,7 @@ from xlner.silver.runner import (
     check_silver,
     run_silver,
 )
-from xlner.silver.select import CONSISTENCY_ACTIONS, DROPPED_CLASS, UNPROJECTED
+from xlner.silver.select import CONSISTENCY_ACTIONS, DROPPED_CLASS, PLACE_ACTIONS, UNPROJECTED
 from xlner.silver.shards import DEFAULT_PRIORS_SAMPLE
 from xlner.silver.writers import RECORD_FORMATS
 
@@ -79,6 +79,8 @@ FLAGS = {
     "record_format": "--format",
     "exports": "--export",
     "consistency": "--consistency",
+    "place_names": "--place-names",
+    "lang": "--lang",
     "engine": "--engine",
 }
 
@@ -112,6 +114,8 @@ DEFAULT_DROPPED_CLASS = DroppedClass(Selection.dropped_class)
 DEFAULT_UNPROJECTED = Unprojected(Selection.unprojected)
 ConsistencyAction = StrEnum("ConsistencyAction", {name: name for name in CONSISTENCY_ACTIONS})  # type: ignore[misc]
 DEFAULT_CONSISTENCY_ACTION = ConsistencyAction(Selection.consistency_action)
+PlaceNames = StrEnum("PlaceNames", {name: name for name in PLACE_ACTIONS})  # type: ignore[misc]
+DEFAULT_PLACE_NAMES = PlaceNames(Selection.place_names)
 RecordFormat = StrEnum("RecordFormat", {name: name for name in RECORD_FORMATS})  # type: ignore[misc]
 DEFAULT_RECORD_FORMAT = RecordFormat("jsonl")
 
@@ -241,6 +245,14 @@ def silver(
         ConsistencyAction,
         typer.Option(help="--consistency labels those occurrences (label) or masks them (mask)."),
     ] = DEFAULT_CONSISTENCY_ACTION,
+    place_names: Annotated[
+        PlaceNames,
+        typer.Option(
+            help="CLDR's names of countries and regions in the target language (--lang; babel) "
+            "that the silver data leaves outside every entity: labelled LOC (label) or made "
+            "unknown (mask); off by default."
+        ),
+    ] = DEFAULT_PLACE_NAMES,
     exclude: ExcludeFiles = None,
     exclude_corpus: ExcludeCorpora = None,
     exclude_split: ExcludeSplits = None,
@@ -288,7 +300,7 @@ def silver(
         selection = Selection(
             require_all, min_score, keep_empty, min_length, max_length, seed,
             dropped_class.value, unprojected.value,
-            consistency, consistency_min_count, consistency_action.value,
+            consistency, consistency_min_count, consistency_action.value, place_names.value,
         )  # fmt: skip
     except ValueError as error:
         fail(str(error).replace("_", "-"))

@@ -17,7 +17,7 @@ kept there untagged (:data:`NOT_TAGGED`) and tagged when later limits let it in.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -35,6 +35,7 @@ from xlner.signature import digest
 from xlner.silver.bitext import BitextPair, has_text, tokenize
 from xlner.silver.consistency import make_consistent
 from xlner.silver.exclude import Exclusion, excluded_by, unmatched
+from xlner.silver.places import PlaceName, mark_places
 from xlner.silver.select import COUNTED_WHEN_USED, DROP_REASONS, Selection
 from xlner.tagging.base import SourceTagger
 from xlner.text import Word, tokens_of
@@ -107,6 +108,7 @@ class SilverResult:
     source_entities: Counter[str] = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
     consistency: dict[str, int] | None = None  # what the consistency pass changed, if it ran
+    places: int | None = None  # place names the place-name pass marked, if it ran
 
     def entities(self) -> Counter[str]:
         return Counter(span.label for s in self.sentences for span in s.tagged().spans)
@@ -125,7 +127,10 @@ class SilverResult:
             self.exclusions,
             self.warnings,
             self.unknown_words(),
-        ) | ({"consistency": self.consistency} if self.consistency is not None else {})
+        ) | (
+            ({"consistency": self.consistency} if self.consistency is not None else {})
+            | ({"place_names": self.places} if self.places is not None else {})
+        )
 
 
 def summary_of(
@@ -180,13 +185,17 @@ def build_silver(  # noqa: PLR0913
     exclusions: Sequence[Exclusion] = (),
     tokenizer: str = "words",
     batch_size: int = 256,
+    places: Collection[PlaceName] = (),
     progress: Progress | None = None,
     warn: Warn | None = None,
 ) -> SilverResult:
     """Project the entities the source tagger finds in ``pairs`` and keep what ``selection``
     trusts. A class of the tagger that is neither in ``classes`` nor mapped by ``label_map``
-    (a class mapped to None is dropped) is a :class:`LabelMismatch`, at the first batch."""
+    (a class mapped to None is dropped) is a :class:`LabelMismatch`, at the first batch.
+    ``places``: the target language's place names, for ``selection.place_names``."""
     selection = selection or Selection()
+    if selection.place_names != "off" and not places:
+        raise ValueError("selection.place_names needs the target language's place names")
     check_link_sets(aligner, projector)
     notify = progress or (lambda step, done, total: None)
     dropped: Counter[str] = Counter()
@@ -244,9 +253,32 @@ def build_silver(  # noqa: PLR0913
         if selection.partial:
             sentence.unknown = _unknown(selection, sentence, candidate.dropped, landed, pair_links)
         result.sentences.append(sentence)
+    _corpus_passes(result, selection, places)
+    return result
+
+
+def _corpus_passes(
+    result: SilverResult, selection: Selection, places: Collection[PlaceName]
+) -> None:
+    """The passes over the kept sentences that the selection asks for (in place): place
+    names, then consistency (which counts their occurrences)."""
+    if selection.place_names != "off":
+        result.places = _mark_places(result.sentences, places, selection.place_names)
     if selection.consistency:
         result.consistency = _make_consistent(result.sentences, selection)
-    return result
+
+
+def _mark_places(
+    sentences: Sequence[SilverSentence], places: Collection[PlaceName], action: str
+) -> int:
+    """The place-name pass over the kept sentences (in place); how many names it marked."""
+    marked = 0
+    for sentence in sentences:
+        after, found = mark_places(sentence.tagged(), places, action)
+        if found:
+            sentence.retag(after, lambda span: 1.0)  # no source entity: a name list's
+            marked += found
+    return marked
 
 
 def _make_consistent(sentences: Sequence[SilverSentence], selection: Selection) -> dict[str, int]:

@@ -41,6 +41,7 @@ from xlner.silver.bitext import (
 from xlner.silver.exclude import DEFAULT_SPLITS, Exclusion, gather
 from xlner.silver.job import MASAKHANER_CLASSES, SilverResult, build_silver
 from xlner.silver.parquet import pyarrow
+from xlner.silver.places import PlaceName, cldr_place_names
 from xlner.silver.select import Selection
 from xlner.silver.shards import (
     DEFAULT_PRIORS_SAMPLE,
@@ -172,6 +173,7 @@ class SilverJob:
     components: tuple[Any, Any, Any]
     label_map: dict[str, str | None]
     exclusions: list[Exclusion]
+    places: frozenset[PlaceName] = frozenset()  # the target's place names (place_names)
     _read: list[BitextPair] | None = field(default=None, repr=False)
 
     def open(self) -> Iterable[BitextPair]:
@@ -216,7 +218,23 @@ def check_silver(settings: SilverSettings, built: tuple[Any, Any, Any] | None = 
     components = built or _build(specs, settings)
     exclusions = _exclusions(settings)
     _first_pair(bitext, settings.data_dir)
-    return SilverJob(settings, specs, components, dict(label_map), exclusions)
+    places = _place_names(settings)
+    return SilverJob(settings, specs, components, dict(label_map), exclusions, places)
+
+
+def _place_names(settings: SilverSettings) -> frozenset[PlaceName]:
+    """The target language's place names where the selection uses them."""
+    if settings.selection.place_names == "off":
+        return frozenset()
+    if settings.lang is None:
+        raise SettingError(
+            f"{settings.name('place_names')} needs the target language: "
+            f"give {settings.name('lang')}"
+        )
+    try:
+        return cldr_place_names(settings.lang, settings.tokenizer)
+    except ComponentError as error:
+        raise SettingError(f"{settings.name('place_names')}: {error}") from None
 
 
 def _build(
@@ -291,8 +309,8 @@ def run_silver(
         result = build_silver(
             pairs, *job.components, cache_dir=settings.caches, classes=settings.classes,
             label_map=job.label_map, selection=settings.selection, exclusions=job.exclusions,
-            tokenizer=settings.tokenizer, batch_size=settings.batch_size, progress=progress,
-            warn=warn,
+            tokenizer=settings.tokenizer, batch_size=settings.batch_size, places=job.places,
+            progress=progress, warn=warn,
         )  # fmt: skip
         summary = write_silver(
             settings.output, result, classes=settings.classes, settings=summary_settings(job),
@@ -317,7 +335,7 @@ def _sharded(
         *job.specs, work_dir=output.resolve(),
         data_dir=settings.data_dir, classes=tuple(settings.classes), label_map=job.label_map,
         selection=settings.selection, exclusions=job.exclusions, tokenizer=settings.tokenizer,
-        batch_size=settings.batch_size, built=job.components,
+        batch_size=settings.batch_size, places=job.places, built=job.components,
     )  # fmt: skip
     learner = priors_learner(job.components[1])
     priors = None

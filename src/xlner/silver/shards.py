@@ -51,6 +51,7 @@ from xlner.silver import parquet
 from xlner.silver.bitext import BitextPair, has_text, tokenize
 from xlner.silver.exclude import Exclusion, unmatched
 from xlner.silver.job import SilverResult, build_silver, no_text_warning, summary_of
+from xlner.silver.places import PlaceName
 from xlner.silver.select import Selection
 from xlner.silver.writers import STEM, mark_unfinished, write_shard
 from xlner.text import tokens_of
@@ -93,6 +94,7 @@ class SilverShardTask:
     exclusions: Sequence[Exclusion] = ()
     tokenizer: str = "words"
     batch_size: int = 256
+    places: frozenset[PlaceName] = frozenset()  # the target's place names (place_names)
     priors: str | None = None  # eflomal's priors, as text (they travel to every worker)
     priors_at: tuple[str, ...] = ()  # where in the aligner's options they go
     built: tuple[Any, Any, Any] | None = field(default=None, repr=False)
@@ -147,6 +149,7 @@ class SilverShardTask:
             exclusions=exclusions,
             tokenizer=self.tokenizer,
             batch_size=self.batch_size,
+            places=self.places,
         )
 
     def key(self) -> str:
@@ -164,6 +167,8 @@ class SilverShardTask:
             "tokenizer": self.tokenizer,
             "exclusions": [[e.name, digest(sorted(e.keys))] for e in self.exclusions],
         }
+        if self.places:  # only then, so that the keys of the shards without them stay
+            settings["places"] = digest(sorted(self.places))
         return stage_key("silver-shard", settings, [])
 
 
@@ -267,6 +272,8 @@ def write_result(
     }
     if unknown := result.unknown_words():  # partial labels only: older metas lack it
         meta["unknown_words"] = unknown
+    if result.places is not None:  # the place-name pass only
+        meta["place_names"] = result.places
     with atomic_write(store / f"{stem}.meta.json") as out:
         out.write(json.dumps(meta, ensure_ascii=False) + "\n")
     return meta
@@ -335,7 +342,7 @@ def merge(
     warnings = unmatched(counted)
     if sentences_in and total["dropped"]["empty_line"] == sentences_in:
         warnings.append(no_text_warning(sentences_in))
-    return summary_of(
+    summary = summary_of(
         sentences_in,
         sum(metas[n]["sentences_out"] for n in numbers),
         total["entities"],
@@ -345,6 +352,9 @@ def merge(
         warnings,
         sum(metas[n].get("unknown_words", 0) for n in numbers),
     )
+    if any("place_names" in metas[n] for n in numbers):
+        summary["place_names"] = sum(metas[n].get("place_names", 0) for n in numbers)
+    return summary
 
 
 # ---------------------------------------------------------------------------- eflomal priors

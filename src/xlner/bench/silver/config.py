@@ -33,6 +33,7 @@ from xlner.pipeline.stages.base import StageError
 from xlner.presets import resolve
 from xlner.registry import ComponentError, registry
 from xlner.silver import Selection
+from xlner.silver.places import cldr_place_names
 from xlner.silver.runner import Component, tagger_options
 from xlner.tagging.training import TrainConfig
 
@@ -173,9 +174,14 @@ def plan(lang: str, settings: Mapping[str, Any], run_root: Path, data_dir: Path 
             f"train.init = 'source' continues from an xlner tagger; tagger {name!r} is none "
             "(set train.init = 'encoder')"
         )
+    selection = _dataclass(Selection, "selection", settings["selection"])
+    if selection.place_names != "off":
+        try:
+            cldr_place_names(lang)
+        except ComponentError as error:
+            raise ValueError(f"selection.place_names: {error}") from None
     return Plan(
-        lang, pair, tagger, aligner, projector,
-        _dataclass(Selection, "selection", settings["selection"]),
+        lang, pair, tagger, aligner, projector, selection,
         _train_config(train["config"]), transfer, specs, degraded, selftrain,
     )  # fmt: skip
 

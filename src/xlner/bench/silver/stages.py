@@ -535,8 +535,10 @@ def silver_stage(
     assert result is not None  # one shard, in this process
     found = gold()
     keep = ("sentences_in", "sentences_out", "excluded", "entities", "dropped", "warnings")
+    passes = ("unknown_words", "consistency", "place_names")  # where the settings ran them
     return {
         **{key: summary[key] for key in keep},
+        **{key: summary[key] for key in passes if key in summary},
         "conll": str(out / CONLL),
         "gold_sentences": len(found),
         "quality": kept_quality(result, found),
