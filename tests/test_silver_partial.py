@@ -220,6 +220,9 @@ def test_unprojected_mask_through_the_cli(capsys, tmp_path, bitext) -> None:
         (("--dropped-class", "mask", "--export", "hf"), "--export: the hf and spacy exports"),
         (("--consistency", "0.3"), "consistency is 0 (off) or a share above 0.5"),
         (("--consistency", "0.8", "--shard-size", "2"), "--consistency looks at all the"),
+        (("--place-names", "label"), "--place-names needs the target language: give --lang"),
+        (("--place-names", "label", "--lang", "fon"), "--place-names: CLDR (babel"),
+        (("--place-names", "all"), "Invalid value for '--place-names'"),
     ],
 )
 def test_bad_partial_label_options_are_one_line_errors(
@@ -378,23 +381,6 @@ def test_place_names_through_the_cli(capsys, tmp_path, bitext) -> None:
     plain = tmp_path / "plain"
     assert _silver(capsys, plain, *args).code == 0
     assert "place_names" not in _summary(plain) and "place_names" not in Selection().as_dict()
-
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (("--place-names", "label"), "--place-names needs the target language: give --lang"),
-        (("--place-names", "label", "--lang", "fon"), "--place-names: CLDR (babel"),
-        (("--place-names", "all"), "Invalid value for '--place-names'"),
-    ],
-)
-def test_bad_place_name_options_are_one_line_errors(
-    capsys, tmp_path, bitext, args, message
-) -> None:
-    result = _silver(capsys, tmp_path / "out", *bitext, *args)
-    assert result.code == 2
-    assert message in result.err and "Traceback" not in result.err
-    assert not (tmp_path / "out" / "silver.conll").exists()
 
 
 def test_place_names_without_babel_is_a_one_line_error(capsys, tmp_path, bitext, monkeypatch):
