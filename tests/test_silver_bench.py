@@ -252,6 +252,31 @@ def test_place_names_in_the_silver_benchmark(capsys, setup, monkeypatch) -> None
     assert not (setup["runs"] / "lug").exists()
 
 
+def test_silver_only_runs_the_silver_stages_and_trains_nothing(capsys, setup, tmp_path) -> None:
+    result = _bench(capsys, setup, "--silver-only", languages="lug")
+    assert result.code == 0, result.err
+    found = _result(setup)
+    assert found["benchmark"] == "masakhaner2-silver-data"
+    (row,) = found["rows"]
+    assert row["lang"] == "lug" and row["stages"]["silver"]["status"] == "computed"
+    assert row["silver_quality_no_date"]["sentences"] == 2
+    ran = {p.name.split("-")[0] for p in (setup["runs"] / "lug").iterdir() if p.is_dir()}
+    assert "silver" in ran and not ran & {"train", "evaluate", "transfer"}
+    f1 = f"{row['silver_quality_no_date']['f1']:.1f}"
+    assert "silver F1" in result.out and "nothing trained" in result.out and f1 in result.out
+    # The full run reads the silver stage back and trains on it.
+    assert _bench(capsys, setup, languages="lug").code == 0
+    assert _result(setup)["rows"][0]["stages"]["silver"]["status"] == "reused"
+    # A config's variants, each a row; bad combinations are one-line errors.
+    config = _ablation(setup, tmp_path, "base = []\nlonger = ['selection.min_length=4']\n")
+    assert _bench(capsys, setup, "--config", config, "--silver-only", languages="lug").code == 0
+    assert [(r["variant"], r["stages"]["silver"]["status"]) for r in _result(setup)["rows"]] == [
+        ("base", "reused"), ("longer", "computed")
+    ]  # fmt: skip
+    refused = _bench(capsys, setup, "--silver-only", "--finished", languages="lug")
+    assert refused.code == 2 and "--silver-only reports silver data alone" in refused.err
+
+
 def test_a_second_run_recomputes_nothing(capsys, setup) -> None:
     assert _bench(capsys, setup).code == 0
     before = _mtimes(setup["runs"])

@@ -287,6 +287,29 @@ def cli_speed(
     say(f"wrote {output}")
 
 
+def _silver_only(
+    data_dir: Path | None,
+    runs: Path,
+    languages: list[str] | None,
+    variants: list[str] | None,
+    config: str,
+    overrides: list[str],
+    output: Path,
+) -> None:
+    """``benchmark silver --silver-only``: the silver stages, their table and JSON."""
+    from xlner.bench import silver as bench
+
+    try:
+        result = bench.run_silver_only(
+            data_dir, runs, languages, variants, config=config, overrides=overrides, progress=say
+        )
+    except (ValueError, OSError, RunLocked) as error:
+        fail(str(error))
+    out.print(bench.format_silver_only(result))
+    write_json(result, output)
+    say(f"wrote {output}")
+
+
 @app.command("silver")
 def silver(
     overrides: Annotated[
@@ -337,6 +360,14 @@ def silver(
             "run in progress on the same --runs).",
         ),
     ] = False,
+    silver_only: Annotated[
+        bool,
+        typer.Option(
+            "--silver-only",
+            help="Run only the silver stages, nothing trained: each row's silver data and "
+            "silver F1 (a cheap look at a setting; a full run later reads them back).",
+        ),
+    ] = False,
     signature: SignatureOption = SignatureForm.short,
 ) -> None:
     """Silver data from MAFAND-MT (MasakhaNER 2.0 test excluded), a tagger trained on it, its
@@ -349,6 +380,12 @@ def silver(
     page = chart or output.with_suffix(".html")
     if page == output:
         fail(f"--chart {page} is the --output file; give another")
+    if silver_only:
+        if finished or chart or translate_test:
+            fail("--silver-only reports silver data alone: not with --finished, --chart or "
+                 "--translate-test")  # fmt: skip
+        _silver_only(data_dir, runs, chosen, picked, config, overrides or [], output)
+        return
     try:
         result = bench.run_silver(
             data_dir,

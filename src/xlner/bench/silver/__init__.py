@@ -62,6 +62,7 @@ from xlner.bench.silver.report import (
     quality_study,
     read_translate_test,
 )
+from xlner.bench.silver.silver_only import format_silver_only, run_silver_only
 from xlner.bench.silver.stages import (
     CACHE_DIR,
     ENSEMBLE_WEIGHTS,
@@ -106,6 +107,7 @@ __all__ = [
     "evaluate_stage",
     "format_ablation",
     "format_results",
+    "format_silver_only",
     "load_settings",
     "load_variants",
     "plan",
@@ -118,6 +120,7 @@ __all__ = [
     "run_ablation",
     "run_language",
     "run_silver",
+    "run_silver_only",
     "run_stage",
     "score",
     "silver_settings",
