@@ -36,6 +36,7 @@ from xlner.corpora.conll import read_conll, write_conll  # noqa: E402
 from xlner.corpora.masakhaner2_parallel import MASAKHANER2_PARALLEL as TRANSLATIONS  # noqa: E402
 from xlner.pipeline.cache import run_lock  # noqa: E402
 from xlner.registry import ComponentError  # noqa: E402
+from xlner.silver.places import cldr_place_names  # noqa: E402
 from xlner.tagging.tagger import META_FILE, TokenTagger  # noqa: E402
 from xlner.tagging.training import TrainConfig, fit, latest_checkpoint  # noqa: E402
 from xlner.tagging.xlner import DEFAULT_NAME, taggers_dir  # noqa: E402
@@ -240,6 +241,13 @@ def test_place_names_in_the_silver_benchmark(capsys, setup, monkeypatch) -> None
     (row,) = _result(setup)["rows"]
     assert row["silver"]["place_names"] == 0  # the pass ran; no CLDR name in the tiny bitext
     assert row["components"]["selection"]["place_names"] == "label"
+    # Other names (babel's CLDR data changed): other silver data, computed again.
+    from xlner.bench.silver import stages as bench_stages
+
+    fewer = frozenset(sorted(cldr_place_names("ewe"))[1:])
+    monkeypatch.setattr(bench_stages, "cldr_place_names", lambda lang: fewer)
+    assert _bench(capsys, setup, "selection.place_names=label", languages="ewe").code == 0
+    assert _result(setup)["rows"][0]["stages"]["silver"]["status"] == "computed"
 
     # A language without CLDR place names is refused before any work.
     def no_names(lang: str) -> None:

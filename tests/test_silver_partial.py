@@ -352,11 +352,20 @@ def test_cldr_place_names_by_language() -> None:
 
     assert ("Marekani",) in cldr_place_names("swa") and ("Marekani",) in cldr_place_names("sw")
     assert ("Amɛrika",) in cldr_place_names("twi")  # filed under Akan in CLDR
+    # Not the world, a common noun, nor the organisations CLDR lists among its territories.
+    assert ("dunia",) not in cldr_place_names("swa")
+    assert ("Umoja", "wa", "Mataifa") not in cldr_place_names("swa")
+    # Ewe's names end with "nutome" (land), which running text leaves out: both forms.
+    assert {("Ghana", "nutome"), ("Ghana",)} <= cldr_place_names("ewe")
+    assert ("Amerika", "Kaskazini") in cldr_place_names("swa")  # no generic head there
+    assert ("Amerika",) in cldr_place_names("swa")  # its own entry, not a stripped one
     with pytest.raises(ComponentError, match="has no place names in 'fon'"):
         cldr_place_names("fon")
 
 
 def test_place_names_through_the_cli(capsys, tmp_path, bitext) -> None:
+    from xlner.silver.places import cldr_place_names
+
     # The source tagger's MISC ("American", "Kenyan") is dropped: "Marekani" and "Kenya" are O.
     args = (*bitext, "--lang", "swa")
     labelled = tmp_path / "label"
@@ -368,6 +377,7 @@ def test_place_names_through_the_cli(capsys, tmp_path, bitext) -> None:
     assert place["source"] is None and place["score"] == 1.0  # a name list's, no source
     summary = _summary(labelled)
     assert summary["place_names"] == 2 and summary["selection"]["place_names"] == "label"
+    assert summary["place_name_list"]["names"] == len(cldr_place_names("swa"))
     masked = tmp_path / "mask"
     assert _silver(capsys, masked, *args, "--place-names", "mask").code == 0
     assert [s.unknown for s in read_conll(masked / "silver.conll", unknown=True)] == [[2], [], [1]]

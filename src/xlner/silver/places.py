@@ -13,7 +13,8 @@ Longer names first ("Jamhuri ya Kidemokrasia ya Kongo" before "Kongo"), left to 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections import Counter
+from collections.abc import Collection, Mapping
 from functools import cache
 
 from xlner.languages import iso1
@@ -30,6 +31,14 @@ LABEL = "LOC"
 CLDR_CODES = {"twi": "ak", "tw": "ak"}
 # Fewer names than this is a locale without its own territory names (kin, tsn: 2 or 3).
 FEWEST_NAMES = 50
+# CLDR territory codes that name no place: the world (a common noun: Swahili's "dunia"),
+# organisations (the EU, the UN, the eurozone: ORG, not LOC), the unknown region and the
+# pseudo-locales.
+NOT_PLACES = frozenset({"001", "EU", "EZ", "UN", "ZZ", "XA", "XB"})
+# A word that ends more than this share of a language's names is a generic head that running
+# text leaves out (Ewe's "nutome", "land": "Ghana nutome" is written "Ghana"): the names are
+# taken with it and without it.
+GENERIC_HEAD_SHARE = 0.5
 
 
 @cache
@@ -46,10 +55,13 @@ def cldr_place_names(lang: str, tokenizer: str = "words") -> frozenset[PlaceName
         ) from None
     code = CLDR_CODES.get(lang) or iso1(lang) or lang
     try:
-        found: Iterable[str] = Locale.parse(code).territories.values()
+        territories: Mapping[str, str] = Locale.parse(code).territories
     except (UnknownLocaleError, ValueError):
-        found = ()
-    names = {tuple(word.text for word in tokenize(name, tokenizer)) for name in found}
+        territories = {}
+    found = [name for where, name in territories.items() if where not in NOT_PLACES]
+    names = _without_generic_head(
+        {tuple(word.text for word in tokenize(name, tokenizer)) for name in found}
+    )
     names.discard(())
     if len(names) < FEWEST_NAMES:
         raise ComponentError(
@@ -57,6 +69,17 @@ def cldr_place_names(lang: str, tokenizer: str = "words") -> frozenset[PlaceName
             "leave place names off"
         )
     return frozenset(names)
+
+
+def _without_generic_head(names: set[PlaceName]) -> set[PlaceName]:
+    """``names``, and where most of them end with one word, each of those without it too."""
+    ends = Counter(name[-1] for name in names if len(name) > 1)
+    if not ends:
+        return names
+    head, count = ends.most_common(1)[0]
+    if count <= GENERIC_HEAD_SHARE * len(names):
+        return names
+    return names | {name[:-1] for name in names if len(name) > 1 and name[-1] == head}
 
 
 def mark_places(

@@ -29,7 +29,7 @@ from xlner.pipeline.stages.base import StageError
 from xlner.presets import DEFAULT_PRESET
 from xlner.project.corpus import check_link_sets, signature_fields
 from xlner.registry import ComponentError, registry
-from xlner.signature import make_signature, preset_baseline
+from xlner.signature import digest, make_signature, preset_baseline
 from xlner.silver.bitext import (
     Bitext,
     BitextCorpus,
@@ -400,10 +400,16 @@ def summary_settings(job: SilverJob) -> dict[str, Any]:
         "label_map": settings.label_map,
         **signature.stored(),
         "selection": settings.selection.as_dict(),
+        **({"place_name_list": _place_list(job.places)} if job.places else {}),
         "tokenizer": settings.tokenizer,
         "languages": {"source": settings.source_lang, "target": settings.lang},
         **settings.summary_extra,
     }
+
+
+def _place_list(places: frozenset[PlaceName]) -> dict[str, Any]:
+    """The place names a job used: how many, and a digest of them (babel's CLDR may change)."""
+    return {"names": len(places), "digest": digest(sorted(places))[:16]}
 
 
 __all__ = [
