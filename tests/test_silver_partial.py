@@ -387,6 +387,19 @@ def test_place_names_through_the_cli(capsys, tmp_path, bitext) -> None:
     assert _silver(capsys, sharded, *args, *shards).code == 0
     assert (sharded / "silver.jsonl").read_bytes() == (labelled / "silver.jsonl").read_bytes()
     assert _summary(sharded)["place_names"] == 2
+    # A sentence whose only name is a place is kept, beyond the share of empty sentences.
+    strict, plain_strict = tmp_path / "strict", tmp_path / "plain-strict"
+    assert _silver(capsys, plain_strict, *args, "--keep-empty", "0").code == 0
+    assert _summary(plain_strict)["dropped"]["no_entities"] == 1
+    assert _silver(capsys, strict, *args, "--keep-empty", "0", "--place-names", "label").code == 0
+    assert _summary(strict)["dropped"]["no_entities"] == 0
+    assert "timu O\nKenya B-LOC\n" in (strict / "silver.conll").read_text(encoding="utf-8")
+    masked_strict = tmp_path / "mask-strict"
+    assert (
+        _silver(capsys, masked_strict, *args, "--keep-empty", "0", "--place-names", "mask").code
+        == 0
+    )
+    assert _summary(masked_strict)["dropped"]["no_entities"] == 1  # unknown words are no name
     # Off (the default): neither the summary nor the selection's key changes.
     plain = tmp_path / "plain"
     assert _silver(capsys, plain, *args).code == 0

@@ -35,7 +35,7 @@ from xlner.signature import digest
 from xlner.silver.bitext import BitextPair, has_text, tokenize
 from xlner.silver.consistency import make_consistent
 from xlner.silver.exclude import Exclusion, excluded_by, unmatched
-from xlner.silver.places import PlaceName, mark_places
+from xlner.silver.places import PlaceName, has_place, mark_places
 from xlner.silver.select import COUNTED_WHEN_USED, DROP_REASONS, Selection
 from xlner.tagging.base import SourceTagger
 from xlner.text import Word, tokens_of
@@ -240,6 +240,7 @@ def build_silver(  # noqa: PLR0913
         chosen, reason = selection.choose(
             candidate.spans, found, candidate.pair.provenance.id, candidate.dropped
         )
+        reason = _unless_a_place(reason, candidate, selection, places)
         if reason is not None:
             dropped[reason] += 1
             continue
@@ -255,6 +256,16 @@ def build_silver(  # noqa: PLR0913
         result.sentences.append(sentence)
     _corpus_passes(result, selection, places)
     return result
+
+
+def _unless_a_place(
+    reason: str | None, candidate: _Candidate, selection: Selection, places: Collection[PlaceName]
+) -> str | None:
+    """``reason`` to drop a sentence, unless it is that it has no entity and the place-name
+    pass will label one in it (its name is evidence enough, as a projected entity is)."""
+    if reason != "no_entities" or selection.place_names != "label":
+        return reason
+    return None if has_place(tokens_of(candidate.target_words), places) else reason
 
 
 def _corpus_passes(

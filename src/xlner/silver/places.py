@@ -8,6 +8,8 @@ O in about a quarter of their silver occurrences (BENCHMARKS.md, the silver sect
 ``Selection.place_names`` a word sequence that is such a name, every word of it outside every
 span and of known label, becomes a LOC span (``label``) or words of unknown label (``mask``).
 A name inside a span or across its boundary is left alone: projection's evidence stands.
+With ``label``, a sentence without any projected entity that holds a name is kept (a name is
+evidence, as a projected entity is), beyond the share of empty sentences the selection keeps.
 Longer names first ("Jamhuri ya Kidemokrasia ya Kongo" before "Kongo"), left to right.
 """
 
@@ -115,3 +117,8 @@ def _longest_name(
         if tuple(tokens[start:end]) in names and taken.isdisjoint(range(start, end)):
             return end
     return None
+
+
+def has_place(tokens: list[str], names: Collection[PlaceName]) -> bool:
+    """Whether ``tokens`` hold one of ``names``."""
+    return mark_places(TaggedSentence(list(tokens), []), names, "label")[1] > 0
