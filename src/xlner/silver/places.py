@@ -21,6 +21,7 @@ from functools import cache
 
 from xlner.languages import iso1
 from xlner.registry import ComponentError
+from xlner.signature import digest
 from xlner.silver.bitext import tokenize
 from xlner.types import Span, TaggedSentence
 
@@ -71,6 +72,12 @@ def cldr_place_names(lang: str, tokenizer: str = "words") -> frozenset[PlaceName
             "leave place names off"
         )
     return frozenset(names)
+
+
+def names_key(names: Collection[PlaceName]) -> str:
+    """What a run's place names key (stages, shards, the summary): babel's CLDR data may
+    change between versions, the setting's name would not."""
+    return digest(sorted(names))
 
 
 def _without_generic_head(names: set[PlaceName]) -> set[PlaceName]:

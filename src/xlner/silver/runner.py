@@ -29,7 +29,7 @@ from xlner.pipeline.stages.base import StageError
 from xlner.presets import DEFAULT_PRESET
 from xlner.project.corpus import check_link_sets, signature_fields
 from xlner.registry import ComponentError, registry
-from xlner.signature import digest, make_signature, preset_baseline
+from xlner.signature import make_signature, preset_baseline
 from xlner.silver.bitext import (
     Bitext,
     BitextCorpus,
@@ -41,7 +41,7 @@ from xlner.silver.bitext import (
 from xlner.silver.exclude import DEFAULT_SPLITS, Exclusion, gather
 from xlner.silver.job import MASAKHANER_CLASSES, SilverResult, build_silver
 from xlner.silver.parquet import pyarrow
-from xlner.silver.places import PlaceName, cldr_place_names
+from xlner.silver.places import PlaceName, cldr_place_names, names_key
 from xlner.silver.select import Selection
 from xlner.silver.shards import (
     DEFAULT_PRIORS_SAMPLE,
@@ -409,7 +409,7 @@ def summary_settings(job: SilverJob) -> dict[str, Any]:
 
 def _place_list(places: frozenset[PlaceName]) -> dict[str, Any]:
     """The place names a job used: how many, and a digest of them (babel's CLDR may change)."""
-    return {"names": len(places), "digest": digest(sorted(places))[:16]}
+    return {"names": len(places), "digest": names_key(places)[:16]}
 
 
 __all__ = [

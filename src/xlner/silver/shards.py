@@ -51,7 +51,7 @@ from xlner.silver import parquet
 from xlner.silver.bitext import BitextPair, has_text, tokenize
 from xlner.silver.exclude import Exclusion, unmatched
 from xlner.silver.job import SilverResult, build_silver, no_text_warning, summary_of
-from xlner.silver.places import PlaceName
+from xlner.silver.places import PlaceName, names_key
 from xlner.silver.select import Selection
 from xlner.silver.writers import STEM, mark_unfinished, write_shard
 from xlner.text import tokens_of
@@ -168,7 +168,7 @@ class SilverShardTask:
             "exclusions": [[e.name, digest(sorted(e.keys))] for e in self.exclusions],
         }
         if self.places:  # only then, so that the keys of the shards without them stay
-            settings["places"] = digest(sorted(self.places))
+            settings["places"] = names_key(self.places)
         return stage_key("silver-shard", settings, [])
 
 

@@ -53,15 +53,13 @@ def run_silver(
     """Every language's row (see the module docstring), their averages, the settings; for a
     config with variants, :func:`run_ablation`'s result (of the ones the ``scope`` names, in
     the config's order, where it names some)."""
-    settings = load_settings(config, overrides)
-    if settings["variants"]:
-        chosen_variants = pick_variants(load_variants(config, overrides), scope.variants)
+    chosen_variants = config_variants(config, overrides, scope.variants)
+    if chosen_variants is not None:
         return run_ablation(
             data_dir, run_root, scope.languages, chosen_variants,
             translate_test=translate_test, finished=scope.finished, progress=progress,
         )  # fmt: skip
-    if scope.variants:
-        raise ValueError(f"--variants: config {config} has no [variants] table")
+    settings = load_settings(config, overrides)
     chosen = list(scope.languages or settings["languages"])
     plans = [plan(lang, settings, run_root, data_dir) for lang in chosen]  # all checked first
     translated = read_translate_test(translate_test)
@@ -76,6 +74,38 @@ def run_silver(
         "average": averages(rows, settings),
         "wall_seconds": time.perf_counter() - started,
     }
+
+
+def config_variants(
+    config: str, overrides: Sequence[str], names: Sequence[str] | None
+) -> dict[str, Mapping[str, Any]] | None:
+    """The variants of the config's [variants] table that ``names`` picks
+    (:func:`pick_variants`); None for a config without one, where naming variants is a
+    one-line error."""
+    if load_settings(config, overrides)["variants"]:
+        return pick_variants(load_variants(config, overrides), names)
+    if names:
+        raise ValueError(f"--variants: config {config} has no [variants] table")
+    return None
+
+
+def plan_variants(
+    variants: Mapping[str, Mapping[str, Any]],
+    languages: Sequence[str] | None,
+    run_root: Path,
+    data_dir: Path | None,
+) -> dict[str, list[Plan]]:
+    """Each variant's plans for ``languages`` (None: the first variant's), every variant and
+    language checked before any work; a bad one is a one-line error naming its variant (a
+    config without variants is the one named "")."""
+    chosen = list(languages or next(iter(variants.values()))["languages"])
+    plans = {}
+    for name, settings in variants.items():
+        try:
+            plans[name] = [plan(lang, settings, run_root, data_dir) for lang in chosen]
+        except ValueError as error:
+            raise ValueError(f"variants.{name}: {error}" if name else str(error)) from None
+    return plans
 
 
 def pick_variants(
@@ -174,13 +204,7 @@ def run_ablation(
     variant that equals another run's settings reads that run back; and the quality study
     (``finished``: of the rows already finished, as :func:`run_silver`)."""
     first = next(iter(variants.values()))
-    chosen = list(languages or first["languages"])
-    plans = {}
-    for name, settings in variants.items():  # every variant and language checked first
-        try:
-            plans[name] = [plan(lang, settings, run_root, data_dir) for lang in chosen]
-        except ValueError as error:
-            raise ValueError(f"variants.{name}: {error}") from None
+    plans = plan_variants(variants, languages, run_root, data_dir)
     translated = read_translate_test(translate_test)
     started = time.perf_counter()
     done = []

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from xlner.bench.report import format_table, machine
-from xlner.bench.silver.benchmark import pick_variants
-from xlner.bench.silver.config import load_settings, load_variants, plan
+from xlner.bench.silver.benchmark import config_variants, plan_variants
+from xlner.bench.silver.config import load_settings
 from xlner.bench.silver.stages import Progress, prepare, silver_of
 from xlner.pipeline.cache import run_lock
 
@@ -36,20 +36,10 @@ def run_silver_only(
 ) -> dict[str, Any]:
     """A row per language (and variant, for a config with [variants]): the silver stage's
     counts and silver F1, the degraded data's where the settings degrade it."""
-    settings = load_settings(config, overrides)
-    if settings["variants"]:
-        chosen = pick_variants(load_variants(config, overrides), variants)
-    elif variants:
-        raise ValueError(f"--variants: config {config} has no [variants] table")
-    else:
-        chosen = {"": settings}
-    plans = {}
-    for name, each in chosen.items():  # every variant and language checked first
-        langs = list(languages or each["languages"])
-        try:
-            plans[name] = [plan(lang, each, run_root, data_dir) for lang in langs]
-        except ValueError as error:
-            raise ValueError(f"variants.{name}: {error}" if name else str(error)) from None
+    chosen = config_variants(config, overrides, variants)
+    if chosen is None:  # the config as it is: one unnamed variant
+        chosen = {"": load_settings(config, overrides)}
+    plans = plan_variants(chosen, languages, run_root, data_dir)
     started, rows = time.perf_counter(), []
     for name, steps in plans.items():
         for step in steps:

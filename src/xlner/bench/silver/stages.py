@@ -39,7 +39,7 @@ from xlner.registry import registry
 from xlner.signature import Signature, digest, make_signature
 from xlner.silver import MASAKHANER_CLASSES, read_corpus
 from xlner.silver.bitext import BitextPairs
-from xlner.silver.places import cldr_place_names
+from xlner.silver.places import cldr_place_names, names_key
 from xlner.silver.runner import SilverSettings, check_silver, run_silver
 from xlner.silver.writers import CONLL, JSONL
 from xlner.tagging.tagger import DEFAULT_ENCODER, META_FILE
@@ -185,7 +185,7 @@ def prepare(step: Plan, settings: Mapping[str, Any], data_dir: Path | None) -> W
         "classes": list(MASAKHANER_CLASSES),
     }
     if step.selection.place_names != "off":  # the names themselves, as babel's CLDR has them
-        silver_settings["place_names"] = digest(sorted(cldr_place_names(lang)))
+        silver_settings["place_names"] = names_key(cldr_place_names(lang))
     exclude: dict[str, Any] = {"corpus": settings["evaluation"], "lang": lang, "split": "test"}
     if held_out(settings) != ("test",):  # so that the keys of the runs without it stay
         exclude["splits"] = list(held_out(settings))
